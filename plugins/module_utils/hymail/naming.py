@@ -1,0 +1,166 @@
+"""Điều 5: how every address (local part) of the province is formed.
+
+One rule per function. Every rule folds Vietnamese to lowercase ASCII the same way
+(``fold``), so NFC and NFD input, mixed case and stray spaces give the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+MAX_LOCAL_PART = 64
+LOCAL_PART_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*$")
+
+# Addresses the province never issues to an agency or a person (RFC 2142 and system names).
+RESERVED = frozenset({
+    "abuse", "admin", "administrator", "hostmaster", "info", "mailer-daemon", "mailerdaemon",
+    "noc", "nobody", "noreply", "no-reply", "postmaster", "root", "security", "support",
+    "sysadmin", "system", "webmaster", "www", "ftp", "uucp", "usenet", "news", "daemon",
+    "dovecot", "postfix", "vmail", "mail", "test", "operator",
+})
+
+# Administrative prefixes of a place name, longest first. They are matched with their
+# diacritics: 'Phương Chiểu' is a commune's name, 'Phường' a level (folded, both are 'phuong').
+PLACE_PREFIXES = (
+    ("thành phố", "tp"), ("thị xã", "tx"), ("thị trấn", "tt"), ("huyện", "h"),
+    ("quận", "q"), ("xã", "xa"), ("phường", "p"), ("tỉnh", "t"),
+)
+COUNCIL_PREFIXES = ("ủy ban nhân dân", "ubnd")
+
+# Words left out of an abbreviation: Sở Thông tin và Truyền thông → sotttt (Điều 5.1.a).
+ABBREVIATION_SKIP = frozenset({"va", "cac", "&"})
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII with single spaces: 'ĐỖ  Đức' → 'do duc' (Đ → d, NFC = NFD)."""
+    ascii_text = unidecode(unicodedata.normalize("NFC", text))
+    return " ".join(ascii_text.lower().split())
+
+
+def words(text: str) -> list[str]:
+    """Folded words, punctuation (hyphens, commas, apostrophes) treated as separators."""
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def person_local_part(full_name: str) -> str:
+    """Initials of family and middle names + the whole given name: Nguyễn Hoàng Phúc → nhphuc.
+
+    Compound family names (Tôn Thất, Âu Dương) are initials like any other word; a
+    one-word name is taken whole.
+    """
+    parts = words(full_name)
+    if not parts:
+        return ""
+    return "".join(word[0] for word in parts[:-1]) + parts[-1]
+
+
+def _lower_nfc(text: str) -> str:
+    """NFC, lowercase, single spaces, the old tone placement 'uỷ' read as 'ủy'."""
+    text = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    return text.replace("uỷ", "ủy")
+
+
+def strip_place_prefix(name: str) -> tuple[str, str]:
+    """Split 'UBND Thị trấn Văn Giang' into ('thị trấn', 'van giang'); the prefix may be ''."""
+    text = _lower_nfc(name)
+    for council in COUNCIL_PREFIXES:
+        if text.startswith(council + " "):
+            text = text[len(council) + 1:]
+            break
+    for prefix, _short in PLACE_PREFIXES:
+        if text.startswith(prefix + " "):
+            return prefix, " ".join(words(text[len(prefix) + 1:]))
+    return "", " ".join(words(text))
+
+
+def place_local_part(name: str) -> str:
+    """A district's or commune's name without its level, joined: Huyện Tiên Lữ → tienlu."""
+    return strip_place_prefix(name)[1].replace(" ", "")
+
+
+def abbreviate(name: str) -> str:
+    """Initials of the words that count: Phòng Tài chính - Kế hoạch → ptckh."""
+    return "".join(word[0] for word in words(name) if word not in ABBREVIATION_SKIP)
+
+
+def division_local_part(name: str, parent_local_part: str) -> str:
+    """A division's address: its abbreviation, a dot, its parent's address (Điều 5.1.d)."""
+    return f"{abbreviate(name)}.{parent_local_part}"
+
+
+def agency_abbreviation(name: str) -> str:
+    """A suggested address for a department or unit (Điều 5.1.a).
+
+    'Sở' stays whole (Sở Thông tin và Truyền thông → sotttt); other names give their
+    initials, without 'và', 'các' or a trailing 'tỉnh'; an answer shorter than three
+    letters spells the words out instead (Thanh tra tỉnh → thanhtra).
+    """
+    parts = [word for word in words(name) if word not in ABBREVIATION_SKIP]
+    if len(parts) > 1 and parts[-1] == "tinh":
+        parts = parts[:-1]
+    if parts[:1] == ["so"]:
+        return "so" + "".join(word[0] for word in parts[1:])
+    initials = "".join(word[0] for word in parts)
+    return initials if len(initials) >= 3 else "".join(parts)
+
+
+def local_part_problem(address: str) -> str | None:
+    """Why a local part breaks the format rule (a–z, 0–9, single dots, ≤ 64), or None."""
+    if len(address) > MAX_LOCAL_PART:
+        return f"dài {len(address)} ký tự, tối đa {MAX_LOCAL_PART}"
+    if not LOCAL_PART_RE.match(address):
+        return "chỉ được dùng chữ a–z, chữ số 0–9 và dấu chấm đơn (không ở đầu hoặc cuối)"
+    return None
+
+
+def is_reserved(address: str) -> bool:
+    """True for addresses kept for the system (postmaster, abuse, root, …)."""
+    return address in RESERVED
+
+
+def person_name_token(full_name: str) -> str:
+    """The part of a person's name an address must keep (Điều 5.3): the given name."""
+    parts = words(full_name)
+    return parts[-1] if parts else ""
+
+
+def person_suggestions(full_name: str, agency_address: str) -> list[str]:
+    """Other addresses that keep the person's name, most memorable first (Điều 5.3)."""
+    parts = words(full_name)
+    if not parts:
+        return []
+    base = person_local_part(full_name)
+    candidates = []
+    if len(parts) > 1:
+        candidates.append(parts[0] + "".join(w[0] for w in parts[1:-1]) + parts[-1])
+    if len(parts) > 2:
+        candidates.append(parts[0][0] + "".join(parts[1:]))
+    candidates.append(f"{base}.{agency_address}")
+    candidates += [f"{base}{n}" for n in range(1, 10)]
+    return _unique(candidates, exclude=base)
+
+
+def place_suggestions(name: str, parent_address: str | None) -> list[str]:
+    """Other addresses that keep a place's name: ttvangiang, thitranvangiang, … (Điều 5.3)."""
+    prefix, place = strip_place_prefix(name)
+    base = place.replace(" ", "")
+    candidates = []
+    if prefix:
+        candidates.append(dict(PLACE_PREFIXES)[prefix] + base)
+        candidates.append(fold(prefix).replace(" ", "") + base)
+    if parent_address and parent_address != base:
+        candidates.append(f"{base}.{parent_address}")
+    candidates += [f"{base}{n}" for n in range(1, 10)]
+    return _unique(candidates, exclude=base)
+
+
+def _unique(candidates: list[str], exclude: str) -> list[str]:
+    seen, result = {exclude}, []
+    for candidate in candidates:
+        if candidate not in seen and local_part_problem(candidate) is None:
+            seen.add(candidate)
+            result.append(candidate)
+    return result

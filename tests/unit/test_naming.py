@@ -1,0 +1,56 @@
+"""The Điều 5 naming rules, as a case table, through the Ansible filters themselves."""
+
+from __future__ import annotations
+
+import naming as naming_filters  # plugins/filter/naming.py
+import pytest
+from ansible.errors import AnsibleFilterError
+from conftest import case_table
+from hymail import naming
+
+FILTERS = naming_filters.FilterModule().filters()
+
+
+@pytest.mark.parametrize("case", case_table("naming_cases.yml"))
+def test_naming_rule(case):
+    rule = FILTERS[case["rule"]]
+    args = [case["arg"]] if "arg" in case else []
+    assert rule(case["input"], *args) == case["expect"]
+
+
+def test_every_rule_is_a_filter_by_its_documented_name():
+    assert set(FILTERS) == {"person_local_part", "place_local_part", "division_local_part",
+                            "agency_abbreviation"}
+
+
+@pytest.mark.parametrize("value", [None, 42, ["Nguyễn Hoàng Phúc"]])
+def test_filter_refuses_what_is_not_text_and_names_itself(value):
+    with pytest.raises(AnsibleFilterError, match="person_local_part"):
+        FILTERS["person_local_part"](value)
+
+
+@pytest.mark.parametrize(("address", "problem"), [
+    ("nhphuc", False), ("ptckh.tienlu", False), ("a1.b2", False), ("x" * 64, False),
+    ("x" * 65, True), ("NhPhuc", True), ("nh..phuc", True), (".nhphuc", True),
+    ("nhphuc.", True), ("nh-phuc", True), ("nh phuc", True), ("", True), ("phúc", True),
+])
+def test_local_part_format(address, problem):
+    assert (naming.local_part_problem(address) is not None) is problem
+
+
+def test_reserved_addresses_are_known():
+    for address in ("postmaster", "abuse", "hostmaster", "webmaster", "root"):
+        assert naming.is_reserved(address)
+    assert not naming.is_reserved("nhphuc")
+
+
+def test_person_suggestions_keep_the_given_name():
+    ideas = naming.person_suggestions("Nguyễn Hoàng Phúc", "sotttt")
+    assert ideas[:3] == ["nguyenhphuc", "nhoangphuc", "nhphuc.sotttt"]
+    assert all("phuc" in idea for idea in ideas)
+
+
+def test_place_suggestions_for_a_town_named_like_its_district():
+    ideas = naming.place_suggestions("Thị trấn Văn Giang", "vangiang")
+    assert ideas[:2] == ["ttvangiang", "thitranvangiang"]
+    assert "vangiang" not in ideas
