@@ -1,0 +1,66 @@
+"""JSON Schema errors said in Vietnamese, with the path of the offending key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .yamlsafe import line_of
+
+_TYPES = {
+    "string": "chuỗi (đặt trong dấu ngoặc kép nếu là số)", "object": "nhóm khóa",
+    "array": "danh sách (mỗi mục bắt đầu bằng '- ')", "boolean": "true hoặc false",
+    "integer": "số nguyên", "null": "để trống",
+}
+
+
+def schema_problems(validator, data: object) -> Iterator[tuple[int, str]]:
+    """(line, detail) for every schema violation in ``data``, in document order."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        path = tuple(error.absolute_path)
+        line = line_of(data, path + _first_extra_key(error))
+        yield line, f"{_where(path)}: {_say(error)}"
+
+
+def _first_extra_key(error) -> tuple:
+    """For an unknown key, point at the key itself rather than at its mapping."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return ()
+    extra = sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
+    return (extra[0],) if extra else ()
+
+
+def _where(path: tuple) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step + 1}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text or "tệp"
+
+
+def _say(error) -> str:
+    saying = _SAYINGS.get(error.validator)
+    return saying(error) if saying else f"không hợp lệ ({error.validator})"
+
+
+def _required(error) -> str:
+    missing = [key for key in error.validator_value if key not in (error.instance or {})]
+    return "thiếu khóa bắt buộc " + ", ".join(missing)
+
+
+def _additional(error) -> str:
+    allowed = sorted(error.schema.get("properties", {}))
+    extra = sorted(set(error.instance) - set(allowed))
+    return f"khóa không được khai báo: {', '.join(map(str, extra))} (hợp lệ: {', '.join(allowed)})"
+
+
+_SAYINGS = {
+    "required": _required,
+    "additionalProperties": _additional,
+    "enum": lambda e: f"'{e.instance}' không thuộc {', '.join(map(str, e.validator_value))}",
+    "type": lambda e: f"phải là {_TYPES.get(e.validator_value, e.validator_value)}",
+    "pattern": lambda e: f"'{e.instance}' sai định dạng",
+    "minItems": lambda e: f"cần ít nhất {e.validator_value} mục",
+    "uniqueItems": lambda e: "có mục bị lặp lại",
+    "minLength": lambda e: "không được để trống",
+    "maxLength": lambda e: f"dài quá {e.validator_value} ký tự",
+}

@@ -1,0 +1,358 @@
+"""Province-wide validation of the declared mailboxes: every problem at once, one line each.
+
+``validate_tree(directory, schema)`` reads ``<directory>/*.yml`` and returns every problem
+as ``path:line: CODE message``, plus the agency files it could read. The rules of Điều 5
+come from ``naming``; this module only decides which rule applies where.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import naming
+from .messages import render
+from .schema_errors import schema_problems
+from .yamlsafe import load_text
+
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+MODELINE = MODELINE_PREFIX + "../schemas/agency.schema.json"
+PLACE_KINDS = ("district", "commune")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem of one file, at one line, with its stable code."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Entry:
+    """One address claimed in the province: a mailbox, or a previous address kept as alias."""
+
+    address: str
+    role: str  # agency, division, person or previous
+    agency: str
+    name: str
+    path: str
+    line: int
+    derived: bool = False
+    token: str = ""
+    item: dict = field(default_factory=dict, repr=False)
+
+    def place(self) -> str:
+        return f"{self.path}:{self.line} ({self.name})"
+
+
+@dataclass
+class AgencyFile:
+    """A readable agency file: its id (file stem), data and the addresses it claims."""
+
+    id: str
+    path: str
+    data: dict
+    address: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+
+class Report:
+    """Collects problems for one file."""
+
+    def __init__(self, path: str, sink: list[Problem]) -> None:
+        self.path, self.sink = path, sink
+
+    def __call__(self, line: int, code: str, **fields: object) -> None:
+        self.sink.append(Problem(self.path, line, code, render(code, **fields)))
+
+
+@dataclass
+class Result:
+    problems: list[Problem]
+    agencies: list[AgencyFile]
+
+
+def validate_tree(directory: str, validator, label: str | None = None) -> Result:
+    """Validate every agency file under ``directory``; ``label`` prefixes the reported paths."""
+    label = directory if label is None else label
+    problems: list[Problem] = []
+    agencies, unreadable = [], set()
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(label, name) if label else name
+        if name.endswith(".yaml"):
+            Report(path, problems)(1, "HY009", detail=name)
+        if not name.endswith(".yml"):
+            continue
+        with open(os.path.join(directory, name), "rb") as handle:
+            agency = read_agency_file(name[:-4], path, handle.read(), validator, problems)
+        if agency:
+            agencies.append(agency)
+        else:
+            unreadable.add(name[:-4])
+    check_tree(agencies, problems, unreadable)
+    problems.sort()
+    return Result(problems, agencies)
+
+
+def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile | None:
+    """Load, screen and schema-check one file; returns what can be checked further."""
+    report = Report(path, problems)
+    data, load_problems = load_text(raw)
+    for problem in load_problems:
+        report(problem.line, problem.code, detail=problem.detail, first=problem.detail)
+    if load_problems:
+        return None
+    first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    if not (first_line.startswith(MODELINE_PREFIX) and first_line.endswith("agency.schema.json")):
+        report(1, "HY008", detail=MODELINE)
+    for line, detail in schema_problems(validator, data if data is not None else {}):
+        report(line, "HY010", detail=detail)
+    agency = data.get("agency") if isinstance(data, dict) else None
+    if not isinstance(agency, dict) or not _text(agency.get("name")):
+        return None
+    agency.line = data.key_lines.get("agency", agency.line)  # report at 'agency:'
+    agency_file = AgencyFile(stem, path, data)
+    collect_entries(agency_file, report)
+    return agency_file
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _items(data: dict, key: str) -> list[dict]:
+    value = data.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _line(item: dict, key: str | None = None) -> int:
+    if key and key in getattr(item, "key_lines", {}):
+        return item.key_lines[key]
+    return getattr(item, "line", 1)
+
+
+# ---------------------------------------------------------------- one file
+
+
+def collect_entries(agency_file: AgencyFile, report: Report) -> None:
+    """Resolve every address the file claims and check the rules local to the file."""
+    agency = agency_file.data["agency"]
+    agency_file.address = agency_address(agency, agency_file.id, report)
+    if agency_file.address and agency_file.address != agency_file.id:
+        report(_line(agency), "HY020", detail=agency_file.id, expected=agency_file.address)
+    add = agency_file.entries.append
+    add(_entry(agency_file, agency, "agency", agency_file.address, agency["name"]))
+    divisions = {}
+    for division in _items(agency_file.data, "divisions"):
+        entry = division_entry(agency_file, division, report)
+        if entry:
+            add(entry)
+            divisions[_text(division.get("abbreviation"))] = entry
+    for person in _items(agency_file.data, "people"):
+        entry = person_entry(agency_file, person, divisions, report)
+        if entry:
+            add(entry)
+    for entry in list(agency_file.entries):
+        check_mailbox(entry, report)
+        _previous_entries(agency_file, entry, report)
+    check_delegates(agency_file, report)
+
+
+def _entry(agency_file, item, role, address, name, derived=True, token="") -> Entry:
+    line = _line(item)
+    return Entry(address, role, agency_file.id, name, agency_file.path, line, derived, token, item)
+
+
+def agency_address(agency: dict, stem: str, report: Report) -> str:
+    """The agency mailbox's address: derived from a place name, or declared (Điều 5.1)."""
+    name, kind = agency["name"], agency.get("kind")
+    if kind in PLACE_KINDS:
+        derived = naming.place_local_part(name)
+        suggestions = naming.place_suggestions(name, _text(agency.get("parent")))
+        return resolve_override(agency, derived, derived, suggestions, report)
+    declared = _text(agency.get("address"))
+    if not declared and kind in ("department", "unit"):
+        report(_line(agency), "HY028", detail=kind, expected=naming.agency_abbreviation(name))
+    return declared
+
+
+def division_entry(agency_file, division, report) -> Entry | None:
+    name, abbreviation = _text(division.get("name")), _text(division.get("abbreviation"))
+    if not (name and abbreviation and agency_file.address):
+        return None
+    derived = f"{abbreviation}.{agency_file.address}"
+    suggestions = [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)]
+    address = resolve_override(division, derived, abbreviation, suggestions, report)
+    return _entry(agency_file, division, "division", address, name, address == derived,
+                  abbreviation)
+
+
+def person_entry(agency_file, person, divisions, report) -> Entry | None:
+    name = _text(person.get("name"))
+    if not name:
+        return None
+    derived = naming.person_local_part(name)
+    if not derived:
+        report(_line(person, "name"), "HY027", detail=name)
+        return None
+    token = naming.person_name_token(name)
+    suggestions = naming.person_suggestions(name, agency_file.address)
+    address = resolve_override(person, derived, token, suggestions, report)
+    division = person.get("division")
+    if isinstance(division, str) and division not in divisions:
+        report(_line(person, "division"), "HY036", detail=division)
+    return _entry(agency_file, person, "person", address, name, address == derived, token)
+
+
+def resolve_override(item: dict, derived: str, token: str, suggestions, report) -> str:
+    """The declared address when it overrides the derived one under Điều 5.3, else derived."""
+    declared = item.get("address")
+    if not isinstance(declared, str) or declared == derived:
+        return derived
+    line = _line(item, "address")
+    if not _text(item.get("address_reason")).strip():
+        report(line, "HY025", detail=declared, expected=derived)
+    if token and token not in declared.replace(".", ""):
+        report(line, "HY026", detail=declared, expected=token,
+               suggestions=", ".join(suggestions[:3]))
+    return declared
+
+
+def check_mailbox(entry: Entry, report: Report) -> None:
+    """Format, reserved names, lock reason and request letter of one mailbox."""
+    item, line = entry.item, entry.line
+    check_address(entry.address, _line(item, "address") if "address" in item else line, report)
+    status, reason = item.get("status", "active"), item.get("lock_reason")
+    if status == "locked" and not reason:
+        report(_line(item, "status"), "HY030")
+    if reason and status != "locked":
+        report(_line(item, "lock_reason"), "HY031", detail=status)
+    check_request(item, "request", report, required=True)
+    check_request(item, "password_reset", report, required=False)
+
+
+def check_address(address: str, line: int, report: Report) -> None:
+    if not address:
+        return
+    why = naming.local_part_problem(address)
+    if why:
+        report(line, "HY021", detail=address, why=why)
+    elif naming.is_reserved(address):
+        report(line, "HY022", detail=address)
+
+
+def check_request(item: dict, key: str, report: Report, required: bool) -> None:
+    letter = item.get(key)
+    if not isinstance(letter, dict):
+        if required and letter is None:
+            report(_line(item), "HY033")
+        return
+    date = letter.get("date")
+    if isinstance(date, str) and not _real_date(date):
+        report(_line(letter, "date"), "HY034", detail=date)
+
+
+def _real_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> None:
+    previous = entry.item.get("previous_addresses")
+    if entry.role not in ("agency", "division") or not isinstance(previous, list):
+        return
+    for index, old in enumerate(previous):
+        if not isinstance(old, str):
+            continue
+        line = previous.item_lines[index] if hasattr(previous, "item_lines") else entry.line
+        check_address(old, line, report)
+        if old == entry.address:
+            report(line, "HY037", detail=old)
+            continue
+        agency_file.entries.append(Entry(old, "previous", agency_file.id, entry.name,
+                                         agency_file.path, line, False, "", entry.item))
+
+
+def check_delegates(agency_file: AgencyFile, report: Report) -> None:
+    """Delegates must be active people of the same agency (Điều 9.1)."""
+    active = {e.address for e in agency_file.entries
+              if e.role == "person" and e.item.get("status", "active") == "active"}
+    for entry in agency_file.entries:
+        delegates = entry.item.get("delegates") if entry.role != "previous" else None
+        if not isinstance(delegates, list):
+            continue
+        for index, delegate in enumerate(delegates):
+            if isinstance(delegate, str) and delegate not in active:
+                report(delegates.item_lines[index], "HY032", detail=delegate)
+
+
+# ---------------------------------------------------------------- the province
+
+
+def check_tree(agencies: list[AgencyFile], problems: list[Problem], unreadable=()) -> None:
+    """Rules across files: the agency tree and one namespace for every address.
+
+    Files that could not be read are already reported; they are not blamed twice.
+    """
+    by_id = {agency.id: agency for agency in agencies}
+    for agency in agencies:
+        if agency.data["agency"].get("parent") not in unreadable:
+            check_parent(agency, by_id, Report(agency.path, problems))
+    check_namespace([e for a in agencies for e in a.entries], problems)
+
+
+def check_parent(agency_file: AgencyFile, by_id: dict, report: Report) -> None:
+    agency = agency_file.data["agency"]
+    parent, kind = agency.get("parent"), agency.get("kind")
+    line = _line(agency, "parent") if parent else _line(agency)
+    if parent is None:
+        if kind == "commune":
+            report(line, "HY035", detail="", why="UBND xã phải ghi parent")
+        return
+    target = by_id.get(parent)
+    if target is None:
+        report(line, "HY035", detail=parent, why="không có tệp mailboxes/" + f"{parent}.yml")
+    elif kind == "commune" and target.data["agency"].get("kind") in ("department", "commune",
+                                                                        "unit"):
+        report(line, "HY035", detail=parent, why="cấp trên của xã phải là huyện")
+
+
+def check_namespace(entries: list[Entry], problems: list[Problem]) -> None:
+    """Every address is issued once in the province (Điều 5.3), naming both places."""
+    holders = defaultdict(list)
+    for entry in entries:
+        if entry.address:
+            holders[entry.address].append(entry)
+    taken = set(holders)
+    for address, claims in holders.items():
+        if len(claims) < 2:
+            continue
+        for entry in claims:
+            other = next(c for c in claims if c is not entry)
+            report = Report(entry.path, problems)
+            if entry.derived:
+                ideas = [s for s in _suggestions(entry) if s not in taken][:3]
+                report(entry.line, "HY024", detail=address, other=other.place(),
+                       suggestions=", ".join(ideas))
+            else:
+                report(entry.line, "HY023", detail=address, other=other.place())
+
+
+def _suggestions(entry: Entry) -> list[str]:
+    agency = entry.agency
+    if entry.role == "person":
+        return naming.person_suggestions(entry.name, agency)
+    if entry.role == "agency":
+        return naming.place_suggestions(entry.name, _text(entry.item.get("parent")))
+    return [f"{entry.token}{n}.{entry.address.split('.', 1)[-1]}" for n in range(1, 4)]

@@ -1,0 +1,200 @@
+"""Load an agency file that may be hostile or broken, keeping the line of every value.
+
+Only plain YAML is accepted: no anchors or aliases (so no alias bombs), no duplicate keys,
+no custom tags, no control, zero-width or bidirectional characters, no letters of other
+scripts that look Latin. Problems are returned, never raised, so one bad file cannot stop
+the validation of the others.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is part of the pinned PyYAML wheel
+    from yaml import SafeLoader as _Loader
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 32
+
+# C0/C1 controls but tab and newline; zero-width and bidirectional formatting characters.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A problem found while reading a file: its line, stable code and the offending detail."""
+
+    line: int
+    code: str
+    detail: str
+
+
+class YDict(dict):
+    """A mapping that remembers its own line and the line of each key."""
+
+    __slots__ = ("line", "key_lines")
+
+
+class YList(list):
+    """A sequence that remembers its own line and the line of each item."""
+
+    __slots__ = ("line", "item_lines")
+
+
+def load_text(raw: bytes) -> tuple[object, list[LoadProblem]]:
+    """Decode, screen and parse one file; returns (data or None, problems)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [LoadProblem(1, "HY004", f"{len(raw)} byte > {MAX_FILE_BYTES}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [LoadProblem(line, "HY007", f"byte {error.start}")]
+    problems = screen_characters(text)
+    if problems:
+        return None, problems
+    return parse(text)
+
+
+def screen_characters(text: str) -> list[LoadProblem]:
+    """Forbidden invisible characters and look-alike letters of other scripts, per line."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.isascii() and not _FORBIDDEN.search(line):
+            continue
+        problems += _screen_line(number, line)
+    return problems
+
+
+def _screen_line(number: int, line: str) -> list[LoadProblem]:
+    found = []
+    for char in line:
+        if _FORBIDDEN.match(char):
+            found.append(LoadProblem(number, "HY005", f"U+{ord(char):04X}"))
+        elif char.isalpha() and not _is_latin(char):
+            name = unicodedata.name(char, "?")
+            found.append(LoadProblem(number, "HY006", f"'{char}' U+{ord(char):04X} {name}"))
+    return found[:3]
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN ")
+
+
+def parse(text: str) -> tuple[object, list[LoadProblem]]:
+    """Compose with libyaml (never expanding aliases) and build line-aware Python values."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, [LoadProblem(line, "HY001", str(error.problem or error).strip())]
+    except yaml.YAMLError as error:
+        return None, [LoadProblem(1, "HY001", str(error).strip())]
+    if node is None:
+        return None, []
+    if _MAYBE_ANCHOR.search(text):
+        line = _first_anchor_line(text)
+        if line:
+            return None, [LoadProblem(line, "HY003", "anchor/alias")]
+    builder = _Builder()
+    data = builder.build(node, 0)
+    return data, builder.problems
+
+
+# A cheap screen: only text that may hold an anchor or alias pays for an event scan.
+_MAYBE_ANCHOR = re.compile(r"(^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
+
+
+def _first_anchor_line(text: str) -> int | None:
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return event.start_mark.line + 1
+    return None
+
+
+class _Builder:
+    """Turns a composed node tree into YDict/YList/scalars, refusing what YAML allows too much."""
+
+    def __init__(self) -> None:
+        self.problems: list[LoadProblem] = []
+
+    def build(self, node: yaml.Node, depth: int) -> object:
+        line = node.start_mark.line + 1
+        if depth > MAX_DEPTH:
+            self.problems.append(LoadProblem(line, "HY004", f"depth > {MAX_DEPTH}"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, depth)
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> YDict:
+        result = YDict()
+        result.line, result.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = self.build(key_node, depth + 1)
+            key_line = key_node.start_mark.line + 1
+            merge = key_node.tag == "tag:yaml.org,2002:merge"
+            if merge or not isinstance(key, (str, int, bool)):
+                self.problems.append(LoadProblem(key_line, "HY001", f"key {key!r}"))
+                continue
+            if key in result:
+                first = result.key_lines[key]
+                self.problems.append(LoadProblem(key_line, "HY002", f"{key} ({first})"))
+                continue
+            result[key] = self.build(value_node, depth + 1)
+            result.key_lines[key] = key_line
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
+        result = YList(self.build(item, depth + 1) for item in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        tag, value = node.tag, node.value
+        if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
+            return value  # dates stay text: the schema checks their form
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() in ("true", "yes", "on")
+        if tag == "tag:yaml.org,2002:int":
+            return _int(value)
+        if tag == "tag:yaml.org,2002:float":
+            return value
+        self.problems.append(LoadProblem(node.start_mark.line + 1, "HY001", f"tag {tag}"))
+        return None
+
+
+def _int(value: str) -> int | str:
+    try:
+        return int(value.replace("_", ""), 0)
+    except ValueError:
+        return value
+
+
+def line_of(data: object, path: tuple) -> int:
+    """The line of the deepest value of ``path`` that exists (1 when nothing does)."""
+    line = getattr(data, "line", 1)
+    node = data
+    for step in path:
+        if isinstance(node, YDict) and step in node:
+            line, node = node.key_lines.get(step, line), node[step]
+        elif isinstance(node, YList) and isinstance(step, int) and step < len(node):
+            line, node = node.item_lines[step], node[step]
+        else:
+            break
+    return line

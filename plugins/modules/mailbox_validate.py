@@ -1,0 +1,69 @@
+#!/usr/bin/python
+"""Ansible module: validate the declared mailboxes of the province (runs on the controller)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailbox_validate
+short_description: Validate every agency file under mailboxes/ against the schema and Điều 5
+description:
+  - Reads C(<mailboxes_dir>/*.yml), checks each file (YAML safety, JSON Schema) and the whole
+    province (one namespace for every address, collisions, delegates, request letters).
+  - Fails listing every problem, one line each, as C(path:line: CODE message) in Vietnamese.
+  - When valid and O(desired_file) is given, writes the desired state for the reconcile there
+    (also in check mode: it is an output, not a change).
+options:
+  mailboxes_dir: {description: Directory of agency files., type: path, required: true}
+  schema_file: {description: The agency JSON Schema., type: path, required: true}
+  label: {description: Prefix of the paths in messages (default the directory as given)., type: str}
+  domain:
+    description: Mail domain written into the desired state.
+    type: str
+    default: hungyen.gov.vn
+  desired_file: {description: Where to write the desired-state JSON when valid., type: path}
+author: Hưng Yên official mail pipeline
+"""
+
+EXAMPLES = r"""
+- name: Ensure the declared mailboxes are valid
+  mailbox_validate:
+    mailboxes_dir: "{{ playbook_dir }}/../mailboxes"
+    schema_file: "{{ playbook_dir }}/../schemas/agency.schema.json"
+    desired_file: "{{ playbook_dir }}/../.state/desired.json"
+"""
+
+RETURN = r"""
+problems:
+  description: Every problem as C(path:line: CODE message).
+  type: list
+  elements: str
+  returned: always
+agencies: {description: Number of agency files read., type: int, returned: always}
+mailboxes: {description: Number of declared mailboxes., type: int, returned: always}
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.hymail.validation_run import run_validation  # noqa: E402
+
+ARGUMENT_SPEC = {
+    "mailboxes_dir": {"type": "path", "required": True},
+    "schema_file": {"type": "path", "required": True},
+    "label": {"type": "str"},
+    "domain": {"type": "str", "default": "hungyen.gov.vn"},
+    "desired_file": {"type": "path"},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run_validation(module.params)
+    except OSError as error:
+        module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
+    if result["problems"]:
+        module.fail_json(msg=result["summary"], agencies=result["agencies"])
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

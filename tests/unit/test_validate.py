@@ -1,0 +1,91 @@
+"""Validation of agency files: one case per validation code, over a good fixture tree."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import ROOT, SCHEMA, case_table
+from hymail.validation_run import run_validation
+
+GOOD = ROOT / "tests" / "fixtures" / "good"
+
+
+def lay_out(tmp_path, case) -> str:
+    """The good tree with the case's files laid over it (null deletes)."""
+    tree = tmp_path / "mailboxes"
+    shutil.copytree(GOOD, tree)
+    for name, text in (case.get("files") or {}).items():
+        if text is None:
+            (tree / name).unlink()
+        else:
+            (tree / name).write_text(text, "utf-8")
+    for name, text in (case.get("bytes") or {}).items():
+        (tree / name).write_bytes(text.encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    if case.get("nested"):
+        depth = 40
+        (tree / case["nested"]).write_text("# x\nagency: " + "[" * depth + "x" + "]" * depth)
+    if case.get("huge"):
+        (tree / case["huge"]).write_bytes(b"# x\n" * (3 * 1024 * 1024))
+    return str(tree)
+
+
+def validate(directory: str) -> dict:
+    return run_validation({"mailboxes_dir": directory, "schema_file": str(SCHEMA),
+                           "label": ""})
+
+
+@pytest.mark.parametrize("case", case_table("validation_cases.yml"))
+def test_validation_case(tmp_path, case):
+    problems = validate(lay_out(tmp_path, case))["problems"]
+    found = [" ".join(problem.split()[:2]) for problem in problems]
+    if case.get("at_least"):
+        assert set(case["expect"]) <= set(found), problems
+    else:
+        assert sorted(found) == sorted(case["expect"]), found
+
+
+def test_every_code_in_the_catalog_has_a_case():
+    from hymail.messages import CATALOG
+
+    tested = {code.split()[-1] for row in case_table("validation_cases.yml")
+              for code in row.values[0]["expect"]}
+    assert set(CATALOG) == tested
+
+
+def test_message_says_article_and_fix_in_vietnamese(tmp_path):
+    case = {"files": {"vangiang.yml": (
+        "# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n"
+        "  name: Ủy ban nhân dân huyện Văn Giang\n  kind: district\n  owners: [a]\n"
+        "  request: {number: '1', date: '2024-01-01'}\npeople:\n  - name: Nguyễn Hải Phúc\n"
+        "    title: Chuyên viên\n    request: {number: '1', date: '2024-01-01'}\n")}}
+    problems = validate(lay_out(tmp_path, case))["problems"]
+    mine = next(p for p in problems if p.startswith("vangiang.yml:8:"))
+    assert "HY024" in mine and "(Điều 5.3)" in mine and "Cách sửa:" in mine
+    assert "sotttt.yml:10 (Nguyễn Hoàng Phúc)" in mine
+    assert "nguyenhphuc" not in mine.split("gợi ý:")[1]  # taken: never suggested
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    case = {"files": {"vangiang.yml": None, "anvien.yml": "agency: [\n", "x.yaml": ""}}
+    problems = validate(lay_out(tmp_path, case))["problems"]
+    assert {p.split(":")[0] for p in problems} == {"anvien.yml", "x.yaml", "ttvangiang.yml"}
+
+
+def test_summary_counts_problems_and_files(tmp_path):
+    result = validate(lay_out(tmp_path, {"files": {"a.yaml": "", "b.yaml": ""}}))
+    assert result["summary"].startswith("2 lỗi trong 2 tệp:")
+
+
+def test_the_repository_province_validates():
+    result = validate(str(ROOT / "mailboxes"))
+    assert result["problems"] == []
+    assert result["agencies"] == 189  # 10 districts, 161 communes, 18 provincial bodies
+
+
+def test_desired_state_is_written_only_when_valid(tmp_path):
+    desired = tmp_path / "desired.json"
+    run_validation({"mailboxes_dir": str(GOOD), "schema_file": str(SCHEMA),
+                    "desired_file": str(desired)})
+    assert '"address": "ptckh.tienlu"' in desired.read_text("utf-8")
+
