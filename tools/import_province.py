@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Write mailboxes/ for the real province from ../shared/data (run once; kept to re-run).
+
+Every district- and commune-level People's Committee of the 2024 list and every provincial
+body of 2017 gets its agency file; collisions are resolved the Điều 5.3 way with the reason
+written down. The regulation's own examples (sotttt, tienlu, anvien, ptckh.tienlu, nhphuc)
+are declared; no other real person's data is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "plugins", "module_utils"))
+from hymail import naming  # noqa: E402
+
+MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json"
+# The decision that created the system is the request of the first, province-wide issue.
+INITIAL_REQUEST = '{number: "08/2017/QĐ-UBND", date: "2017-06-15"}'
+LEVELS = {"Huyện": "huyện", "Thành phố": "thành phố", "Thị xã": "thị xã", "Xã": "xã",
+          "Phường": "phường", "Thị trấn": "thị trấn"}
+DISTRICT_TYPES = ("Huyện", "Thành phố", "Thị xã")
+BODY_ADDRESSES = {"Thanh tra tỉnh": "thanhtra"}
+EXAMPLE_DIVISIONS = {"tienlu": ["  - name: Phòng Tài chính - Kế hoạch", "    abbreviation: ptckh",
+                                f"    request: {INITIAL_REQUEST}"]}
+EXAMPLE_PEOPLE = {"sotttt": ["  - name: Nguyễn Hoàng Phúc", "    title: Công chức",
+                             "    publish: true", f"    request: {INITIAL_REQUEST}"]}
+EXAMPLE_DELEGATES = {"sotttt": ["nhphuc"]}
+
+
+def read_csv(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def council_name(unit_type: str, name: str) -> str:
+    """'Huyện Tiên Lữ' → 'Ủy ban nhân dân huyện Tiên Lữ'."""
+    return f"Ủy ban nhân dân {LEVELS[unit_type]} {name[len(unit_type) + 1:]}"
+
+
+def agency_file(name, kind, address, *, code=None, parent=None, reason=None) -> str:
+    lines = [MODELINE, "agency:", f"  name: {name}", f"  kind: {kind}"]
+    if code:
+        lines.append(f'  code: "{code}"')
+    if parent:
+        lines.append(f"  parent: {parent}")
+    if kind in ("department", "unit") or reason:
+        lines.append(f"  address: {address}")
+    if reason:
+        lines.append(f"  address_reason: {reason}")
+    if address in EXAMPLE_DELEGATES:
+        lines.append(f"  delegates: [{', '.join(EXAMPLE_DELEGATES[address])}]")
+    lines += [f"  owners: [vanthu-{address}]", f"  request: {INITIAL_REQUEST}"]
+    for key, table in (("divisions", EXAMPLE_DIVISIONS), ("people", EXAMPLE_PEOPLE)):
+        if address in table:
+            lines += [f"{key}:", *table[address]]
+    return "\n".join(lines) + "\n"
+
+
+def units(data_dir: str) -> dict[str, str]:
+    """Agency files of the districts and communes, keyed by address."""
+    path = os.path.join(data_dir, "hungyen-administrative-units-2024.csv")
+    rows = [r for r in read_csv(path) if r["type"] != "Tỉnh"]
+    districts = {r["code"]: naming.place_local_part(r["name"]) for r in rows
+                 if r["type"] in DISTRICT_TYPES}
+    files = {}
+    for row in rows:
+        name = council_name(row["type"], row["name"])
+        if row["type"] in DISTRICT_TYPES:
+            files[districts[row["code"]]] = agency_file(name, "district", districts[row["code"]],
+                                                        code=row["code"])
+            continue
+        files.update(commune(row, name, districts))
+    return files
+
+
+def commune(row: dict, name: str, districts: dict) -> dict[str, str]:
+    parent = districts[row["parent_code"]]
+    address, reason = naming.place_local_part(name), None
+    if address in districts.values():
+        address = naming.place_suggestions(name, parent)[0]
+        level, place = row["parent_name"].split(" ", 1)
+        reason = (f"Trùng với hộp thư đã cấp của UBND {level.lower()} {place} ({parent});"
+                  f" thêm tiền tố {address[:-len(parent)]} (Điều 5.3)")
+    return {address: agency_file(name, "commune", address, code=row["code"], parent=parent,
+                                 reason=reason)}
+
+
+def bodies(data_dir: str) -> dict[str, str]:
+    path = os.path.join(data_dir, "hungyen-provincial-bodies-2017.csv")
+    files = {}
+    for row in read_csv(path):
+        kind = "unit" if row["kind"] == "office" else "department"
+        address = BODY_ADDRESSES.get(row["name"]) or naming.agency_abbreviation(row["name"])
+        files[address] = agency_file(row["name"], kind, address)
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=os.path.join("..", "shared", "data"))
+    parser.add_argument("--out", default="mailboxes")
+    args = parser.parse_args()
+    files = {**units(args.data), **bodies(args.data)}
+    os.makedirs(args.out, exist_ok=True)
+    for address, text in sorted(files.items()):
+        with open(os.path.join(args.out, f"{address}.yml"), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    print(f"{len(files)} agency files written to {args.out}/")
+
+
+if __name__ == "__main__":
+    main()
