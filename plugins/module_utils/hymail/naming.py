@@ -6,6 +6,8 @@ One rule per function. Every rule folds Vietnamese to lowercase ASCII the same w
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
 
@@ -34,6 +36,7 @@ COUNCIL_PREFIXES = ("ủy ban nhân dân", "ubnd")
 ABBREVIATION_SKIP = frozenset({"va", "cac", "&"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lowercase ASCII with single spaces: 'ĐỖ  Đức' → 'do duc' (Đ → d, NFC = NFD)."""
     ascii_text = unidecode(unicodedata.normalize("NFC", text))
@@ -127,8 +130,9 @@ def person_name_token(full_name: str) -> str:
     return parts[-1] if parts else ""
 
 
-def person_suggestions(full_name: str, agency_address: str) -> list[str]:
-    """Other addresses that keep the person's name, most memorable first (Điều 5.3)."""
+def person_suggestions(full_name: str, agency_address: str, taken=frozenset(),
+                       limit: int = 3) -> list[str]:
+    """Free addresses that keep the person's name, most memorable first (Điều 5.3)."""
     parts = words(full_name)
     if not parts:
         return []
@@ -139,12 +143,13 @@ def person_suggestions(full_name: str, agency_address: str) -> list[str]:
     if len(parts) > 2:
         candidates.append(parts[0][0] + "".join(parts[1:]))
     candidates.append(f"{base}.{agency_address}")
-    candidates += [f"{base}{n}" for n in range(1, 10)]
-    return _unique(candidates, exclude=base)
+    numbered = (f"{base}{n}" for n in range(1, 1000))
+    return _first_free(itertools.chain(candidates, numbered), base, taken, limit)
 
 
-def place_suggestions(name: str, parent_address: str | None) -> list[str]:
-    """Other addresses that keep a place's name: ttvangiang, thitranvangiang, … (Điều 5.3)."""
+def place_suggestions(name: str, parent_address: str | None, taken=frozenset(),
+                      limit: int = 3) -> list[str]:
+    """Free addresses that keep a place's name: ttvangiang, thitranvangiang, … (Điều 5.3)."""
     prefix, place = strip_place_prefix(name)
     base = place.replace(" ", "")
     candidates = []
@@ -153,14 +158,18 @@ def place_suggestions(name: str, parent_address: str | None) -> list[str]:
         candidates.append(fold(prefix).replace(" ", "") + base)
     if parent_address and parent_address != base:
         candidates.append(f"{base}.{parent_address}")
-    candidates += [f"{base}{n}" for n in range(1, 10)]
-    return _unique(candidates, exclude=base)
+    numbered = (f"{base}{n}" for n in range(1, 1000))
+    return _first_free(itertools.chain(candidates, numbered), base, taken, limit)
 
 
-def _unique(candidates: list[str], exclude: str) -> list[str]:
-    seen, result = {exclude}, []
+def _first_free(candidates, base: str, taken, limit: int) -> list[str]:
+    """The first ``limit`` valid candidates other than ``base`` and not in ``taken``."""
+    result: list[str] = []
     for candidate in candidates:
-        if candidate not in seen and local_part_problem(candidate) is None:
-            seen.add(candidate)
+        if candidate == base or candidate in taken or candidate in result:
+            continue
+        if local_part_problem(candidate) is None:
             result.append(candidate)
+            if len(result) == limit:
+                break
     return result

@@ -342,17 +342,16 @@ def check_namespace(entries: list[Entry], problems: list[Problem]) -> None:
             other = next(c for c in claims if c is not entry)
             report = Report(entry.path, problems)
             if entry.derived:
-                ideas = [s for s in _suggestions(entry) if s not in taken][:3]
                 report(entry.line, "HY024", detail=address, other=other.place(),
-                       suggestions=", ".join(ideas))
+                       suggestions=", ".join(_suggestions(entry, taken)))
             else:
                 report(entry.line, "HY023", detail=address, other=other.place())
 
 
-def _suggestions(entry: Entry) -> list[str]:
-    agency = entry.agency
+def _suggestions(entry: Entry, taken: set[str]) -> list[str]:
     if entry.role == "person":
-        return naming.person_suggestions(entry.name, agency)
+        return naming.person_suggestions(entry.name, entry.agency, taken)
     if entry.role == "agency":
-        return naming.place_suggestions(entry.name, _text(entry.item.get("parent")))
-    return [f"{entry.token}{n}.{entry.address.split('.', 1)[-1]}" for n in range(1, 4)]
+        return naming.place_suggestions(entry.name, _text(entry.item.get("parent")), taken)
+    parent = entry.address.split(".", 1)[-1]
+    return [f"{entry.token}{n}.{parent}" for n in range(1, 4)]

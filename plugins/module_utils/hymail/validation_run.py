@@ -6,18 +6,17 @@ import json
 import os
 
 from .desired import build_mailboxes, desired_document
+from .schema_errors import SchemaCheck
 from .validate import validate_tree
 
 _VALIDATORS: dict = {}
 
 
-def schema_validator(schema_file: str):
-    """A compiled Draft 2020-12 validator for ``schema_file`` (cached per path)."""
+def schema_validator(schema_file: str) -> SchemaCheck:
+    """The schema check for ``schema_file`` (compiled once per path)."""
     if schema_file not in _VALIDATORS:
-        from jsonschema import Draft202012Validator
-
         with open(schema_file, encoding="utf-8") as handle:
-            _VALIDATORS[schema_file] = Draft202012Validator(json.load(handle))
+            _VALIDATORS[schema_file] = SchemaCheck(json.load(handle))
     return _VALIDATORS[schema_file]
 
 

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is part of the pinned PyYAML wheel
-    from yaml import SafeLoader as _Loader
+from yaml.cyaml import CParser as _Parser  # libyaml: part of the pinned PyYAML wheel
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -27,6 +24,38 @@ _FORBIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
+
+
+# Anything outside ASCII, Latin letters, combining marks and common punctuation is looked at
+# closely; a file without any such character (nearly all of them) is screened in one search.
+_SUSPICIOUS = re.compile(
+    "[^\t\n\r\x20-\x7e\u00a0-\u00ac\u00ae-\u024f\u0300-\u036f\u1e00-\u1eff"
+    "\u2010-\u2027\u2030-\u205e]"
+)
+
+
+_PLAIN, _STR = "plain", "tag:yaml.org,2002:str"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+
+
+class _Loader(_Parser, yaml.resolver.BaseResolver):
+    """libyaml's parser with a resolver that only tells plain from quoted scalars.
+
+    PyYAML's resolver runs a dozen regular expressions in Python for every scalar; our
+    files hold text, a few booleans and no numbers, so ``_scalar`` decides plain values.
+    """
+
+    def __init__(self, stream) -> None:
+        _Parser.__init__(self, stream)
+        yaml.resolver.BaseResolver.__init__(self)
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,8 @@ def load_text(raw: bytes) -> tuple[object, list[LoadProblem]]:
 
 def screen_characters(text: str) -> list[LoadProblem]:
     """Forbidden invisible characters and look-alike letters of other scripts, per line."""
+    if not _SUSPICIOUS.search(text):
+        return []
     problems = []
     for number, line in enumerate(text.split("\n"), start=1):
         if line.isascii() and not _FORBIDDEN.search(line):
@@ -145,7 +176,7 @@ class _Builder:
         for key_node, value_node in node.value:
             key = self.build(key_node, depth + 1)
             key_line = key_node.start_mark.line + 1
-            merge = key_node.tag == "tag:yaml.org,2002:merge"
+            merge = key_node.tag == _PLAIN and key_node.value == "<<"
             if merge or not isinstance(key, (str, int, bool)):
                 self.problems.append(LoadProblem(key_line, "HY001", f"key {key!r}"))
                 continue
@@ -165,25 +196,24 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
         tag, value = node.tag, node.value
-        if tag == "tag:yaml.org,2002:str" or tag == "tag:yaml.org,2002:timestamp":
-            return value  # dates stay text: the schema checks their form
-        if tag == "tag:yaml.org,2002:null":
-            return None
-        if tag == "tag:yaml.org,2002:bool":
-            return value.lower() in ("true", "yes", "on")
-        if tag == "tag:yaml.org,2002:int":
-            return _int(value)
-        if tag == "tag:yaml.org,2002:float":
+        if tag == _STR:
             return value
-        self.problems.append(LoadProblem(node.start_mark.line + 1, "HY001", f"tag {tag}"))
+        if tag != _PLAIN:
+            self.problems.append(LoadProblem(node.start_mark.line + 1, "HY001", f"tag {tag}"))
+            return None
+        return plain_value(value)
+
+
+def plain_value(value: str) -> object:
+    """An unquoted scalar: booleans, null and decimal integers; anything else (dates, phone
+    numbers with a leading zero, numbers with dots) stays text for the schema to judge."""
+    if value.lower() in _BOOL:
+        return _BOOL[value.lower()]
+    if value in _NULL:
         return None
-
-
-def _int(value: str) -> int | str:
-    try:
-        return int(value.replace("_", ""), 0)
-    except ValueError:
-        return value
+    if _INT.fullmatch(value):
+        return int(value.replace("_", ""))
+    return value
 
 
 def line_of(data: object, path: tuple) -> int:
