@@ -34,12 +34,12 @@ GIVEN_MEN = """Anh Hùng Dũng Tuấn Nam Hải Long Sơn Minh Đức Thắng C�
 Quân Thành Tùng Khánh Bình Hoàng Lâm Việt Toàn Vinh Tâm Đạt Kiên Phong Quang Hưng Thịnh
 Khoa Lực Nghĩa Tài Thái Tiến Trí Tú Vũ Bảo Chiến Công Duy Định Giang Hào Hậu Hiệp Hòa
 Hoan Khải Khang Kiệt Lộc Luân Mạnh Nhân Ninh Phát Quý Sang Tân Thanh Thuận Thông Trọng
-Trường Tuệ Văn Xuân Ân Bách Cảnh Chung Đông Đăng Hảo Hiển Hợp Khôi Lợi Nguyên Phước""".split()
+Trường Tuệ Văn Xuân Ân Bách Cảnh Chung Đông Đăng Hảo Hiển Hợp Khôi Lợi Nguyên Phước""".split()  # noqa: SIM905
 GIVEN_WOMEN = """Hương Lan Hà Linh Trang Thảo Phương Hoa Hằng Huyền Thủy Ngọc Mai Nhung Yến
 Vân Dung Hạnh Loan Nga Oanh Quỳnh Thu Trâm Uyên Vy Hiền Liên Thơ Anh Châu Diệp Duyên
 Giang Hải Hậu Hồng Hợp Huệ Khánh Lê Lệ Ly Lý Mến Minh My Nguyệt Nhàn Nhi Nhung Phượng
 Quế Sen Tâm Thắm Thanh Thoa Thúy Tiên Trinh Tú Tuyết Vui Xuân Yên Ánh Bích Chi Đào Hiên
-Hoài Hường Kiều Lài Lụa Mận Ngân Nhạn Nương Phấn Quyên Sương Thi Thư Trà Tươi Vân Anh""".split()
+Hoài Hường Kiều Lài Lụa Mận Ngân Nhạn Nương Phấn Quyên Sương Thi Thư Trà Tươi Vân Anh""".split()  # noqa: SIM905
 TITLES = ["Chuyên viên", "Chuyên viên chính", "Phó Trưởng phòng", "Trưởng phòng",
           "Cán sự", "Văn thư", "Kế toán", "Thanh tra viên"]
 DIVISIONS = ["Văn phòng", "Phòng Tổ chức - Hành chính", "Phòng Kế hoạch - Tài chính",
@@ -108,7 +108,8 @@ def agency_text(province: Province, index: int, kind: str, people: int, parent: 
     lines += [f"  owners: [vanthu-{address}]", f"  request: {REQUEST}", "divisions:"]
     divisions = DIVISIONS[: 2 + index % 4]
     for number, division in enumerate(divisions):
-        lines += [f"  - name: {division}", f"    abbreviation: p{number}{naming.abbreviate(division)}",
+        abbreviation = f"p{number}{naming.abbreviate(division)}"
+        lines += [f"  - name: {division}", f"    abbreviation: {abbreviation}",
                   f"    request: {REQUEST}"]
     lines.append("people:")
     for _ in range(people):

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import yaml
-
 from yaml.cyaml import CParser as _Parser  # libyaml: part of the pinned PyYAML wheel
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
