@@ -9,18 +9,28 @@ short_description: Validate every agency file under mailboxes/ against the schem
 description:
   - Reads C(<mailboxes_dir>/*.yml), checks each file (YAML safety, JSON Schema) and the whole
     province (one namespace for every address, collisions, delegates, request letters).
-  - Fails listing every problem, one line each, as C(path:line: CODE message) in Vietnamese.
+  - "Fails listing every problem, one line each, as C(path:line: CODE message) in Vietnamese."
   - When valid and O(desired_file) is given, writes the desired state for the reconcile there
     (also in check mode: it is an output, not a change).
 options:
-  mailboxes_dir: {description: Directory of agency files., type: path, required: true}
-  schema_file: {description: The agency JSON Schema., type: path, required: true}
-  label: {description: Prefix of the paths in messages (default the directory as given)., type: str}
+  mailboxes_dir:
+    description: Directory of agency files.
+    type: path
+    required: true
+  schema_file:
+    description: The agency JSON Schema.
+    type: path
+    required: true
+  label:
+    description: Prefix of the paths in messages (default the directory as given).
+    type: str
   domain:
     description: Mail domain written into the desired state.
     type: str
     default: hungyen.gov.vn
-  desired_file: {description: Where to write the desired-state JSON when valid., type: path}
+  desired_file:
+    description: Where to write the desired-state JSON when valid.
+    type: path
 author: Hưng Yên official mail pipeline
 """
 
@@ -34,7 +44,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 problems:
-  description: Every problem as C(path:line: CODE message).
+  description: "Every problem as C(path:line: CODE message)."
   type: list
   elements: str
   returned: always

@@ -5,7 +5,7 @@ from __future__ import annotations
 import naming as naming_filters  # plugins/filter/naming.py
 import pytest
 from ansible.errors import AnsibleFilterError
-from conftest import case_table
+from helpers import case_table
 from hymail import naming
 
 FILTERS = naming_filters.FilterModule().filters()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, SCHEMA, case_table
+from helpers import ROOT, SCHEMA, case_table
 from hymail.validation_run import run_validation
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
