@@ -10,8 +10,8 @@ description:
   - Reads C(<mailboxes_dir>/*.yml), checks each file (YAML safety, JSON Schema) and the whole
     province (one namespace for every address, collisions, delegates, request letters).
   - "Fails listing every problem, one line each, as C(path:line: CODE message) in Vietnamese."
-  - When valid and O(desired_file) is given, writes the desired state for the reconcile there
-    (also in check mode: it is an output, not a change).
+  - When valid and O(desired_file) is given, writes the desired state for the reconcile there,
+    also in check mode, as it is an output and not a change.
 options:
   mailboxes_dir:
     description: Directory of agency files.
