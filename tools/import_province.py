@@ -29,6 +29,8 @@ EXAMPLE_DIVISIONS = {"tienlu": ["  - name: Phòng Tài chính - Kế hoạch", "
 EXAMPLE_PEOPLE = {"sotttt": ["  - name: Nguyễn Hoàng Phúc", "    title: Công chức",
                              "    publish: true", f"    request: {INITIAL_REQUEST}"]}
 EXAMPLE_DELEGATES = {"sotttt": ["nhphuc"]}
+# Sở TTTT's owners are the province's reviewers: two, so that none approves their own change.
+OWNERS = {"sotttt": ["vanthu-sotttt", "pheduyet-sotttt"]}
 
 
 def read_csv(path: str) -> list[dict]:
@@ -53,7 +55,8 @@ def agency_file(name, kind, address, *, code=None, parent=None, reason=None) -> 
         lines.append(f"  address_reason: {reason}")
     if address in EXAMPLE_DELEGATES:
         lines.append(f"  delegates: [{', '.join(EXAMPLE_DELEGATES[address])}]")
-    lines += [f"  owners: [vanthu-{address}]", f"  request: {INITIAL_REQUEST}"]
+    owners = OWNERS.get(address, [f"vanthu-{address}"])
+    lines += [f"  owners: [{', '.join(owners)}]", f"  request: {INITIAL_REQUEST}"]
     for key, table in (("divisions", EXAMPLE_DIVISIONS), ("people", EXAMPLE_PEOPLE)):
         if address in table:
             lines += [f"{key}:", *table[address]]
