@@ -1,0 +1,77 @@
+"""The declared files at one commit, read from git: two processes, whatever the file count.
+
+``files_at(commit)`` returns ``{path: bytes}`` of ``mailboxes/*.yml``, ``approvals/*.yml``
+and ``CODEOWNERS`` as committed (``git ls-tree`` lists them, one ``git cat-file --batch``
+reads them all), never the working tree.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+DIRECTORIES = ("mailboxes", "approvals")
+TOP_FILES = ("CODEOWNERS",)
+TIMEOUT = 120
+
+
+class GitError(RuntimeError):
+    """git could not answer: an unknown commit, not a repository, or git missing."""
+
+
+def files_at(commit: str, repository: str = ".") -> dict[str, bytes]:
+    """``{path: content}`` of the policy's files at ``commit`` of the repository's root."""
+    if not commit or commit.startswith("-") or any(c.isspace() or c == "\0" for c in commit):
+        raise GitError(f"không phải tên commit hợp lệ: {commit!r}")
+    listing = _git(repository, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                                *DIRECTORIES, *TOP_FILES])
+    wanted = [(path, sha) for path, sha in _blobs(listing) if is_policy_file(path)]
+    contents = _cat_batch(repository, sorted({sha for _, sha in wanted}))
+    return {path: contents[sha] for path, sha in wanted}
+
+
+def is_policy_file(path: str) -> bool:
+    """``CODEOWNERS``, or a ``.yml`` file directly under mailboxes/ or approvals/."""
+    if path in TOP_FILES:
+        return True
+    directory, _, name = path.partition("/")
+    return directory in DIRECTORIES and name.endswith(".yml") and "/" not in name
+
+
+def _blobs(listing: bytes):
+    """(path, sha) of every blob in ``git ls-tree -z`` output: '<mode> <type> <sha>\\t<path>'."""
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        _mode, kind, sha = meta.decode("ascii").split()
+        if kind == "blob":
+            yield path.decode("utf-8", "surrogateescape"), sha
+
+
+def _cat_batch(repository: str, shas: list[str]) -> dict[str, bytes]:
+    """Every object's content through one ``git cat-file --batch``."""
+    if not shas:
+        return {}
+    output = _git(repository, ["cat-file", "--batch"], ("\n".join(shas) + "\n").encode())
+    contents, position = {}, 0
+    while position < len(output):
+        end = output.index(b"\n", position)
+        header = output[position:end].decode("ascii", "replace").split()
+        if len(header) != 3:
+            raise GitError(f"git cat-file: {' '.join(header)}")
+        sha, size = header[0], int(header[2])
+        contents[sha] = output[end + 1:end + 1 + size]
+        position = end + 1 + size + 1  # the content is followed by a newline
+    return contents
+
+
+def _git(repository: str, args: list[str], stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", repository, *args], input=stdin,
+                              capture_output=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise GitError(f"git {args[0]}: {error}") from error
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {args[0]}: {message}")
+    return done.stdout

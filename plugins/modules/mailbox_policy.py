@@ -1,0 +1,119 @@
+#!/usr/bin/python
+"""Ansible module: may this change request go ahead (runs on the controller, reads git)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailbox_policy
+short_description: Decide whether a change to mailboxes/ may go ahead, with a reason per violation
+description:
+  - Reads C(mailboxes/*.yml), C(approvals/*.yml) and C(CODEOWNERS) at the O(base) and O(head)
+    commits from git (the working tree is never read) and judges the change of O(author).
+  - An agency's owners change only its file; Sở TTTT's reviewers (the owners of
+    C(mailboxes/sotttt.yml) at the base) change any file; removing a person from another
+    agency's file is allowed only when the same change adds that address to the author's own
+    agency (Điều 6.2.b); every mailbox whose state changes cites a new request letter (Điều 6.1);
+    only Sở TTTT locks and unlocks (Điều 7, 10.1); revoking, renaming or removing more than
+    O(destroy_max_count) mailboxes, or more than O(destroy_max_share) of an agency, needs an
+    C(approvals/<name>.yml) added in the same change (Điều 10.1).
+  - "Fails with one line per violation, C(path: HPxxx message), in Vietnamese; changes
+    nothing, so check mode gives the same answer."
+options:
+  repository: {description: Root of the git repository., type: path, required: true}
+  base:
+    description: Commit the change starts from (the target branch's merge base).
+    type: str
+    required: true
+  head: {description: Commit of the change., type: str, default: HEAD}
+  author:
+    description: GitLab user name of whoever asks for the change; a leading C(@) is ignored.
+    type: str
+    default: ""
+  schema_dir:
+    description: Directory of C(agency.schema.json) and C(approval.schema.json).
+    type: path
+    required: true
+  destroy_max_count:
+    description: Revokes, renames and removals allowed in one change without an approval.
+    type: int
+    default: 10
+  destroy_max_share:
+    description:
+      - Share of one agency's live mailboxes that may be revoked, renamed or removed without
+        an approval (a single mailbox never needs one).
+    type: float
+    default: 0.05
+  check_codeowners:
+    description: Also require CODEOWNERS at O(head) to be what the owners make of it.
+    type: bool
+    default: true
+author: Hưng Yên official mail pipeline
+"""
+
+EXAMPLES = r"""
+- name: Ensure the change follows the change-request policy
+  mailbox_policy:
+    repository: "{{ playbook_dir | dirname }}"
+    schema_dir: "{{ playbook_dir | dirname }}/schemas"
+    base: origin/main
+    head: HEAD
+    author: vanthu-anvien
+"""
+
+RETURN = r"""
+allowed: {description: Whether the change may go ahead., type: bool, returned: always}
+violations:
+  description: Every reason to refuse, in a stable order.
+  type: list
+  elements: dict
+  returned: always
+  contains:
+    code: {description: Stable code C(HPxxx)., type: str}
+    path: {description: The file concerned., type: str}
+    address: {description: The address concerned (local part) or empty., type: str}
+    message: {description: What is refused (article). Cách sửa, how to proceed., type: str}
+summary:
+  description: What the change does, in one line (when refused, C(msg) lists the violations).
+  type: str
+  returned: success
+counts:
+  description:
+    - What the change does, per kind (create, revoke, rename, move, lock, ...), plus
+      C(files) and C(destructive).
+  type: dict
+  returned: always
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.hymail.gitfiles import GitError  # noqa: E402
+from ansible.module_utils.hymail.policy_cli import run_policy  # noqa: E402
+
+ARGUMENT_SPEC = {
+    "repository": {"type": "path", "required": True},
+    "base": {"type": "str", "required": True},
+    "head": {"type": "str", "default": "HEAD"},
+    "author": {"type": "str", "default": ""},
+    "schema_dir": {"type": "path", "required": True},
+    "destroy_max_count": {"type": "int", "default": 10},
+    "destroy_max_share": {"type": "float", "default": 0.05},
+    "check_codeowners": {"type": "bool", "default": True},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run_policy(module.params)
+    except GitError as error:
+        module.fail_json(msg=f"Không đọc được git: {error}. Kiểm tra base/head và kho.")
+    except OSError as error:
+        module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
+    except ValueError as error:
+        module.fail_json(msg=str(error))
+    if not result["allowed"]:
+        module.fail_json(msg=result.pop("summary"), **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

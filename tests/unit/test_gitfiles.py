@@ -1,0 +1,113 @@
+"""Reading the policy's files from git commits, in a throwaway repository made per test."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from helpers import ROOT
+from hymail import gitfiles
+from hymail.gitfiles import GitError, files_at
+from hymail.policy import codeowners_text
+from hymail.policy_cli import main, run_policy
+
+GOOD = ROOT / "tests" / "fixtures" / "good"
+
+
+def git(repository, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repository), *args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def commit(repository, files: dict[str, bytes | None], message: str) -> None:
+    """Write (None: delete) ``files`` and commit them all."""
+    for name, content in files.items():
+        path = repository / name
+        if content is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    git(repository, "add", "-A")
+    git(repository, "-c", "user.name=Thử nghiệm", "-c", "user.email=test@hungyen.gov.vn",
+        "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def repository(tmp_path):
+    git(tmp_path, "init", "-q", "-b", "main")
+    return tmp_path
+
+
+def test_files_at_two_commits(repository):
+    first = {
+        "mailboxes/a.yml": b"agency: {name: A}\n",
+        "mailboxes/b.yml": b"agency: {name: A}\n",  # the same blob as a.yml
+        "mailboxes/sub/deep.yml": b"x: 1\n",
+        "mailboxes/notes.txt": b"not a declaration\n",
+        "approvals/2025-x.yml": b"no trailing newline",
+        "approvals/README.md": b"# about approvals\n",
+        "CODEOWNERS": b"* @someone\n",
+        "README.md": b"# the project\n",
+    }
+    commit(repository, first, "first")
+    commit(repository, {"mailboxes/a.yml": "agency: {name: Ân}\n".encode(),
+                        "approvals/2025-x.yml": None}, "second")
+    assert files_at("HEAD~1", str(repository)) == {
+        "mailboxes/a.yml": b"agency: {name: A}\n", "mailboxes/b.yml": b"agency: {name: A}\n",
+        "approvals/2025-x.yml": b"no trailing newline", "CODEOWNERS": b"* @someone\n"}
+    assert files_at("HEAD", str(repository)) == {
+        "mailboxes/a.yml": "agency: {name: Ân}\n".encode(),
+        "mailboxes/b.yml": b"agency: {name: A}\n", "CODEOWNERS": b"* @someone\n"}
+
+
+def test_two_git_processes_whatever_the_number_of_files(repository, monkeypatch):
+    commit(repository, {f"mailboxes/x{n}.yml": f"n: {n}\n".encode() for n in range(30)}, "many")
+    calls = []
+    real_run = subprocess.run
+    monkeypatch.setattr(gitfiles.subprocess, "run",
+                        lambda args, **kw: calls.append(args[3]) or real_run(args, **kw))
+    assert len(files_at("HEAD", str(repository))) == 30
+    assert calls == ["ls-tree", "cat-file"]
+
+
+@pytest.mark.parametrize("commit_name", ["no-such-branch", "--output=/tmp/x", "HEAD HEAD", ""])
+def test_a_bad_commit_is_an_error_not_an_empty_tree(repository, commit_name):
+    commit(repository, {"mailboxes/a.yml": b"a: 1\n"}, "first")
+    with pytest.raises(GitError):
+        files_at(commit_name, str(repository))
+
+
+def test_not_a_repository(tmp_path):
+    with pytest.raises(GitError, match="ls-tree"):
+        files_at("HEAD", str(tmp_path / "nowhere"))
+
+
+def good_tree() -> dict[str, bytes]:
+    files = {f"mailboxes/{p.name}": p.read_bytes() for p in GOOD.glob("*.yml")}
+    files["CODEOWNERS"] = codeowners_text(files).encode()
+    return files
+
+
+def test_decide_reads_both_commits_from_git(repository, capsys):
+    commit(repository, good_tree(), "the province")
+    vangiang = (GOOD / "vangiang.yml").read_text("utf-8") + (
+        "people:\n  - name: Lê Văn Tâm\n    title: Công chức\n"
+        '    request: {number: "15/UBND", date: "2025-01-06"}\n')
+    commit(repository, {"mailboxes/vangiang.yml": vangiang.encode()}, "a new clerk")
+    arguments = ["decide", "--repo", str(repository), "--base", "HEAD~1", "--head", "HEAD"]
+    assert main([*arguments, "--author", "vanthu-vangiang"]) == 0
+    assert main([*arguments, "--author", "vanthu-anvien"]) == 1
+    refusal = "HP010 vanthu-anvien không có quyền sửa mailboxes/vangiang.yml"
+    assert refusal in capsys.readouterr().out
+
+
+def test_stale_codeowners_at_head_is_refused(repository):
+    commit(repository, good_tree(), "the province")
+    commit(repository, {"CODEOWNERS": b"* @vanthu-anvien\n"}, "hand-edited")
+    result = run_policy({"repository": str(repository), "base": "HEAD~1",
+                         "author": "vanthu-sotttt"})
+    assert [v["code"] for v in result["violations"]] == ["HP003"] and not result["allowed"]
+    result = run_policy({"repository": str(repository), "base": "HEAD~1",
+                         "author": "vanthu-sotttt", "check_codeowners": False})
+    assert result["allowed"]

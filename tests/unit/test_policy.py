@@ -1,0 +1,192 @@
+"""The change-request policy: a case table of author × change, CODEOWNERS, and the messages."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import ROOT, case_table
+from hymail.policy import (
+    CODEOWNERS,
+    Thresholds,
+    codeowners_text,
+    codeowners_violation,
+    decide,
+)
+from hymail.policy_cli import checkout_files, main
+from hymail.policy_messages import CATALOG
+
+GOOD = ROOT / "tests" / "fixtures" / "good"
+GIVEN_NAMES = ("Bảo", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Quang",
+               "Sơn", "Tùng", "Vinh", "Yến")
+
+
+def good_files() -> dict[str, bytes]:
+    return {f"mailboxes/{path.name}": path.read_bytes() for path in sorted(GOOD.glob("*.yml"))}
+
+
+def staff_file(count: int) -> str:
+    """Sở Nội vụ with ``count`` people, each with the letter 2/SNV."""
+    text = ("# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n"
+            "  name: Sở Nội vụ\n  kind: department\n  address: sonv\n  owners: [vanthu-sonv]\n"
+            '  request: {number: "1/SNV", date: "2024-01-02"}\npeople:\n')
+    for given in GIVEN_NAMES[:count]:
+        text += (f"  - name: Nguyễn Văn {given}\n    title: Chuyên viên\n"
+                 '    request: {number: "2/SNV", date: "2024-01-02"}\n')
+    return text
+
+
+def _key(name: str) -> str:
+    return name if "/" in name else f"mailboxes/{name}"
+
+
+def overlay(files: dict[str, bytes], changes: dict | None) -> dict[str, bytes]:
+    files = dict(files)
+    for name, text in (changes or {}).items():
+        if text is None:
+            del files[_key(name)]
+        else:
+            files[_key(name)] = text.encode("utf-8")
+    return files
+
+
+def edit(files: dict[str, bytes], edits: list | None) -> dict[str, bytes]:
+    """Apply the case's text edits; an edit that matches nothing is a bug in the table."""
+    files = dict(files)
+    for step in edits or ():
+        key = _key(step["file"])
+        text = files[key].decode("utf-8")
+        if "append" in step:
+            text += step["append"]
+        else:
+            count = step.get("count", 1)
+            assert text.count(step["replace"]) >= count, step
+            text = text.replace(step["replace"], step["with"], count)
+        files[key] = text.encode("utf-8")
+    return files
+
+
+def approvals(case: dict, key: str) -> dict:
+    return {f"approvals/{name}": text for name, text in (case.get(key) or {}).items()}
+
+
+def sides(case: dict) -> tuple[dict, dict]:
+    base = overlay(good_files(), case.get("base"))
+    if case.get("staff"):
+        base["mailboxes/sonv.yml"] = staff_file(case["staff"]).encode("utf-8")
+    base = overlay(base, approvals(case, "base_approvals"))
+    head = edit(overlay(base, case.get("head")), case.get("edits"))
+    return base, overlay(head, approvals(case, "approvals"))
+
+
+def run(case: dict):
+    base, head = sides(case)
+    return decide(base, head, case["author"], thresholds=Thresholds(**case.get("thresholds", {})))
+
+
+@pytest.mark.parametrize("case", case_table("policy_cases.yml"))
+def test_policy_case(case):
+    decision = run(case)
+    found = sorted(violation.code for violation in decision.violations)
+    assert found == sorted(case["expect"]), decision.summary()
+    assert decision.allowed is (not case["expect"])
+    for text in case.get("says", ()):
+        assert text in decision.summary(), decision.summary()
+
+
+def test_every_code_in_the_catalog_has_a_case():
+    tested = {code for row in case_table("policy_cases.yml") for code in row.values[0]["expect"]}
+    assert set(CATALOG) == tested | {"HP003"}  # HP003: the CODEOWNERS tests below
+
+
+def test_refusal_names_the_file_the_rule_the_article_and_the_way_out():
+    case = next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "owner_edits_another_agency_file")
+    violation = run(case).violations[0]
+    assert (violation.code, violation.path) == ("HP010", "mailboxes/vangiang.yml")
+    assert violation.message.startswith(
+        "HP010 vanthu-anvien không có quyền sửa mailboxes/vangiang.yml: chỉ owners của tệp "
+        "(@vanthu-vangiang) hoặc người duyệt của Sở TTTT (@vanthu-sotttt, @pheduyet-sotttt) "
+        "được sửa (Điều 6.1, 10.1). Cách sửa: ")
+    assert str(violation).startswith("mailboxes/vangiang.yml: HP010 ")
+
+
+def test_counts_say_what_the_change_does():
+    case = next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "transfer_with_the_matching_add")
+    decision = run(case)
+    assert decision.counts == {"move": 1, "destructive": 0, "files": 2}
+    assert decision.summary() == "Được phép: 2 tệp thay đổi (chuyển cơ quan 1)."
+    assert decision.to_dict()["allowed"] is True
+
+
+def test_violations_are_listed_once_each_in_a_stable_order():
+    case = next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "transfer_into_a_third_agency_is_not_the_author_s")
+    first, second = run(case), run(case)
+    assert first.violations == second.violations == sorted(set(first.violations))
+    assert first.summary().startswith(
+        "Không được phép: 2 vi phạm:\nmailboxes/ttvangiang.yml: HP010 ")
+
+
+def test_an_unchanged_province_is_allowed_for_anyone():
+    files = checkout_files(str(ROOT))
+    decision = decide(files, files, "ai-cung-duoc")
+    assert decision.allowed and decision.counts == {"destructive": 0, "files": 0}
+
+
+@pytest.mark.parametrize("limits", [{"max_count": -1}, {"max_share": 1.5}, {"max_share": -0.1}])
+def test_thresholds_refuse_nonsense(limits):
+    with pytest.raises(ValueError, match="ngưỡng"):
+        Thresholds(**limits)
+
+
+# ------------------------------------------------------------ CODEOWNERS
+
+
+def test_codeowners_gives_each_file_to_its_owners_and_everything_to_sotttt():
+    lines = codeowners_text(good_files()).splitlines()
+    assert lines[0].startswith("# Tạo tự động bằng `make codeowners`")
+    rules = [line for line in lines if not line.startswith("#")]
+    assert rules == [
+        "* @vanthu-sotttt @pheduyet-sotttt",
+        "/approvals/ @vanthu-sotttt @pheduyet-sotttt",
+        "/mailboxes/anvien.yml @vanthu-anvien @vanthu-sotttt @pheduyet-sotttt",
+        "/mailboxes/sotttt.yml @vanthu-sotttt @pheduyet-sotttt",
+        "/mailboxes/tienlu.yml @vanthu-tienlu @vanthu-sotttt @pheduyet-sotttt",
+        "/mailboxes/ttvangiang.yml @vanthu-ttvangiang @vanthu-sotttt @pheduyet-sotttt",
+        "/mailboxes/vangiang.yml @vanthu-vangiang @vanthu-sotttt @pheduyet-sotttt",
+    ]
+
+
+def test_codeowners_never_copies_what_is_not_a_user_name():
+    files = good_files()
+    files["mailboxes/vangiang.yml"] = (
+        b"agency:\n  owners: [\"ok-user\", \"x\\n* @ke-gian\", \"hai tu\"]\n")
+    files["mailboxes/bad name.yml"] = b"agency:\n  owners: [ai-do]\n"
+    text = codeowners_text(files)
+    assert "/mailboxes/vangiang.yml @ok-user @vanthu-sotttt" in text
+    assert "ke-gian" not in text and "hai tu" not in text and "ai-do" not in text
+
+
+def test_the_repository_codeowners_is_current():
+    stale = codeowners_violation(checkout_files(str(ROOT)))
+    assert stale is None, "chạy make codeowners"
+
+
+def test_stale_or_missing_codeowners_is_refused():
+    files = good_files()
+    assert codeowners_violation(files).code == "HP003"
+    files[CODEOWNERS] = codeowners_text(files).encode()
+    assert codeowners_violation(files) is None
+    files["mailboxes/vangiang.yml"] = files["mailboxes/vangiang.yml"].replace(
+        b"owners: [vanthu-vangiang]", b"owners: [vanthu-vangiang, vanthu-moi]")
+    assert "HP003 CODEOWNERS" in codeowners_violation(files).message
+
+
+def test_codeowners_command_writes_then_checks(tmp_path, capsys):
+    (tmp_path / "mailboxes").mkdir()
+    for key, raw in good_files().items():
+        (tmp_path / key).write_bytes(raw)
+    assert main(["codeowners", "--root", str(tmp_path), "--check"]) == 1
+    assert main(["codeowners", "--root", str(tmp_path), "--write"]) == 0
+    assert main(["codeowners", "--root", str(tmp_path), "--check"]) == 0
+    assert "Đã ghi" in capsys.readouterr().out
