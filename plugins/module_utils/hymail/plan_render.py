@@ -1,0 +1,153 @@
+"""The plan for reviewers: a JSON document and a Markdown page in Vietnamese (no secrets)."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from .planner import ACTIONS, DESTRUCTIVE, Change, summarize
+
+PLAN_VERSION = 1
+LABELS = {
+    "create": "Tạo mới (Điều 6.2.a)",
+    "rename": "Đổi tên (Điều 6.2.d)",
+    "reinstate": "Cấp lại sau thu hồi",
+    "unlock": "Mở khóa, cấp mật khẩu mới (Điều 7.2)",
+    "lock": "Tạm khóa (Điều 7.1)",
+    "revoke": "Thu hồi (Điều 6.2.c)",
+    "move": "Chuyển cơ quan (Điều 6.2.b)",
+    "delegate": "Ủy quyền sử dụng (Điều 9.1)",
+    "reset_password": "Cấp lại mật khẩu (Điều 9.2, 12.1)",
+    "update": "Cập nhật thông tin danh bạ",
+    "drift": "Có trên máy chủ, không được khai báo (giữ nguyên)",
+}
+LOCK_REASONS = {
+    "violation": "vi phạm Điều 4 (Điều 7.1.a)",
+    "compromised": "bị chiếm quyền sử dụng (Điều 7.1.b)",
+    "spam_malware": "phát tán thư rác, mã độc (Điều 7.1.c)",
+}
+WARNINGS = {
+    "revoke": "đăng nhập bị từ chối, thư mới bị trả lại; thư cũ được giữ trên máy chủ",
+    "rename": "thư và tài khoản chuyển sang địa chỉ mới; địa chỉ cũ thành bí danh",
+    "lock": "đăng nhập bị từ chối; thư vẫn được nhận",
+}
+
+
+def plan_document(changes: list[Change], domain: str, meta: dict | None = None) -> dict:
+    """The plan as one JSON-ready dict: version, domain, summary, every change.
+
+    Drift is an action of the plan like any other (reported, never applied), and is also
+    listed on its own under ``drift``.
+    """
+    entries = [c.to_dict() for c in changes]
+    return {
+        "version": PLAN_VERSION, "domain": domain, **(meta or {}),
+        "summary": summarize(changes), "changes": entries,
+        "drift": [e for e in entries if e["action"] == "drift"],
+    }
+
+
+def render_json(changes: list[Change], domain: str, meta: dict | None = None) -> str:
+    """Stable JSON text (sorted keys, UTF-8 kept readable)."""
+    document = plan_document(changes, domain, meta)
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def render_markdown(changes: list[Change], domain: str) -> str:
+    """The reviewer's page: counts, a loud warning block, then every change by agency."""
+    lines = [f"# Kế hoạch thay đổi hộp thư công vụ @{domain}", ""]
+    lines += _summary_table(changes)
+    lines += _warning_block(changes, domain)
+    lines += _by_agency(changes, domain)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary_table(changes: list[Change]) -> list[str]:
+    summary = summarize(changes)
+    rows = [f"| {LABELS[a]} | `{a}` | {summary[a]} |" for a in ACTIONS if summary[a]]
+    if not rows:
+        return ["**Không có thay đổi nào.**", ""]
+    head = ["| Thao tác | Mã | Số lượng |", "|---|---|---:|"]
+    held = ["", f"Tạm giữ, không áp dụng: {summary['held']}"] if summary["held"] else []
+    return head + rows + held + [""]
+
+
+def _warning_block(changes: list[Change], domain: str) -> list[str]:
+    """A blockquote listing every revoke, rename and lock, so none goes unnoticed."""
+    loud = [c for c in changes if c.action in DESTRUCTIVE]
+    if not loud:
+        return []
+    lines = [f"> **⚠️ CẢNH BÁO: {len(loud)} thay đổi cần xem xét kỹ**", ">"]
+    for change in loud:
+        held = " — TẠM GIỮ, không áp dụng" if change.held else ""
+        lines.append(f"> - **{change.action.upper()}** {_address(change, domain)}"
+                     f" ({_escape(change.name)}): {WARNINGS[change.action]}{held}")
+    return lines + [""]
+
+
+def _by_agency(changes: list[Change], domain: str) -> list[str]:
+    lines = []
+    for agency, group in groupby(sorted(changes, key=_agency_key), key=_agency_key):
+        title = f"Cơ quan `{agency}`" if agency else "Không rõ cơ quan"
+        lines += [f"## {title}", ""] + [_line(c, domain) for c in group] + [""]
+    return lines
+
+
+def _agency_key(change: Change) -> str:
+    return change.agency or ""
+
+
+def _line(change: Change, domain: str) -> str:
+    """One bullet: label and code, address, name, request letter, what changes."""
+    text = (f"- **{LABELS[change.action]}** `{change.action}` {_address(change, domain)}"
+            f" — {_escape(change.name) or '(không tên)'}")
+    details = [_letter(change)] + _details(change)
+    if change.held:
+        details.append("**TẠM GIỮ: không áp dụng lần này**")
+    return text + "".join(f"\n  - {d}" for d in details if d)
+
+
+def _address(change: Change, domain: str) -> str:
+    if change.old_address:
+        return f"`{change.old_address}@{domain}` → `{change.address}@{domain}`"
+    return f"`{change.address}@{domain}`"
+
+
+def _letter(change: Change) -> str:
+    if change.request is None:
+        return "" if change.action == "drift" else "Văn bản đề nghị: (không có)"
+    return f"Văn bản đề nghị: số {_escape(change.request.label())}"
+
+
+def _details(change: Change) -> list[str]:
+    before, after = change.before or {}, change.after or {}
+    if change.action == "lock":
+        return [f"Lý do: {LOCK_REASONS.get(after.get('lock_reason'), after.get('lock_reason'))}"]
+    if change.action == "rename":
+        return [f"Vẫn nhận thư qua địa chỉ cũ (bí danh): {_names(after.get('aliases'))}"]
+    if change.action == "move":
+        return [f"Cơ quan: `{before.get('agency')}` → `{after.get('agency')}`"]
+    if change.action == "delegate":
+        return [f"Người được ủy quyền: {_names(after.get('delegates'))}"
+                f" (trước: {_names(before.get('delegates'))})"]
+    if change.action == "update":
+        return [f"Thay đổi: {', '.join(_changed_fields(before, after))}"]
+    if change.action == "drift":
+        return [f"Trạng thái trên máy chủ: {before.get('status')}"]
+    return []
+
+
+def _changed_fields(before: dict, after: dict) -> list[str]:
+    skip = {"request"}
+    return [key for key in after if key not in skip and before.get(key) != after.get(key)]
+
+
+def _names(addresses) -> str:
+    return ", ".join(f"`{a}`" for a in addresses or ()) or "(không có)"
+
+
+def _escape(text: str) -> str:
+    """Keep names from breaking the Markdown (tables, emphasis, links)."""
+    for char in "\\`*_[]|<>":
+        text = text.replace(char, "\\" + char)
+    return text
