@@ -1,0 +1,254 @@
+#!/usr/bin/python
+"""Ansible module: reconcile the province's mailboxes with the mail server in one batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    from ansible.module_utils.hymail.backends.base import BackendError
+    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from ansible.module_utils.hymail.model import Mailbox
+    from ansible.module_utils.hymail.passwords import HashSettings, issue
+    from ansible.module_utils.hymail.plan_render import plan_document, render_markdown
+    from ansible.module_utils.hymail.planner import plan_changes
+except ImportError:  # tests and the controller import the same core as ``hymail``
+    from hymail.backends.base import BackendError
+    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from hymail.model import Mailbox
+    from hymail.passwords import HashSettings, issue
+    from hymail.plan_render import plan_document, render_markdown
+    from hymail.planner import plan_changes
+
+DOCUMENTATION = r"""
+---
+module: mailbox_reconcile
+short_description: Make the mail server's accounts match the declared mailboxes, in one batch
+description:
+  - Reads the desired state (C(desired.json) written by C(mailbox_validate)) and the live
+    Postfix + Dovecot state under O(state_dir), plans every change (create, lock, unlock,
+    revoke, reinstate, move, rename, reset_password, delegate, update) and applies them
+    all at once. Accounts no file declares are reported as drift and left alone.
+  - Generated passwords are stored only as Argon2id hashes and written to exactly one
+    place, the per-agency credential notice C(outbox/<agency>.jsonl) (mode 0600). They
+    never appear in the result, the plan or the logs.
+options:
+  desired_file:
+    description: 'The desired state on the mail host, JSON C({"domain": ..., "mailboxes": [...]}).'
+    type: path
+    required: true
+  state_dir:
+    description: The server state directory of docs/architecture.md.
+    type: path
+    required: true
+  domain:
+    description: The mail domain; must equal the desired file's domain.
+    type: str
+    required: true
+  password_length:
+    description: Length of generated passwords (Điều 8; at least 12).
+    type: int
+    default: 16
+  hash_time_cost:
+    description: Argon2id time cost (iterations).
+    type: int
+    default: 3
+  hash_memory_kib:
+    description: Argon2id memory cost in KiB.
+    type: int
+    default: 65536
+  hash_parallelism:
+    description: Argon2id lanes.
+    type: int
+    default: 1
+  holds:
+    description: Addresses whose changes are planned but not applied (frozen by operators).
+    type: list
+    elements: str
+    default: []
+  commit:
+    description: The repository commit being applied, recorded in the server's history.
+    type: str
+  approved_by:
+    description: Who approved the change request, recorded in the server's history.
+    type: str
+  plan_file:
+    description: Where to write the plan JSON (no secrets); a Markdown page goes next to it.
+    type: path
+  expected_state:
+    description:
+      - The C(state_digest) of a reviewed plan. When given and the live state has moved
+        since, the module fails (HYR003) instead of applying a stale plan.
+    type: str
+  postmap:
+    description: The postmap command.
+    type: str
+    default: postmap
+  postfix_config_dir:
+    description: Postfix configuration directory for postmap; default O(state_dir)/etc/postfix.
+    type: path
+notes:
+  - Check mode plans and reports without writing anything on the server.
+  - Diff mode returns one before/after entry per changed mailbox.
+author: Hưng Yên mail team
+"""
+
+EXAMPLES = r"""
+- name: Ensure the mail server matches the declared mailboxes
+  mailbox_reconcile:
+    desired_file: /var/lib/hymail/desired.json
+    state_dir: /var/lib/hymail
+    domain: hungyen.gov.vn
+    commit: "{{ commit | default(omit) }}"
+"""
+
+RETURN = r"""
+changes:
+  description: Planned (or applied) changes, drift excluded; no secrets.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Count per action code, plus held and total.
+  returned: always
+  type: dict
+drift:
+  description: Accounts on the server that no file declares (reported, untouched).
+  returned: always
+  type: list
+  elements: dict
+plan:
+  description: The plan document (what plan_file holds); its changes include drift.
+  returned: always
+  type: dict
+plan_markdown:
+  description: The plan rendered for reviewers, in Vietnamese.
+  returned: always
+  type: str
+applied:
+  description: Files rewritten, maildirs moved and notices written per agency.
+  returned: when changes were applied
+  type: dict
+"""
+
+ARGUMENT_SPEC = {
+    "desired_file": {"type": "path", "required": True},
+    "state_dir": {"type": "path", "required": True},
+    "domain": {"type": "str", "required": True},
+    "password_length": {"type": "int", "default": 16, "no_log": False},
+    "hash_time_cost": {"type": "int", "default": 3},
+    "hash_memory_kib": {"type": "int", "default": 65536},
+    "hash_parallelism": {"type": "int", "default": 1},
+    "holds": {"type": "list", "elements": "str", "default": []},
+    "commit": {"type": "str"},
+    "approved_by": {"type": "str"},
+    "plan_file": {"type": "path"},
+    "expected_state": {"type": "str"},
+    "postmap": {"type": "str", "default": "postmap"},
+    "postfix_config_dir": {"type": "path"},
+}
+
+
+class ReconcileError(Exception):
+    """A problem the operator must fix; a stable code, then what to do (Vietnamese)."""
+
+
+def run(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict:
+    """Plan, and unless in check mode apply; the whole module minus Ansible."""
+    params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
+    backend = make_backend(params)
+    desired = load_desired(params["desired_file"], backend.domain)
+    actual = backend.read_state()
+    check_not_stale(params["expected_state"], state_digest(actual))
+    changes = plan_changes(desired, actual, holds=params["holds"])
+    result = report(changes, backend.domain, state_digest(actual))
+    if params["plan_file"]:
+        write_plan(params["plan_file"], result)
+    if diff_mode:
+        result["diff"] = backend.diff(changes)
+    if not check_mode and result["changed"]:
+        result["applied"] = apply(backend, changes, params)
+    return result
+
+
+def make_backend(params: dict) -> PostfixDovecotBackend:
+    return PostfixDovecotBackend(
+        params["state_dir"], params["domain"], postmap=params["postmap"],
+        postfix_config_dir=params["postfix_config_dir"],
+    )
+
+
+def load_desired(path: str, domain: str) -> list[Mailbox]:
+    """The validated mailboxes; refuses a file made for another domain."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise ReconcileError(f"HYR001 không đọc được desired_file {path} ({error}). "
+                             "Cách sửa: chạy playbooks/validate.yml trước") from error
+    if str(data.get("domain", "")).lower() != domain:
+        raise ReconcileError(f"HYR002 {path} dành cho miền {data.get('domain')!r}, không phải "
+                             f"{domain!r}. Cách sửa: kiểm tra mail_domain của inventory")
+    return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]
+
+
+def check_not_stale(expected: str | None, digest: str) -> None:
+    """Refuse to apply a reviewed plan when the live state moved since it was made."""
+    if expected and expected != digest:
+        raise ReconcileError("HYR003 kế hoạch đã cũ: trạng thái máy chủ đã đổi từ khi kế hoạch "
+                             "được duyệt. Cách sửa: lập lại kế hoạch (make plan) và duyệt lại")
+
+
+def report(changes: list, domain: str, digest: str) -> dict:
+    """The result every run returns, check mode or not (no secrets anywhere)."""
+    plan = plan_document(changes, domain, {"state_digest": digest})
+    return {
+        "changed": any(change.applies for change in changes),
+        "changes": [c for c in plan["changes"] if c["action"] != "drift"],
+        "summary": plan["summary"], "drift": plan["drift"],
+        "plan": plan, "plan_markdown": render_markdown(changes, domain),
+    }
+
+
+def apply(backend: PostfixDovecotBackend, changes: list, params: dict) -> dict:
+    """Issue the new passwords (hashed on every CPU), then apply the batch."""
+    addresses = sorted({c.address for c in changes if c.applies and c.needs_password})
+    settings = HashSettings(params["hash_time_cost"], params["hash_memory_kib"],
+                            params["hash_parallelism"])
+    credentials = issue(addresses, params["password_length"], settings)
+    record = {"commit": params["commit"], "approved_by": params["approved_by"]}
+    return backend.apply(changes, credentials, record)
+
+
+def state_digest(actual: dict) -> str:
+    """A fingerprint of the live state the plan was made from (to spot a stale plan)."""
+    views = {address: account.view() for address, account in sorted(actual.items())}
+    text = json.dumps(views, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_plan(path: str, result: dict) -> None:
+    """The plan JSON at ``path`` and its Markdown beside it (``.md``)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result["plan"], handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+    with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as handle:
+        handle.write(result["plan_markdown"])
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run(module.params, module.check_mode, module._diff)
+    except (ReconcileError, BackendError, ValueError, OSError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

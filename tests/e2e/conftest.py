@@ -1,0 +1,65 @@
+"""One real Postfix + Dovecot per test session (tests/e2e), stopped at the end.
+
+The server is set up by playbooks/mailserver.yml ONCE, on ports away from the defaults so a
+developer's own server does not clash. ``HYMAIL_E2E_STATE_DIR=<dir>`` reuses a server already
+set up with those ports, after WIPING its accounts, mail and outbox (a test server only);
+``HYMAIL_E2E_KEEP=1`` keeps the state directory for a post-mortem.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+from e2e_support import DOMAIN, Province, Server, run_playbook
+from hymail.backends.postfix_dovecot import MAPS
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The session's mail server (set up by playbooks/mailserver.yml, stopped at the end)."""
+    reuse = os.environ.get("HYMAIL_E2E_STATE_DIR")
+    if reuse:
+        _wipe(reuse)
+        yield Server(reuse)
+        return
+    state_dir = tempfile.mkdtemp(prefix="hymail-e2e-")
+    os.chmod(state_dir, 0o755)  # the vmail user walks into mail/ below it
+    result = run_playbook("mailserver.yml", state_dir)
+    try:
+        if result.returncode != 0:
+            pytest.fail(f"mailserver.yml failed:\n{result.stdout[-4000:]}\n{result.stderr}")
+        yield Server(state_dir)
+    finally:
+        _stop(state_dir)
+
+
+def _wipe(state_dir: str) -> None:
+    """Empty a reused test server: data files, maps, mail and notices."""
+    data = pathlib.Path(state_dir, "data")
+    for name in ("users.passwd", "deny.passwd", "acl", "shared-mailboxes.dict", *MAPS):
+        (data / name).write_text("")
+    for name in MAPS:
+        subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{data / name}"],
+                       check=True)
+    (data / "accounts.json").unlink(missing_ok=True)
+    for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox")):
+        for child in directory.glob("*"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def _stop(state_dir: str) -> None:
+    ctl = pathlib.Path(state_dir, "bin", "mailserverctl")
+    if ctl.exists():
+        subprocess.run([str(ctl), "stop"], capture_output=True, timeout=180, check=False)
+    if not os.environ.get("HYMAIL_E2E_KEEP"):
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def province(server, tmp_path) -> Province:
+    return Province(server, tmp_path)

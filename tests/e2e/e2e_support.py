@@ -1,0 +1,184 @@
+"""Helpers of the end-to-end tests: the test server, and a province reconciled in-process.
+
+Each test declares only its own mailboxes: everybody else's accounts are drift to it, and
+drift is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import json
+import os
+import pathlib
+import smtplib
+import subprocess
+import sys
+import time
+
+import mailbox_reconcile
+from hymail.model import Mailbox, Request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOMAIN = "hungyen.gov.vn"
+PORTS = {"smtp_port": 12525, "imap_port": 11143, "lmtp_port": 12424}
+CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
+LETTER = Request("101/ĐN-E2E", "2026-11-29")
+
+
+def ansible_env() -> dict:
+    """The environment ansible-playbook needs: the venv first, the project's ansible.cfg."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
+def run_playbook(playbook: str, state_dir: str, *extra: str) -> subprocess.CompletedProcess:
+    """ansible-playbook on the local inventory, pointed at the test server."""
+    args = ["ansible-playbook", "-i", "inventory/local", f"playbooks/{playbook}",
+            "-e", f"state_dir={state_dir}"]
+    for key, value in PORTS.items():
+        args += ["-e", f"{key}={value}"]
+    return subprocess.run(args + list(extra), cwd=ROOT, env=ansible_env(), text=True,
+                          capture_output=True, timeout=1800, check=False)
+
+
+class Server:
+    """The running test server: where its state is and how to reach it."""
+
+    def __init__(self, state_dir: str):
+        self.state_dir = pathlib.Path(state_dir)
+        self.data = self.state_dir / "data"
+        self.outbox = self.state_dir / "outbox"
+
+    def maildir(self, local: str) -> pathlib.Path:
+        return self.state_dir / "mail" / DOMAIN / local / "Maildir"
+
+    def send(self, local: str, subject: str) -> None:
+        """SMTP on loopback; raises SMTPRecipientsRefused when RCPT is refused."""
+        headers = f"From: e2e@example.org\r\nTo: {local}@{DOMAIN}\r\nSubject: {subject}"
+        message = headers + "\r\n\r\nx\r\n"
+        with smtplib.SMTP("127.0.0.1", PORTS["smtp_port"], timeout=30) as smtp:
+            smtp.ehlo("e2e.example.org")
+            smtp.sendmail("e2e@example.org", [f"{local}@{DOMAIN}"], message.encode())
+
+    def refusal(self, local: str) -> tuple[int, str]:
+        """The RCPT answer for an address that must be refused."""
+        with smtplib.SMTP("127.0.0.1", PORTS["smtp_port"], timeout=30) as smtp:
+            smtp.ehlo("e2e.example.org")
+            smtp.mail("e2e@example.org")
+            code, text = smtp.rcpt(f"{local}@{DOMAIN}")
+        return code, text.decode()
+
+    def delivered(self, local: str, subject: str, timeout: float = 30) -> pathlib.Path:
+        """The message file with ``subject`` in the Maildir of ``local`` (waits for LMTP)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for path in self._messages(local):
+                if f"Subject: {subject}" in path.read_text(errors="replace"):
+                    return path
+            time.sleep(0.3)
+        raise AssertionError(f"no message {subject!r} in {self.maildir(local)}")
+
+    def _messages(self, local: str) -> list[pathlib.Path]:
+        return [p for sub in ("new", "cur") for p in (self.maildir(local) / sub).glob("*")
+                if p.is_file()]
+
+    def can_login(self, local: str, password: str) -> bool:
+        """One IMAP login (a failed one costs seconds here: keep them few)."""
+        imap = imaplib.IMAP4("127.0.0.1", PORTS["imap_port"], timeout=60)
+        try:
+            imap.login(f"{local}@{DOMAIN}", password)
+        except imaplib.IMAP4.error:
+            return False
+        finally:
+            _quietly_logout(imap)
+        return True
+
+    def imap(self, local: str, password: str) -> imaplib.IMAP4:
+        imap = imaplib.IMAP4("127.0.0.1", PORTS["imap_port"], timeout=60)
+        imap.login(f"{local}@{DOMAIN}", password)
+        return imap
+
+    def snapshot(self) -> dict:
+        """What check mode must leave alone: every data and outbox file, with its stamp."""
+        files = [p for d in (self.data, self.outbox) if d.exists() for p in d.rglob("*")]
+        return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in files}
+
+
+def _quietly_logout(imap: imaplib.IMAP4) -> None:
+    with contextlib.suppress(imaplib.IMAP4.error, OSError):
+        imap.logout()
+
+
+class Province:
+    """One test's declared mailboxes, reconciled in-process with the module's run()."""
+
+    def __init__(self, server: Server, workdir: pathlib.Path):
+        self.server = server
+        self.desired_file = workdir / "desired.json"
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.results: list[dict] = []
+
+    def declare(self, *mailboxes: Mailbox) -> None:
+        """Declare (or redeclare) mailboxes by address."""
+        for mailbox in mailboxes:
+            self.mailboxes[mailbox.address] = mailbox
+
+    def forget(self, address: str) -> None:
+        self.mailboxes.pop(address)
+
+    def run(self, check: bool = False, diff: bool = False, **params) -> dict:
+        """One reconcile; check mode must write nothing; no result may hold a secret."""
+        payload = {"domain": DOMAIN, "mailboxes": [m.to_dict() for m in self.mailboxes.values()]}
+        self.desired_file.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+        before = self.server.snapshot()
+        result = mailbox_reconcile.run(self._params() | params, check, diff)
+        if check:
+            assert self.server.snapshot() == before, "check mode wrote to the server"
+        assert_no_secret(self.server, json.dumps(result, ensure_ascii=False))
+        if result.get("applied"):
+            _next_second()
+        self.results.append(result)
+        return result
+
+    def four_steps(self) -> list[dict]:
+        """check, apply, check, apply: changed, changed, unchanged, unchanged."""
+        results = [self.run(check=True), self.run(), self.run(check=True), self.run()]
+        assert [r["changed"] for r in results] == [True, True, False, False], \
+            [r["summary"] for r in results]
+        return results
+
+    def password(self, local: str) -> str:
+        """The latest password the credential notices hold for ``local``."""
+        found = None
+        for path in sorted(self.server.outbox.glob("*.jsonl")):
+            for line in path.read_text("utf-8").splitlines():
+                notice = json.loads(line)
+                if notice["address"] == f"{local}@{DOMAIN}":
+                    found = notice["password"]
+        assert found, f"no credential notice for {local}"
+        return found
+
+    def _params(self) -> dict:
+        return {"desired_file": str(self.desired_file), "state_dir": str(self.server.state_dir),
+                "domain": DOMAIN, **CHEAP_HASH}
+
+
+def _next_second() -> None:
+    """Dovecot looks at a changed passwd-file at most once a second: let that second pass."""
+    time.sleep(1.05 - time.time() % 1)
+
+
+def assert_no_secret(server: Server, text: str) -> None:
+    """No generated password and no hash may appear in ``text``."""
+    assert "{ARGON2ID}" not in text and "$argon2" not in text
+    for path in server.outbox.glob("*.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            assert json.loads(line)["password"] not in text
+
+
+def mailbox(address: str, agency: str, kind: str = "person", **fields) -> Mailbox:
+    """A declared mailbox for the tests, with a request letter."""
+    fields.setdefault("name", f"Cán bộ {address}")
+    return Mailbox(address=address, kind=kind, agency=agency, request=LETTER, **fields)

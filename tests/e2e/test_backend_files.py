@@ -1,0 +1,223 @@
+"""The Postfix + Dovecot backend on hand-made state directories (no server needed).
+
+A fake ``postmap`` copies the map source to ``<map>.db`` and logs each call, so the file
+contract of docs/architecture.md is checked without Postfix.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+
+import pytest
+from hymail.accounts import account_from_mailbox
+from hymail.backends.base import BackendError
+from hymail.backends.postfix_dovecot import MAPS, PostfixDovecotBackend
+from hymail.model import Mailbox, Request
+from hymail.passwords import HashSettings, issue
+from hymail.planner import plan_changes
+
+DOMAIN = "hungyen.gov.vn"
+LETTER = Request("7/ĐN", "2026-11-01")
+HASH = "{ARGON2ID}$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
+FAKE_POSTMAP = """#!/bin/sh
+echo "$@" >> "$(dirname "$0")/postmap.log"
+[ -n "$FAIL_POSTMAP" ] && { echo "postmap: fatal: broken" >&2; exit 1; }
+for last; do :; done
+cp "${last#*:}" "${last#*:}.db"
+"""
+
+
+@pytest.fixture(name="state")
+def fixture_state(tmp_path, monkeypatch):
+    """A state dir with three accounts (one locked, one revoked), an alias and a delegate."""
+    data = tmp_path / "data"
+    data.mkdir()
+    files = {
+        "users.passwd": "".join(f"{a}@{DOMAIN}:{HASH}::::::\n" for a in ("an", "binh", "chi"))
+        + f"other@example.org:{HASH}::::::\n",
+        "deny.passwd": f"binh@{DOMAIN}\nchi@{DOMAIN}\n",
+        "recipient_access": f"chi@{DOMAIN} REJECT revoked\n",
+        "valias": f"ancu@{DOMAIN} an@{DOMAIN}\nx@example.org y@example.org\n",
+        "acl": f"shared/an@{DOMAIN} user=binh@{DOMAIN} lrs\n"
+               f"shared/an@{DOMAIN}/* user=binh@{DOMAIN} lrs\n",
+        "vmailbox": f"an@{DOMAIN} OK\nbinh@{DOMAIN} OK\n",
+    }
+    for name, text in files.items():
+        (data / name).write_text(text)
+    os.chmod(data / "users.passwd", 0o640)
+    postmap = tmp_path / "postmap"
+    postmap.write_text(FAKE_POSTMAP)
+    postmap.chmod(0o755)
+    monkeypatch.delenv("FAIL_POSTMAP", raising=False)
+    return tmp_path
+
+
+def backend(state) -> PostfixDovecotBackend:
+    return PostfixDovecotBackend(str(state), DOMAIN, postmap=str(state / "postmap"))
+
+
+def box(address: str, **fields) -> Mailbox:
+    base = {"kind": "person", "agency": "sotttt", "name": address, "request": LETTER}
+    return Mailbox(address=address, **(base | fields))
+
+
+def snapshot(state) -> dict:
+    return {str(p.relative_to(state)): p.read_bytes() for p in state.rglob("*")
+            if p.is_file() and p.name not in ("postmap.log", ".hymail.lock")}
+
+
+def apply(state, desired: list[Mailbox]) -> dict:
+    target = backend(state)
+    changes = plan_changes(desired, target.read_state())
+    addresses = [c.address for c in changes if c.applies and c.needs_password]
+    return target.apply(changes, issue(addresses, 16, HashSettings(1, 8192, 1)))
+
+
+def test_read_state_from_the_files(state):
+    accounts = backend(state).read_state()
+    assert sorted(accounts) == ["an", "binh", "chi"]
+    assert [accounts[a].status for a in ("an", "binh", "chi")] == ["active", "locked", "revoked"]
+    assert accounts["an"].aliases == ("ancu",) and accounts["an"].delegates == ("binh",)
+
+
+def test_metadata_comes_from_accounts_json_and_must_change_needs_our_hash(state):
+    meta = {"accounts": {"an": {"address": "an", "agency": "sonv", "name": "An",
+                                "must_change": True}},
+            "issued": {"an": "not-the-digest"}}
+    (state / "data" / "accounts.json").write_text(json.dumps(meta))
+    account = backend(state).read_state()["an"]
+    assert account.agency == "sonv" and account.name == "An"
+    assert account.must_change is False  # the user has changed the password since
+
+
+def test_apply_rewrites_changed_files_once_and_keeps_modes(state):
+    live = backend(state).read_state()
+    desired = [box("an", delegates=("binh",), previous=("ancu",)),
+               box("binh", status="locked", lock_reason="violation"),
+               box("chi", status="revoked"), box("dung")]
+    for address in ("an", "binh", "chi"):  # declare exactly what is live, plus one create
+        assert live[address]
+    result = apply(state, desired)
+    assert result["changed"] and "users.passwd" in result["files"]
+    calls = (state / "postmap.log").read_text().splitlines()
+    maps = [name for name in result["files"] if name in MAPS]
+    assert "vmailbox" in maps and len(calls) == len(maps)  # postmap once per changed map
+    assert all(call.startswith(f"-c {state}/etc/postfix hash:") for call in calls)
+    assert stat.S_IMODE((state / "data" / "users.passwd").stat().st_mode) == 0o640
+    assert "dung@hungyen.gov.vn OK" in (state / "data" / "vmailbox.db").read_text()
+    assert "other@example.org" not in (state / "data" / "users.passwd").read_text()
+    assert "x@example.org y@example.org" in (state / "data" / "valias").read_text()
+
+
+def test_second_apply_changes_nothing(state):
+    desired = [box("an", delegates=("binh",), previous=("ancu",)), box("dung"),
+               box("binh", status="locked", lock_reason="violation"),
+               box("chi", status="revoked")]
+    apply(state, desired)
+    before = snapshot(state)
+    target = backend(state)
+    changes = plan_changes(desired, target.read_state())
+    assert [c.action for c in changes if c.applies] == []
+    assert target.apply(changes, {})["changed"] is False
+    assert snapshot(state) == before
+
+
+def test_failed_postmap_leaves_everything_as_it_was(state, monkeypatch):
+    before = snapshot(state)
+    monkeypatch.setenv("FAIL_POSTMAP", "1")
+    with pytest.raises(BackendError, match="HYR013 .*broken"):
+        apply(state, [box("dung")])
+    assert snapshot(state) == before
+
+
+def test_missing_credential_refuses_the_batch(state):
+    before = snapshot(state)
+    target = backend(state)
+    with pytest.raises(BackendError, match="HYR010 .*: dung"):
+        target.apply(plan_changes([box("dung")], target.read_state()), {})
+    assert snapshot(state) == before
+
+
+def test_rename_moves_the_maildir_and_keeps_the_old_address_as_alias(state):
+    maildir = state / "mail" / DOMAIN / "an" / "Maildir" / "cur"
+    maildir.mkdir(parents=True)
+    (maildir / "1.mail").write_text("Subject: giu lai\n")
+    result = apply(state, [box("anmoi", previous=("an", "ancu"))])
+    assert result["moved"] == [[str(state / "mail" / DOMAIN / "an"),
+                                str(state / "mail" / DOMAIN / "anmoi")]]
+    assert (state / "mail" / DOMAIN / "anmoi" / "Maildir" / "cur" / "1.mail").exists()
+    valias = (state / "data" / "valias").read_text()
+    assert f"an@{DOMAIN} anmoi@{DOMAIN}" in valias and f"ancu@{DOMAIN} anmoi@{DOMAIN}" in valias
+
+
+def test_rename_onto_an_existing_maildir_is_refused(state):
+    (state / "mail" / DOMAIN / "anmoi").mkdir(parents=True)
+    before = snapshot(state)
+    with pytest.raises(BackendError, match="HYR011"):
+        apply(state, [box("anmoi", previous=("an",))])
+    assert snapshot(state) == before
+
+
+def test_revoke_keeps_the_maildir_and_rejects_with_a_text(state):
+    maildir = state / "mail" / DOMAIN / "an" / "Maildir"
+    maildir.mkdir(parents=True)
+    apply(state, [box("an", status="revoked")])
+    assert maildir.exists()
+    access = (state / "data" / "recipient_access").read_text()
+    assert f"an@{DOMAIN} REJECT 5.1.6" in access
+    assert f"an@{DOMAIN}" in (state / "data" / "deny.passwd").read_text()
+    assert f"an@{DOMAIN} OK" not in (state / "data" / "vmailbox").read_text()
+
+
+def test_credential_notices_are_private_and_appended(state):
+    apply(state, [box("dung", agency="sonv")])
+    apply(state, [box("dung", agency="sonv", password_reset=Request("9/ĐN", "2026-11-09"))])
+    outbox = state / "outbox" / "sonv.jsonl"
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o600
+    notices = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert [n["action"] for n in notices] == ["create", "reset_password"]
+    assert all(n["address"] == f"dung@{DOMAIN}" and n["password"] for n in notices)
+    assert notices[0]["password"] != notices[1]["password"]
+    stored = (state / "data" / "users.passwd").read_text() + (
+        state / "data" / "accounts.json").read_text()
+    assert not any(n["password"] in stored for n in notices)
+
+
+def test_drift_and_held_changes_are_not_applied(state):
+    before = snapshot(state)
+    target = backend(state)
+    changes = plan_changes([box("dung")], target.read_state(), holds=("dung",))
+    assert {c.action for c in changes} == {"create", "drift"}
+    assert target.apply(changes, {})["changed"] is False
+    assert snapshot(state) == before
+
+
+def test_history_records_commit_and_approver(state):
+    target = backend(state)
+    live = target.read_state()
+    desired = [box(a) for a in live] + [box("dung")]
+    changes = plan_changes(desired, live)
+    todo = [c.address for c in changes if c.applies and c.needs_password]
+    target.apply(changes, issue(todo, 16, HashSettings(1, 8192, 1)),
+                 {"commit": "abc123", "approved_by": "sotttt"})
+    history = json.loads((state / "data" / "accounts.json").read_text())["history"]
+    assert history[-1]["commit"] == "abc123" and history[-1]["approved_by"] == "sotttt"
+    assert {"action": "create", "address": "dung"}.items() <= history[-1]["changes"][-1].items()
+
+
+def test_a_second_apply_at_the_same_time_is_refused(state):
+    with open(state / "data" / ".hymail.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(BackendError, match="HYR014"):
+            apply(state, [box("dung")])
+
+
+def test_account_from_mailbox_round_trips_through_the_files(state):
+    apply(state, [box("dung", directory={"title": "Chuyên viên"})])
+    account = backend(state).read_state()["dung"]
+    expected = account_from_mailbox(box("dung", directory={"title": "Chuyên viên"}))
+    assert account.view() == expected.view()
+    assert account.created and account.password_changed
