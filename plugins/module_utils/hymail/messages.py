@@ -75,9 +75,12 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 }
 
 
-def render(code: str, **fields: object) -> str:
-    """The one-line message for ``code``: what is wrong (article). Cách sửa: how to fix."""
-    what, article, fix = CATALOG[code]
+def render(code: str, catalog: dict | None = None, **fields: object) -> str:
+    """The one-line message for ``code``: what is wrong (article). Cách sửa: how to fix.
+
+    Other catalogs of the same shape (policy, …) render through here too.
+    """
+    what, article, fix = (catalog or CATALOG)[code]
     fields.setdefault("detail", "")
     return f"{code} {_fill(what, fields)} ({article}). Cách sửa: {_fill(fix, fields)}."
 

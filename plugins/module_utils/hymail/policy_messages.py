@@ -7,6 +7,8 @@ meaning, so it can be searched in the README and tested.
 
 from __future__ import annotations
 
+from .messages import render as render_message
+
 # code: (what is refused, the article it rests on, how to proceed)
 CATALOG: dict[str, tuple[str, str, str]] = {
     # The change as a whole
@@ -63,15 +65,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 }
 
 
+
 def render(code: str, **fields: object) -> str:
     """The one-line message for ``code``: what is refused (article). Cách sửa: how to proceed."""
-    what, article, fix = CATALOG[code]
-    fields.setdefault("detail", "")
-    return f"{code} {_fill(what, fields)} ({article}). Cách sửa: {_fill(fix, fields)}."
-
-
-def _fill(template: str, fields: dict) -> str:
-    try:
-        return template.format(**fields)
-    except KeyError as missing:  # a caller bug must not hide the reason of a refusal
-        return f"{template} [{missing}]"
+    return render_message(code, CATALOG, **fields)
