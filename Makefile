@@ -1,9 +1,10 @@
 # One entry point for set-up, checks, the main job and the tests. Run from the repository root.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# HYMAIL_VENV: a virtual environment elsewhere (CI jobs that run in a copy of the checkout)
+VENV := $(or $(HYMAIL_VENV),.venv)
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 INVENTORY ?= inventory/local
 PLAYBOOK := ansible-playbook -i $(INVENTORY)
@@ -11,7 +12,7 @@ PLAYBOOK := ansible-playbook -i $(INVENTORY)
 ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners \
-	directory lint unit test test-deps clean
+	directory lint unit test test-deps clean drift emergency notify report bench
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
 setup: $(STAMP)
@@ -42,7 +43,27 @@ mailserver-up: setup
 	$(PLAYBOOK) playbooks/mailserver.yml -e mailserver_state=started $(ARGS)
 
 mailserver-down: setup
-	@if [ -x .state/bin/mailserverctl ]; then .state/bin/mailserverctl stop; else echo "mailserver: not set up"; fi
+	@ctl=$${HYMAIL_STATE_DIR:-.state}/bin/mailserverctl; \
+	if [ -x $$ctl ]; then $$ctl stop; else echo "mailserver: not set up"; fi
+
+## drift: what the server has that the repository does not say; build/drift.{json,md};
+##   exit 0 no drift, 2 drift
+drift: setup
+	$(PLAYBOOK) playbooks/drift.yml $(ARGS)
+
+## plan-note (CI): publish build/plan.md as the merge request's one note (skipped without
+##   HYMAIL_GITLAB_TOKEN); reviewed-plan (CI): fetch the merged request's reviewed plan
+plan-note: setup
+	PYTHONPATH=plugins/module_utils python -m hymail.pipeline_cli publish-note --plan build/plan.md
+
+reviewed-plan: setup
+	PYTHONPATH=plugins/module_utils python -m hymail.pipeline_cli reviewed-plan \
+	  --output build/reviewed/plan.json
+
+## emergency: Điều 10.1.g, at once, e.g.
+##   make emergency ARGS="-e address=nvan -e action=lock|revoke|release -e '{\"reason\": \"...\"}'"
+emergency: setup
+	$(PLAYBOOK) playbooks/emergency.yml $(ARGS)
 
 ## policy: may this change go ahead? ARGS="-e base=REF -e head=REF -e author=USER"
 ##   (defaults: CI_MERGE_REQUEST_DIFF_BASE_SHA or origin/main, HEAD, GITLAB_USER_LOGIN)
@@ -57,6 +78,21 @@ codeowners: setup
 directory: setup
 	$(PLAYBOOK) playbooks/directory.yml $(ARGS)
 
+## notify: send the pending notices of the outbox to the agencies (apply does it too)
+notify: setup
+	$(PLAYBOOK) playbooks/notify.yml $(ARGS)
+
+## report: the report on the system into build/report/, and print the province's report
+##   ARGS="-e report_since=2026-11-01 -e report_until=2026-11-30 -e report_stale_days=7"
+report: setup
+	$(PLAYBOOK) playbooks/report.yml $(ARGS)
+
+## bench: the performance benchmark of docs/benchmarks.md (about 15 min; its own mail server)
+##   make bench BENCH_SIZES=10000   for a quicker run; results in build/bench/
+BENCH_SIZES ?= 10000 100000
+bench: setup
+	python bench/run.py --sizes $(BENCH_SIZES) --out build/bench
+
 ## lint: ruff, yamllint and ansible-lint (production profile)
 lint: setup
 	ruff check .
@@ -67,14 +103,22 @@ lint: setup
 unit: setup
 	pytest -m "not server and not playbook and not browser" $(ARGS)
 
-## test-deps: Debian packages the tests need beyond the product's own (browser, rsync)
+## test-deps: what the tests need beyond the product: Debian packages (browser, rsync) and
+##   gitlab-ci-local (npm ci from the committed lock file into .ci/gitlab-ci-local/)
 TEST_APT := chromium chromium-driver rsync
-test-deps:
+GCL_DIR := .ci/gitlab-ci-local
+GCL_STAMP := $(GCL_DIR)/node_modules/.installed-$(shell sha1sum $(GCL_DIR)/package-lock.json | cut -c1-12)
+test-deps: $(GCL_STAMP)
 	@missing=$$(for p in $(TEST_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  rm -f /var/lib/man-db/auto-update; apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+
+$(GCL_STAMP): $(GCL_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "test-deps: gitlab-ci-local needs Node.js 20 and npm"; exit 1; }
+	cd $(GCL_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 ## test: lint, then the whole suite against a real Postfix + Dovecot started by the tests
 test: lint test-deps

@@ -12,17 +12,21 @@ from ansible.module_utils.basic import AnsibleModule
 try:
     from ansible.module_utils.hymail.backends.base import BackendError
     from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from ansible.module_utils.hymail.holds import HoldSet
     from ansible.module_utils.hymail.model import Mailbox
     from ansible.module_utils.hymail.passwords import HashSettings, issue
     from ansible.module_utils.hymail.plan_render import plan_document, render_markdown
     from ansible.module_utils.hymail.planner import plan_changes
+    from ansible.module_utils.hymail.review import check_reviewed, load_reviewed
 except ImportError:  # tests and the controller import the same core as ``hymail``
     from hymail.backends.base import BackendError
     from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from hymail.holds import HoldSet
     from hymail.model import Mailbox
     from hymail.passwords import HashSettings, issue
     from hymail.plan_render import plan_document, render_markdown
     from hymail.planner import plan_changes
+    from hymail.review import check_reviewed, load_reviewed
 
 DOCUMENTATION = r"""
 ---
@@ -34,8 +38,12 @@ description:
     revoke, reinstate, move, rename, reset_password, delegate, update) and applies them
     all at once. Accounts no file declares are reported as drift and left alone.
   - Generated passwords are stored only as Argon2id hashes and written to exactly one
-    place, the per-agency credential notice C(outbox/<agency>.jsonl) (mode 0600). They
-    never appear in the result, the plan or the logs.
+    place - the notice of the apply in C(outbox/<recipient>.jsonl) (mode 0600) - that
+    C(mail_notify) sends; personal mailboxes' to their agency, agency and division
+    mailboxes' to O(operator_mailbox), and the operator mailbox's own to the root-only
+    file C(bootstrap/<address>.credentials). They never appear in the result, the plan or
+    the logs.
+  - Every applied change is appended to the journal C(data/journal.jsonl) (no secrets).
 options:
   desired_file:
     description: 'The desired state on the mail host, JSON C({"domain": ..., "mailboxes": [...]}).'
@@ -66,7 +74,11 @@ options:
     type: int
     default: 1
   holds:
-    description: Addresses whose changes are planned but not applied (frozen by operators).
+    description:
+      - Addresses whose changes are planned but not applied in this run, on top of the
+        emergency holds of C(data/holds.json) (Điều 10.1.g), which are always respected.
+      - An emergency hold ends by itself when the declared status equals the held one
+        (C(holds_cleared)); C(playbooks/emergency.yml) sets and releases holds.
     type: list
     elements: str
     default: []
@@ -84,6 +96,18 @@ options:
       - The C(state_digest) of a reviewed plan. When given and the live state has moved
         since, the module fails (HYR003) instead of applying a stale plan.
     type: str
+  reviewed_plan:
+    description:
+      - The plan JSON reviewers approved (the merge request's C(build/plan.json)). The
+        module re-plans and fails (HYR003) when it would apply a change that plan does
+        not show, with the same before and after.
+    type: path
+  operator_mailbox:
+    description:
+      - Local part of Sở TTTT's operator mailbox. It receives the passwords of agency and
+        division mailboxes; its own password goes to C(bootstrap/) on the mail host.
+    type: str
+    default: sotttt
   postmap:
     description: The postmap command.
     type: str
@@ -129,8 +153,20 @@ plan_markdown:
   description: The plan rendered for reviewers, in Vietnamese.
   returned: always
   type: str
+holds:
+  description: Active emergency holds (who, when, reason, action); C(clears) marks those apply ends.
+  returned: always
+  type: list
+  elements: dict
+holds_cleared:
+  description: Addresses whose emergency hold ends (ended, unless in check mode).
+  returned: always
+  type: list
+  elements: str
 applied:
-  description: Files rewritten, maildirs moved and notices written per agency.
+  description:
+    - Files rewritten, maildirs moved, notices written per recipient, and C(bootstrap),
+      the paths of root-only credential files for the operator mailbox (never a password).
   returned: when changes were applied
   type: dict
 """
@@ -148,6 +184,8 @@ ARGUMENT_SPEC = {
     "approved_by": {"type": "str"},
     "plan_file": {"type": "path"},
     "expected_state": {"type": "str"},
+    "reviewed_plan": {"type": "path"},
+    "operator_mailbox": {"type": "str", "default": "sotttt"},
     "postmap": {"type": "str", "default": "postmap"},
     "postfix_config_dir": {"type": "path"},
 }
@@ -162,23 +200,28 @@ def run(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     backend = make_backend(params)
     desired = load_desired(params["desired_file"], backend.domain)
-    actual = backend.read_state()
-    check_not_stale(params["expected_state"], state_digest(actual))
-    changes = plan_changes(desired, actual, holds=params["holds"])
-    result = report(changes, backend.domain, state_digest(actual))
+    actual, holds = backend.read_state(), HoldSet.load(params["state_dir"], desired)
+    digest = state_digest(actual)
+    check_not_stale(params["expected_state"], digest)
+    changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
+    if params["reviewed_plan"]:
+        check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest)
+    result = report(changes, backend.domain, digest, holds)
     if params["plan_file"]:
         write_plan(params["plan_file"], result)
     if diff_mode:
         result["diff"] = backend.diff(changes)
     if not check_mode and result["changed"]:
+        holds.check_unchanged(params["state_dir"])
         result["applied"] = apply(backend, changes, params)
+        holds.clear(params["state_dir"], params["approved_by"] or params["commit"] or "apply")
     return result
 
 
 def make_backend(params: dict) -> PostfixDovecotBackend:
     return PostfixDovecotBackend(
         params["state_dir"], params["domain"], postmap=params["postmap"],
-        postfix_config_dir=params["postfix_config_dir"],
+        postfix_config_dir=params["postfix_config_dir"], operator=params["operator_mailbox"],
     )
 
 
@@ -203,14 +246,16 @@ def check_not_stale(expected: str | None, digest: str) -> None:
                              "được duyệt. Cách sửa: lập lại kế hoạch (make plan) và duyệt lại")
 
 
-def report(changes: list, domain: str, digest: str) -> dict:
+def report(changes: list, domain: str, digest: str, holds: HoldSet) -> dict:
     """The result every run returns, check mode or not (no secrets anywhere)."""
-    plan = plan_document(changes, domain, {"state_digest": digest})
+    held = holds.describe()
+    plan = plan_document(changes, domain, {"state_digest": digest, "holds": held})
     return {
-        "changed": any(change.applies for change in changes),
+        "changed": any(change.applies for change in changes) or bool(holds.cleared),
         "changes": [c for c in plan["changes"] if c["action"] != "drift"],
-        "summary": plan["summary"], "drift": plan["drift"],
-        "plan": plan, "plan_markdown": render_markdown(changes, domain),
+        "summary": plan["summary"], "drift": plan["drift"], "holds": held,
+        "holds_cleared": [hold.address for hold in holds.cleared],
+        "plan": plan, "plan_markdown": render_markdown(changes, domain, held),
     }
 
 

@@ -39,15 +39,18 @@ def server():
 
 
 def _wipe(state_dir: str) -> None:
-    """Empty a reused test server: data files, maps, mail and notices."""
+    """Empty a reused test server: data files, journal, maps, mail and notices."""
     data = pathlib.Path(state_dir, "data")
     for name in ("users.passwd", "deny.passwd", "acl", "shared-mailboxes.dict", *MAPS):
         (data / name).write_text("")
     for name in MAPS:
         subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{data / name}"],
                        check=True)
-    (data / "accounts.json").unlink(missing_ok=True)
-    for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox")):
+    for name in ("accounts.json", "digests.json", "holds.json"):
+        (data / name).unlink(missing_ok=True)
+    (data / "journal.jsonl").unlink(missing_ok=True)
+    for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox"),
+                      pathlib.Path(state_dir, "bootstrap")):
         for child in directory.glob("*"):
             shutil.rmtree(child) if child.is_dir() else child.unlink()
 

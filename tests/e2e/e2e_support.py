@@ -21,7 +21,10 @@ from hymail.model import Mailbox, Request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOMAIN = "hungyen.gov.vn"
-PORTS = {"smtp_port": 12525, "imap_port": 11143, "lmtp_port": 12424}
+# Away from a developer's server (2525...); HYMAIL_E2E_SMTP_PORT etc. move them again, so
+# that two test runs on one machine do not clash.
+PORTS = {key: int(os.environ.get(f"HYMAIL_E2E_{key.upper()}", default))
+         for key, default in (("smtp_port", 12525), ("imap_port", 11143), ("lmtp_port", 12424))}
 CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
 LETTER = Request("101/ĐN-E2E", "2026-11-29")
 
@@ -150,15 +153,10 @@ class Province:
         return results
 
     def password(self, local: str) -> str:
-        """The latest password the credential notices hold for ``local``."""
-        found = None
-        for path in sorted(self.server.outbox.glob("*.jsonl")):
-            for line in path.read_text("utf-8").splitlines():
-                notice = json.loads(line)
-                if notice["address"] == f"{local}@{DOMAIN}":
-                    found = notice["password"]
-        assert found, f"no credential notice for {local}"
-        return found
+        """The latest password the notices (or the bootstrap file) hold for ``local``."""
+        found = {item["address"]: item["password"] for item in issued_credentials(self.server)}
+        assert f"{local}@{DOMAIN}" in found, f"no credential notice for {local}"
+        return found[f"{local}@{DOMAIN}"]
 
     def _params(self) -> dict:
         return {"desired_file": str(self.desired_file), "state_dir": str(self.server.state_dir),
@@ -170,12 +168,27 @@ def _next_second() -> None:
     time.sleep(1.05 - time.time() % 1)
 
 
+def issued_credentials(server: Server) -> list[dict]:
+    """Every credential still in the outbox, oldest first, then the bootstrap files'."""
+    dated = []
+    for path in sorted(server.outbox.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            notice = json.loads(line)
+            dated += [(notice["created"], item) for item in
+                      notice.get("credentials", []) + notice.get("unit_credentials", [])]
+    items = [item for _, item in sorted(dated, key=lambda pair: pair[0])]
+    for path in sorted((server.state_dir / "bootstrap").glob("*.credentials")):
+        fields = dict(line.split(": ", 1) for line in path.read_text("utf-8").splitlines()
+                      if ": " in line and not line.startswith("#"))
+        items.append({"address": fields["address"], "password": fields["password"]})
+    return items
+
+
 def assert_no_secret(server: Server, text: str) -> None:
     """No generated password and no hash may appear in ``text``."""
     assert "{ARGON2ID}" not in text and "$argon2" not in text
-    for path in server.outbox.glob("*.jsonl"):
-        for line in path.read_text("utf-8").splitlines():
-            assert json.loads(line)["password"] not in text
+    for item in issued_credentials(server):
+        assert item["password"] not in text
 
 
 def mailbox(address: str, agency: str, kind: str = "person", **fields) -> Mailbox:

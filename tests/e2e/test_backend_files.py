@@ -178,12 +178,15 @@ def test_credential_notices_are_private_and_appended(state):
     outbox = state / "outbox" / "sonv.jsonl"
     assert stat.S_IMODE(outbox.stat().st_mode) == 0o600
     notices = [json.loads(line) for line in outbox.read_text().splitlines()]
-    assert [n["action"] for n in notices] == ["create", "reset_password"]
-    assert all(n["address"] == f"dung@{DOMAIN}" and n["password"] for n in notices)
-    assert notices[0]["password"] != notices[1]["password"]
+    assert [[c["action"] for c in n["changes"]] for n in notices] == [
+        ["create"], ["reset_password"]]
+    creds = [c for n in notices for c in n["credentials"]]
+    assert all(c["address"] == f"dung@{DOMAIN}" and c["password"] for c in creds)
+    assert len(creds) == 2 and creds[0]["password"] != creds[1]["password"]
     stored = (state / "data" / "users.passwd").read_text() + (
         state / "data" / "accounts.json").read_text()
-    assert not any(n["password"] in stored for n in notices)
+    stored += (state / "data" / "journal.jsonl").read_text()
+    assert not any(c["password"] in stored for c in creds)
 
 
 def test_drift_and_held_changes_are_not_applied(state):

@@ -37,7 +37,8 @@ def test_result_has_plan_summary_and_no_secret(params, tmp_path):
     result = mailbox_reconcile.run(params)
     notice = json.loads((tmp_path / "state" / "outbox" / "sotttt.jsonl").read_text())
     text = json.dumps(result, ensure_ascii=False)
-    assert notice["password"] not in text and "$argon2" not in text
+    [credential] = notice["credentials"]
+    assert credential["password"] not in text and "$argon2" not in text
     assert result["summary"]["create"] == 1 and result["plan"]["state_digest"]
     assert result["plan_markdown"].startswith("# Kế hoạch")
 

@@ -53,11 +53,12 @@ def render_json(changes: list[Change], domain: str, meta: dict | None = None) ->
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def render_markdown(changes: list[Change], domain: str) -> str:
-    """The reviewer's page: counts, a loud warning block, then every change by agency."""
+def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None = None) -> str:
+    """The reviewer's page: counts, loud warning and hold blocks, then changes by agency."""
     lines = [f"# Kế hoạch thay đổi hộp thư công vụ @{domain}", ""]
     lines += _summary_table(changes)
     lines += _warning_block(changes, domain)
+    lines += hold_block(holds or [], domain)
     lines += _by_agency(changes, domain)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -85,12 +86,38 @@ def _warning_block(changes: list[Change], domain: str) -> list[str]:
     return lines + [""]
 
 
+def hold_block(holds: list[dict], domain: str) -> list[str]:
+    """Emergency holds (Điều 10.1.g): their changes are never applied while they last."""
+    if not holds:
+        return []
+    lines = [f"> **⛔ TẠM GIỮ KHẨN CẤP (Điều 10.1.g): {len(holds)} hộp thư**", ">"]
+    for hold in holds:
+        end = ("kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ tạm giữ"
+               if hold.get("clears") else
+               f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
+               f"`{hold['status']}` hoặc tạm giữ được gỡ (action=release)")
+        lines.append(f"> - **{hold['action'].upper()}** `{hold['address']}@{domain}` lúc "
+                     f"{hold['at']}, người thực hiện `{_escape(hold['by'] or '?')}`, lý do: "
+                     f"{_escape(hold['reason'])} — {end}")
+    return lines + [""]
+
+
 def _by_agency(changes: list[Change], domain: str) -> list[str]:
     lines = []
     for agency, group in groupby(sorted(changes, key=_agency_key), key=_agency_key):
-        title = f"Cơ quan `{agency}`" if agency else "Không rõ cơ quan"
+        group = list(group)
+        title = f"Cơ quan `{agency}`{_agency_name(group)}" if agency else "Không rõ cơ quan"
         lines += [f"## {title}", ""] + [_line(c, domain) for c in group] + [""]
     return lines
+
+
+def _agency_name(group: list[Change]) -> str:
+    """The agency's full name, when a change carries its directory data."""
+    for change in group:
+        name = ((change.after or change.before or {}).get("directory") or {}).get("agency_name")
+        if name:
+            return f" — {_escape(name)}"
+    return ""
 
 
 def _agency_key(change: Change) -> str:

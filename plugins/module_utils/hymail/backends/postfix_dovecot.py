@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from .. import digests, journal, notices, outbox
 from ..accounts import Account
 from ..planner import Change
 from .base import BackendError, Credentials, MailBackend
@@ -31,7 +32,6 @@ DEFAULT_MODES = {"users.passwd": 0o640, "deny.passwd": 0o640, "accounts.json": 0
 PASSWD_TAIL = "::::::"
 REVOKED_REPLY = "REJECT 5.1.6 Mailbox revoked / hop thu da bi thu hoi (Dieu 6.2.c)"
 DELEGATE_RIGHTS = "lrs"  # read-only: a delegate reads, flags Seen privately, cannot append
-NOTICE_MODE = 0o600
 MAP_SUFFIXES = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
 ACL_LINE = re.compile(r"^shared/(?P<owner>[^/\s]+)(/\*)? user=(?P<delegate>\S+) ")
 
@@ -52,12 +52,14 @@ class PostfixDovecotBackend(MailBackend):
     """Dovecot passwd-files, Postfix hash maps and a global ACL file, all under state_dir."""
 
     def __init__(self, state_dir: str, domain: str, postmap: str = "postmap",
-                 postfix_config_dir: str | None = None, map_type: str = "hash"):
+                 postfix_config_dir: str | None = None, map_type: str = "hash",
+                 operator: str = notices.DEFAULT_OPERATOR):
         self.state_dir = state_dir
         self.domain = domain.lower()
         self.data_dir = os.path.join(state_dir, "data")
         self.mail_dir = os.path.join(state_dir, "mail", self.domain)
-        self.outbox_dir = os.path.join(state_dir, "outbox")
+        self.outbox_dir = outbox.outbox_dir(state_dir)
+        self.operator = operator.lower()
         self.postmap = postmap
         self.postfix_config_dir = postfix_config_dir or os.path.join(state_dir, "etc", "postfix")
         self.map_type = map_type
@@ -170,7 +172,7 @@ class PostfixDovecotBackend(MailBackend):
         """Apply every applicable change in one batch; nothing is written on failure."""
         todo = [change for change in changes if change.applies]
         if not todo:
-            return {"changed": False, "files": [], "moved": [], "notices": {}}
+            return {"changed": False, "files": [], "moved": [], "notices": {}, "bootstrap": []}
         with self._exclusive():
             state, now = self.load(), _now()
             self._check(todo, state, credentials)
@@ -180,8 +182,12 @@ class PostfixDovecotBackend(MailBackend):
             changed = [name for name in FILES if contents[name] != self._current(name)]
             moves = self._moves(todo)
             self._commit(moves, contents, changed)
-            notices = self._write_notices(todo, new_state, credentials, now)
-        return {"changed": True, "files": changed, "moved": moves, "notices": notices}
+            digests.record(self.data_dir, contents, now)  # to tell hand edits (drift)
+            journal.append(journal.journal_path(self.state_dir),
+                           journal.entries_for(todo, record, now))
+            sent, bootstrap = self._write_outbox(todo, new_state, credentials, record, now)
+        return {"changed": True, "files": changed, "moved": moves, "notices": sent,
+                "bootstrap": bootstrap}
 
     @contextlib.contextmanager
     def _exclusive(self):
@@ -331,26 +337,18 @@ class PostfixDovecotBackend(MailBackend):
         _copy_mode(path + suffix, source + suffix, 0o644)
         return source + suffix, path + suffix
 
-    def _write_notices(self, todo: list[Change], state: ServerState,
-                       credentials: Credentials, now: str) -> dict[str, int]:
-        """Append one line per issued password to ``outbox/<agency>.jsonl`` (0600)."""
-        by_agency = {}
-        for change in (c for c in todo if c.needs_password):
-            notice = self._notice(change, state, credentials[change.address][0], now)
-            by_agency.setdefault(_safe_name(change.agency), []).append(notice)
-        for agency, notices in by_agency.items():
-            _append_private(os.path.join(self.outbox_dir, f"{agency}.jsonl"), notices)
-        return {agency: len(notices) for agency, notices in sorted(by_agency.items())}
-
-    def _notice(self, change: Change, state: ServerState, password: str, now: str) -> str:
-        account = state.accounts[change.address]
-        notice = {
-            "address": self._full(change.address), "password": password,
-            "agency": change.agency, "name": change.name, "action": change.action,
-            "request": change.to_dict()["request"], "must_change": True, "issued": now,
-            "status": account.status,
-        }
-        return json.dumps(notice, ensure_ascii=False, sort_keys=True)
+    def _write_outbox(self, todo: list[Change], state: ServerState, credentials: Credentials,
+                      record: dict | None, now: str) -> tuple[dict[str, int], list[str]]:
+        """Append this apply's notices to the outbox (0600); the operator's own password
+        goes to a root-only bootstrap file instead. Returns notices per recipient, paths."""
+        meta = {**(record or {}), "domain": self.domain, "operator": self.operator, "now": now}
+        passwords = {address: pair[0] for address, pair in credentials.items()}
+        final = {address: account.status for address, account in state.accounts.items()}
+        outgoing = notices.build(todo, passwords, final, meta)
+        paths = [outbox.write_bootstrap(outbox.bootstrap_dir(self.state_dir), item["address"],
+                                        notices.bootstrap_text(item, now))
+                 for item in outgoing.bootstrap]
+        return outbox.append_notices(self.outbox_dir, outgoing.notices), paths
 
 
 def fold(state: ServerState, todo: list[Change], credentials: Credentials,
@@ -460,21 +458,6 @@ def _discard(staged: list[tuple[str, str]]) -> None:
     for temp, _ in staged:
         if os.path.exists(temp):
             os.unlink(temp)
-
-
-def _append_private(path: str, lines: list[str]) -> None:
-    """Append to a 0600 file, creating it (and a 0700 outbox) if needed."""
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, NOTICE_MODE)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), NOTICE_MODE)
-        handle.write("".join(line + "\n" for line in lines))
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _safe_name(agency: str) -> str:
-    return re.sub(r"[^a-z0-9._-]", "_", agency.lower()) or "_unknown"
 
 
 def _now() -> str:

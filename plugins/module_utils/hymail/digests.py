@@ -1,0 +1,77 @@
+"""Digests of the data files a backend writes, to tell its own writes from hand edits.
+
+After every apply the backend records the SHA-256 of each file it wrote in
+``data/digests.json``; the drift report compares the files on disk with that record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+
+DIGESTS_FILE = "digests.json"
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: str) -> str | None:
+    """The digest of a file's bytes, or None when it does not exist."""
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def record(data_dir: str, contents: dict[str, str], at: str) -> None:
+    """Write the digest of every file just written (temp file + rename)."""
+    data = {"version": 1, "at": at,
+            "files": {name: text_digest(text) for name, text in sorted(contents.items())}}
+    fd, temp = tempfile.mkstemp(dir=data_dir, prefix=".hymail-digests-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    os.chmod(temp, 0o644)
+    os.replace(temp, os.path.join(data_dir, DIGESTS_FILE))
+
+
+def recorded(data_dir: str) -> dict:
+    """The last record, ``{}`` when the backend never wrote one."""
+    path = os.path.join(data_dir, DIGESTS_FILE)
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except ValueError:
+        return {"files": {}, "unreadable": True}
+
+
+def hand_edits(data_dir: str, names: tuple[str, ...]) -> list[dict]:
+    """Files whose content differs from what the backend last wrote.
+
+    ``state`` is ``edited`` (digest differs), ``missing`` (file gone) or ``unrecorded``
+    (a non-empty file the backend never wrote, or a digest record that cannot be read).
+    """
+    record_files = recorded(data_dir).get("files", {})
+    found = []
+    for name in names:
+        path = os.path.join(data_dir, name)
+        actual, expected = file_digest(path), record_files.get(name)
+        state = _state(actual, expected, path)
+        if state:
+            found.append({"file": name, "state": state, "expected": expected,
+                          "actual": actual})
+    return found
+
+
+def _state(actual: str | None, expected: str | None, path: str) -> str | None:
+    if expected is None:
+        empty = actual is None or os.path.getsize(path) == 0
+        return None if empty else "unrecorded"
+    if actual is None:
+        return "missing"
+    return None if actual == expected else "edited"

@@ -1,0 +1,59 @@
+"""The reviewed plan versus a fresh one: apply only what the reviewers saw.
+
+Apply re-plans against the live server. When the live state is still the one the reviewed
+plan was made from, nothing more is needed. Otherwise every change apply would make must
+appear, with the same before and after, in the reviewed plan: changes already applied
+since (by an earlier merge) drop out, and anything new is refused as a stale plan (HYR003).
+"""
+
+from __future__ import annotations
+
+import json
+
+from .planner import Change
+
+
+class StalePlanError(ValueError):
+    """The reviewed plan is stale or cannot be used; the message starts with its code."""
+
+
+def load_reviewed(path: str, domain: str) -> dict:
+    """The reviewed plan document (plan.json of the merge request's plan job)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            plan = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise StalePlanError(f"HYR004 không đọc được kế hoạch đã duyệt {path} ({error}). "
+                             "Cách sửa: chạy lại pipeline của yêu cầu hợp nhất để có "
+                             "artifact build/plan.json") from error
+    if not isinstance(plan, dict) or plan.get("domain") != domain or "changes" not in plan:
+        raise StalePlanError(f"HYR004 {path} không phải kế hoạch của miền {domain}. Cách sửa: "
+                             "dùng build/plan.json của job plan")
+    return plan
+
+
+def unshown(changes: list[Change], reviewed: dict, digest: str) -> list[Change]:
+    """Changes apply would make that the reviewed plan does not show."""
+    if reviewed.get("state_digest") == digest:
+        return []
+    shown = {_key(entry) for entry in reviewed.get("changes", []) if entry["action"] != "drift"}
+    return [change for change in changes if change.applies and _key(change.to_dict()) not in shown]
+
+
+def check_reviewed(changes: list[Change], reviewed: dict, digest: str) -> None:
+    """Refuse (HYR003) when the live server moved in a way the reviewed plan did not show."""
+    extra = unshown(changes, reviewed, digest)
+    if extra:
+        listed = "; ".join(f"{c.action} {c.old_address or c.address}" for c in extra[:20])
+        more = f" (và {len(extra) - 20} thay đổi khác)" if len(extra) > 20 else ""
+        raise StalePlanError(
+            f"HYR003 kế hoạch đã cũ: máy chủ đã thay đổi từ khi kế hoạch được duyệt, và lần áp "
+            f"dụng này sẽ làm {len(extra)} thay đổi mà kế hoạch đã duyệt không có: {listed}{more}. "
+            "Cách sửa: chạy make drift để xem máy chủ đã đổi gì, rồi lập lại kế hoạch (chạy lại "
+            "pipeline của yêu cầu hợp nhất) và duyệt lại")
+
+
+def _key(entry: dict) -> str:
+    """What a reviewer approved of one change: the step, its subject, before and after."""
+    keep = ("action", "address", "old_address", "before", "after")
+    return json.dumps({key: entry.get(key) for key in keep}, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,135 @@
+#!/usr/bin/python
+"""Ansible module: send the pending notices of the outbox to the agencies by SMTP."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    from ansible.module_utils.hymail.notify import NotifyError, SmtpSettings, send_pending
+except ImportError:  # tests and the controller import the same core as ``hymail``
+    from hymail.notify import NotifyError, SmtpSettings, send_pending
+
+DOCUMENTATION = r"""
+---
+module: mail_notify
+short_description: Send the notices of the outbox to the agency mailboxes (Điều 6, 7.2.b, 12.1)
+description:
+  - Reads the notices the reconcile wrote to C(<state_dir>/outbox/<recipient>.jsonl) on the
+    mail host, renders each with the Jinja2 templates (C(subject.txt.j2), C(body.txt.j2))
+    and sends it by SMTP to O(smtp_host):O(smtp_port) from the operator mailbox.
+  - A notice is removed from the outbox only after the SMTP server accepted it. One that
+    is refused or cannot be sent stays and is sent on the next run; its error (HYN0xx)
+    is reported as a warning, not a failure.
+  - Check mode renders every notice (so a broken template fails) and sends nothing.
+options:
+  state_dir:
+    description: The server state directory (docs/architecture.md).
+    type: path
+    required: true
+  domain:
+    description: The mail domain.
+    type: str
+    required: true
+  sender:
+    description: Local part of the operator mailbox the notices come from.
+    type: str
+    default: sotttt
+  smtp_host:
+    description: The SMTP server (the province's own Postfix).
+    type: str
+    default: 127.0.0.1
+  smtp_port:
+    description: Its port.
+    type: int
+    default: 25
+  smtp_starttls:
+    description: Use STARTTLS before sending.
+    type: bool
+    default: false
+  templates:
+    description:
+      - The templates by file name (C(subject.txt.j2), C(body.txt.j2), and any file they
+        include), as read on the controller from C(playbooks/templates/notify/).
+    type: dict
+    required: true
+  only:
+    description: Send only the notices of these recipients (local parts); default all.
+    type: list
+    elements: str
+    default: []
+  lock_timeout:
+    description: Seconds to wait for a running apply to finish.
+    type: int
+    default: 120
+notes:
+  - Notices hold initial passwords; they are never returned, logged or shown.
+author: Hưng Yên mail team
+"""
+
+EXAMPLES = r"""
+- name: Ensure every pending notice is sent
+  mail_notify:
+    state_dir: /var/lib/hymail
+    domain: hungyen.gov.vn
+    smtp_host: 127.0.0.1
+    smtp_port: 25
+    templates:
+      subject.txt.j2: "{{ lookup('ansible.builtin.file', 'templates/notify/subject.txt.j2') }}"
+      body.txt.j2: "{{ lookup('ansible.builtin.file', 'templates/notify/body.txt.j2') }}"
+"""
+
+RETURN = r"""
+sent: {description: Notices accepted by the SMTP server and removed from the outbox., type: int,
+       returned: always}
+kept: {description: Notices that could not be sent and stay in the outbox., type: int,
+       returned: always}
+would_send: {description: In check mode, the notices that would be sent., type: int,
+             returned: always}
+notices:
+  description: One row per notice - C(id), C(to), C(status) (sent, kept, would_send), C(error).
+  type: list
+  elements: dict
+  returned: always
+errors: {description: The distinct errors (HYN0xx) of kept notices., type: list, elements: str,
+         returned: always}
+summary: {description: The three counts., type: dict, returned: always}
+"""
+
+ARGUMENT_SPEC = {
+    "state_dir": {"type": "path", "required": True},
+    "domain": {"type": "str", "required": True},
+    "sender": {"type": "str", "default": "sotttt"},
+    "smtp_host": {"type": "str", "default": "127.0.0.1"},
+    "smtp_port": {"type": "int", "default": 25},
+    "smtp_starttls": {"type": "bool", "default": False},
+    "templates": {"type": "dict", "required": True},
+    "only": {"type": "list", "elements": "str", "default": []},
+    "lock_timeout": {"type": "int", "default": 120},
+}
+
+
+def run(params: dict, check_mode: bool = False) -> dict:
+    """Send the pending notices; the whole module minus Ansible."""
+    params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
+    domain = params["domain"].lower()
+    settings = SmtpSettings(host=params["smtp_host"], port=params["smtp_port"],
+                            sender=f"{params['sender']}@{domain}", domain=domain,
+                            starttls=params["smtp_starttls"])
+    return send_pending(params["state_dir"], params["templates"], settings, check_mode,
+                        params["only"], params["lock_timeout"])
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run(module.params, module.check_mode)
+    except (NotifyError, OSError) as error:
+        module.fail_json(msg=str(error))
+    for error in result["errors"]:
+        module.warn(error)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+#!/usr/bin/python
+"""Ansible module: emergency lock, revoke or release of one mailbox (Điều 10.1.g)."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    from ansible.module_utils.hymail import emergency
+    from ansible.module_utils.hymail.backends.base import BackendError
+    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
+except ImportError:  # tests import the same core as ``hymail``
+    from hymail import emergency
+    from hymail.backends.base import BackendError
+    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+
+DOCUMENTATION = r"""
+---
+module: mailbox_emergency
+short_description: Lock or revoke one mailbox at once, and hold it until the repository agrees
+description:
+  - Sở TTTT may lock or revoke a mailbox at once when security is threatened (Điều 10.1.g),
+    without waiting for a merge request. The action is applied to the live server and a hold
+    is recorded in C(<state_dir>/data/holds.json) with who, when, why and what.
+  - C(mailbox_reconcile) never undoes a held action; the hold ends when the repository
+    declares the held status (C(locked) or C(revoked)), or with O(action=release), which
+    leaves the server as it is until the next apply.
+options:
+  state_dir: {description: The server state directory., type: path, required: true}
+  domain: {description: The mail domain., type: str, required: true}
+  address: {description: The mailbox, C(name) or C(name@domain)., type: str, required: true}
+  action:
+    description: What to do.
+    type: str
+    required: true
+    choices: [lock, revoke, release]
+  reason: {description: Why (recorded; required for lock and revoke)., type: str, default: ""}
+  by: {description: Who acts (recorded)., type: str, required: true}
+  lock_reason:
+    description: The Điều 7.1 reason recorded on a locked account.
+    type: str
+    default: compromised
+    choices: [violation, compromised, spam_malware]
+  postmap: {description: The postmap command., type: str, default: postmap}
+notes:
+  - Check mode reports what would happen; diff mode gives the account's before and after.
+author: Hưng Yên mail team
+"""
+
+EXAMPLES = r"""
+- name: Ensure the mailbox is locked at once
+  mailbox_emergency:
+    state_dir: /var/lib/hymail
+    domain: hungyen.gov.vn
+    address: nvan@hungyen.gov.vn
+    action: lock
+    reason: tài khoản bị chiếm quyền, phát tán thư lừa đảo
+    by: pheduyet-sotttt
+"""
+
+RETURN = r"""
+hold: {description: The hold recorded (lock and revoke)., type: dict, returned: when set}
+released: {description: The hold that was released., type: dict, returned: when released}
+change: {description: The lock or revoke applied, if any., type: dict, returned: when set}
+holds_file: {description: Where holds are kept on the mail host., type: str, returned: when changed}
+msg: {description: What happened, in Vietnamese., type: str, returned: always}
+"""
+
+ARGUMENT_SPEC = {
+    "state_dir": {"type": "path", "required": True},
+    "domain": {"type": "str", "required": True},
+    "address": {"type": "str", "required": True},
+    "action": {"type": "str", "required": True, "choices": ["lock", "revoke", "release"]},
+    "reason": {"type": "str", "default": ""},
+    "by": {"type": "str", "required": True},
+    "lock_reason": {"type": "str", "default": "compromised",
+                    "choices": ["violation", "compromised", "spam_malware"]},
+    "postmap": {"type": "str", "default": "postmap"},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    backend = PostfixDovecotBackend(params["state_dir"], params["domain"],
+                                    postmap=params["postmap"])
+    try:
+        result = emergency.run(backend, params["state_dir"], params, module.check_mode,
+                               module._diff)
+    except (BackendError, ValueError, OSError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+#!/usr/bin/python
+"""Ansible module: the figures of the periodic report, read from the mail server."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    from ansible.module_utils.hymail import journal
+    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from ansible.module_utils.hymail.model import Mailbox
+    from ansible.module_utils.hymail.report import Period, build_report
+except ImportError:  # tests and the controller import the same core as ``hymail``
+    from hymail import journal
+    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+    from hymail.model import Mailbox
+    from hymail.report import Period, build_report
+
+DOCUMENTATION = r"""
+---
+module: mailbox_report
+short_description: Figures of the periodic report on the official e-mail (Điều 10.1.e, 11.5)
+description:
+  - Reads, on the mail host, the accounts (Postfix + Dovecot files under O(state_dir), with
+    the directory data each apply recorded) and the journal C(data/journal.jsonl), and
+    returns the report's figures per agency and for the province - mailboxes by status,
+    changes in the period, locked mailboxes with their reason and age, initial passwords
+    never changed after O(stale_days) days, and mailboxes per district.
+  - Changes nothing on the server; returns no secret. C(report_write) turns the figures
+    into Markdown, CSV and HTML.
+options:
+  state_dir:
+    description: The server state directory (docs/architecture.md).
+    type: path
+    required: true
+  domain:
+    description: The mail domain.
+    type: str
+    required: true
+  desired_file:
+    description:
+      - A desired state (C(mailbox_validate)) whose agency names, kinds and parents take
+        precedence over those recorded on the server. Optional.
+    type: path
+  first_day:
+    description: First day of the period (YYYY-MM-DD); default the O(days) days ending O(last_day).
+    type: str
+  last_day:
+    description: Last day of the period (YYYY-MM-DD), included; default today (Vietnam's time).
+    type: str
+  days:
+    description: Length of the default period in days, O(last_day) included.
+    type: int
+    default: 30
+  stale_days:
+    description: List initial passwords still unchanged after this many days (Điều 12.1).
+    type: int
+    default: 7
+author: Hưng Yên mail team
+"""
+
+EXAMPLES = r"""
+- name: Ensure the report's figures are read from the mail server
+  mailbox_report:
+    state_dir: /var/lib/hymail
+    domain: hungyen.gov.vn
+    first_day: "2026-11-01"
+    last_day: "2026-11-30"
+  register: report_figures
+"""
+
+RETURN = r"""
+report: {description: Every figure (province, agencies, districts, mailboxes)., type: dict,
+         returned: always}
+summary: {description: The province's counts by status and of changes in the period.,
+          type: dict, returned: always}
+"""
+
+ARGUMENT_SPEC = {
+    "state_dir": {"type": "path", "required": True},
+    "domain": {"type": "str", "required": True},
+    "desired_file": {"type": "path"},
+    "first_day": {"type": "str"},
+    "last_day": {"type": "str"},
+    "days": {"type": "int", "default": 30},
+    "stale_days": {"type": "int", "default": 7},
+}
+
+
+class ReportError(Exception):
+    """A parameter the operator must fix (code, then what to do)."""
+
+
+def run(params: dict, now: datetime.datetime | None = None) -> dict:
+    """The report's figures; the whole module minus Ansible."""
+    params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
+    domain = params["domain"].lower()
+    period = resolve_period(params, now or datetime.datetime.now(datetime.UTC))
+    accounts = PostfixDovecotBackend(params["state_dir"], domain).read_state()
+    entries = journal.read(journal.journal_path(params["state_dir"]))
+    report = build_report(accounts, entries, load_desired(params["desired_file"]), period, domain)
+    province = report["province"]
+    summary = {**province["statuses"], "changes": province["changes"]["total"],
+               "locked": len(province["locked"]), "stale": len(province["stale"])}
+    return {"changed": False, "report": report, "summary": summary}
+
+
+def resolve_period(params: dict, now: datetime.datetime) -> Period:
+    """The period asked for, or the last ``days`` days, today included (Vietnam's time)."""
+    until = _date(params["last_day"], "last_day") or now.astimezone(journal.VIETNAM).date()
+    since = (_date(params["first_day"], "first_day")
+             or until - datetime.timedelta(days=max(params["days"], 1) - 1))
+    if since > until:
+        raise ReportError(f"HYP002 first_day {since} sau last_day {until}. Cách sửa: đổi lại "
+                          "hai ngày")
+    return Period(since.isoformat(), until.isoformat(), params["stale_days"], now.isoformat())
+
+
+def _date(text: str | None, name: str) -> datetime.date | None:
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise ReportError(f"HYP001 {name}={text!r} không phải ngày. Cách sửa: viết "
+                          "YYYY-MM-DD, ví dụ 2026-11-30") from error
+
+
+def load_desired(path: str | None) -> list[Mailbox]:
+    """Declared mailboxes, when a desired file is given."""
+    if not path:
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [Mailbox.from_dict(item) for item in json.load(handle).get("mailboxes", [])]
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run(module.params)
+    except (ReportError, OSError, ValueError) as error:
+        module.fail_json(msg=str(error))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

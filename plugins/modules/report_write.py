@@ -1,0 +1,79 @@
+#!/usr/bin/python
+"""Ansible module: write the periodic report as Markdown, CSV and HTML (on the controller)."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+try:
+    from ansible.module_utils.hymail.directory import sync_files
+    from ansible.module_utils.hymail.report_render import markdown, render_report
+except ImportError:  # tests and the controller import the same core as ``hymail``
+    from hymail.directory import sync_files
+    from hymail.report_render import markdown, render_report
+
+DOCUMENTATION = r"""
+---
+module: report_write
+short_description: Write the periodic report (figures of mailbox_report) as files
+description:
+  - Writes to O(output_dir) - C(tinh.md) (the province's report), C(index.html) (the same
+    with a chart of mailboxes per district, inline SVG, no external assets),
+    C(coquan.csv) (one row per agency), C(hopthu.csv) (one row per mailbox),
+    C(thaydoi.csv) (the changes of the period), and per agency C(coquan/<id>.md) and
+    C(coquan/<id>.csv). CSV files are UTF-8 with a BOM, for Excel.
+  - Only files whose content changed are rewritten. Check mode writes nothing.
+options:
+  report:
+    description: The C(report) returned by C(mailbox_report).
+    type: dict
+    required: true
+  output_dir:
+    description: Where the files go (created when missing).
+    type: path
+    required: true
+author: Hưng Yên mail team
+"""
+
+EXAMPLES = r"""
+- name: Ensure the report files are written
+  report_write:
+    report: "{{ report_figures.report }}"
+    output_dir: "{{ repository_root }}/build/report"
+"""
+
+RETURN = r"""
+markdown: {description: The province's report in Markdown., type: str, returned: always}
+files: {description: Every file of the report., type: list, elements: str, returned: always}
+changed_files: {description: Files written (or that would be)., type: list, elements: str,
+                returned: always}
+index: {description: Path of the HTML page., type: str, returned: always}
+"""
+
+ARGUMENT_SPEC = {
+    "report": {"type": "dict", "required": True},
+    "output_dir": {"type": "path", "required": True},
+}
+
+
+def run(params: dict, check_mode: bool = False) -> dict:
+    files = render_report(params["report"])
+    result = sync_files(params["output_dir"], files, check_mode)
+    return dict(result, markdown=markdown(params["report"]),
+                index=f"{params['output_dir']}/index.html")
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run(module.params, module.check_mode)
+    except OSError as error:
+        module.fail_json(msg=f"Không ghi được {error.filename}: {error.strerror}")
+    except (KeyError, TypeError, ValueError) as error:
+        module.fail_json(msg=f"HYP003 report không đúng dạng ({error!r}). Cách sửa: dùng "
+                             "kết quả của mailbox_report cùng phiên bản")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Emergency action (Điều 10.1.g) against the real Postfix + Dovecot: the action is immediate,
+apply never undoes it while its hold lasts, and the hold ends when the repository agrees or
+when it is released."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from e2e_support import DOMAIN, mailbox
+from hymail import emergency
+from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+from hymail.holds import HoldError, load_holds, read_file
+from hymail.model import Request
+
+pytestmark = pytest.mark.server
+LOCK_LETTER = Request("303/STTTT-KHAN", "2026-11-30")
+
+
+def act(server, address: str, action: str, check: bool = False, **extra) -> dict:
+    """One emergency call, as playbooks/emergency.yml makes it."""
+    params = {"address": f"{address}@{DOMAIN}", "action": action, "by": "pheduyet-sotttt",
+              "reason": "tài khoản bị chiếm quyền, gửi thư lừa đảo", **extra}
+    backend = PostfixDovecotBackend(str(server.state_dir), DOMAIN)
+    return emergency.run(backend, str(server.state_dir), params, check_mode=check)
+
+
+def status(server, local: str) -> str:
+    """The account's status as the server's files say it."""
+    return PostfixDovecotBackend(str(server.state_dir), DOMAIN).read_state()[local].status
+
+
+def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agrees(province):
+    server = province.server
+    province.declare(mailbox("tkhancap", "temergency"))
+    province.run()
+    password = province.password("tkhancap")
+    before = server.snapshot()
+    assert act(server, "tkhancap", "lock", check=True)["changed"] is True
+    assert server.snapshot() == before, "check mode acted on the server"
+
+    result = act(server, "tkhancap", "lock")
+    assert result["changed"] and result["hold"]["by"] == "pheduyet-sotttt"
+    assert act(server, "tkhancap", "lock")["changed"] is False  # idempotent
+    assert not server.can_login("tkhancap", password)
+    server.send("tkhancap", "van nhan thu khi khoa khan cap")
+    assert server.delivered("tkhancap", "van nhan thu khi khoa khan cap")
+
+    # The repository still declares it active: apply plans the unlock but holds it.
+    for run in (province.run(check=True), province.run()):
+        assert run["changed"] is False and run["summary"]["held"] == 1
+        assert [h["address"] for h in run["holds"]] == ["tkhancap"]
+        assert "TẠM GIỮ KHẨN CẤP" in run["plan_markdown"]
+        assert "pheduyet-sotttt" in run["plan_markdown"]
+    assert status(server, "tkhancap") == "locked"
+
+    # Sở TTTT's merge request declares the lock: the hold ends, recorded in the result.
+    province.declare(replace(mailbox("tkhancap", "temergency", status="locked",
+                                     lock_reason="compromised"), request=LOCK_LETTER))
+    results = province.four_steps()
+    assert results[0]["holds_cleared"] == ["tkhancap"] == results[1]["holds_cleared"]
+    assert results[2]["holds_cleared"] == [] and results[2]["holds"] == []
+    assert "tkhancap" not in load_holds(str(server.state_dir))
+    events = [e["event"] for e in read_file(str(server.state_dir))["log"]
+              if e["address"] == "tkhancap"]
+    assert events == ["set", "clear"]
+
+
+def test_emergency_revoke_held_then_released_lets_apply_restore_the_declaration(province):
+    server = province.server
+    province.declare(mailbox("tthukhan", "temergency2"))
+    province.run()
+    old_password = province.password("tthukhan")
+    act(server, "tthukhan", "revoke")
+    code, text = server.refusal("tthukhan")
+    assert code == 550 and "revoked" in text
+
+    assert province.run()["changed"] is False  # the reinstate is held
+    assert server.refusal("tthukhan")[0] == 550
+
+    released = act(server, "tthukhan", "release", reason="đã xác minh, an toàn")
+    assert released["changed"] and released["released"]["action"] == "revoke"
+    assert act(server, "tthukhan", "release")["changed"] is False
+    result = province.run()
+    assert [c["action"] for c in result["changes"]] == ["reinstate"]
+    new_password = province.password("tthukhan")
+    assert new_password != old_password and server.can_login("tthukhan", new_password)
+
+
+def test_emergency_refuses_unknown_address_other_domain_and_missing_reason(province):
+    with pytest.raises(HoldError, match="HYH004"):
+        act(province.server, "khongco", "lock")
+    with pytest.raises(HoldError, match="HYH006"):
+        emergency.local_part("x@example.org", DOMAIN)
+    province.declare(mailbox("tlydokhan", "temergency3"))
+    province.run()
+    with pytest.raises(HoldError, match="HYH002"):
+        act(province.server, "tlydokhan", "lock", reason="  ")

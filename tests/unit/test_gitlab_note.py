@@ -1,0 +1,87 @@
+"""The merge request's plan note and the reviewed plan, against a fake GitLab on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gitlab_fake import FakeGitLab
+from hymail import pipeline_cli
+from hymail.gitlab_note import MARKER, NOTE_LIMIT, note_body
+
+PLAN_V1 = "# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn\n\n| Tạo mới | `create` | 1 |\n"
+PLAN_V2 = PLAN_V1.replace("| 1 |", "| 2 |")
+
+
+@pytest.fixture(name="gitlab")
+def fixture_gitlab():
+    with FakeGitLab() as fake:
+        fake.notes["7"] = [{"id": 1, "body": "LGTM"}, {"id": 2, "body": "Một ý kiến khác"},
+                           {"id": 3, "body": "Thêm một ý kiến"}]  # two pages of two
+        yield fake
+
+
+def env_for(gitlab: FakeGitLab, **extra) -> dict:
+    return {"HYMAIL_GITLAB_TOKEN": gitlab.token, "CI_API_V4_URL": gitlab.api_url,
+            "CI_PROJECT_ID": gitlab.project, "CI_MERGE_REQUEST_IID": "7",
+            "CI_COMMIT_SHA": "a" * 40, "CI_JOB_URL": "https://gitlab.example/p/-/jobs/5"} | extra
+
+
+def push(tmp_path, env: dict, plan: str) -> int:
+    (tmp_path / "plan.md").write_text(plan, "utf-8")
+    return pipeline_cli.main(["publish-note", "--plan", str(tmp_path / "plan.md")], env)
+
+
+def plan_notes(gitlab: FakeGitLab) -> list[dict]:
+    return [note for note in gitlab.notes["7"] if MARKER in note["body"]]
+
+
+def test_first_push_creates_the_note_second_push_updates_it_in_place(gitlab, tmp_path, capsys):
+    assert push(tmp_path, env_for(gitlab), PLAN_V1) == 0
+    [note] = plan_notes(gitlab)
+    assert PLAN_V1 in note["body"] and "đã tạo" in capsys.readouterr().out
+    assert push(tmp_path, env_for(gitlab, CI_COMMIT_SHA="b" * 40), PLAN_V2) == 0
+    assert plan_notes(gitlab) == [{"id": note["id"], "body": plan_notes(gitlab)[0]["body"]}]
+    assert PLAN_V2 in plan_notes(gitlab)[0]["body"] and "bbbbbbbbbbbb" in note["body"]
+    assert "đã cập nhật" in capsys.readouterr().out
+    assert [c for c in gitlab.calls if c[0] != "GET"] == [
+        ("POST", "/api/v4/projects/1/merge_requests/7/notes"),
+        ("PUT", f"/api/v4/projects/1/merge_requests/7/notes/{note['id']}")]
+    assert len(gitlab.notes["7"]) == 4
+
+
+def test_without_a_token_the_note_is_skipped_with_a_clear_message(gitlab, tmp_path, capsys):
+    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_TOKEN=""), PLAN_V1) == 0
+    out = capsys.readouterr().out
+    assert "HYG001" in out and "HYMAIL_GITLAB_TOKEN" in out and "bỏ qua" in out
+    assert gitlab.calls == [] and not plan_notes(gitlab)
+
+
+def test_a_refused_token_fails_the_job_with_what_to_check(gitlab, tmp_path, capsys):
+    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_TOKEN="wrong"), PLAN_V1) == 1
+    assert "HYG002 GitLab trả lời 401" in capsys.readouterr().err
+
+
+def test_a_huge_plan_is_cut_to_the_note_limit():
+    body = note_body("x" * (NOTE_LIMIT + 10), {"sha": "c" * 40, "at": "now"})
+    assert len(body) <= NOTE_LIMIT and body.startswith(MARKER) and "build/plan.md" in body[-200:]
+
+
+def test_reviewed_plan_is_the_plan_artifact_of_the_merged_request(gitlab, tmp_path):
+    plan = json.dumps({"domain": "hungyen.gov.vn", "changes": []}).encode()
+    gitlab.merged(3, "m" * 40, "h" * 40, plan)
+    output = tmp_path / "reviewed" / "plan.json"
+    env = env_for(gitlab, CI_COMMIT_SHA="m" * 40)
+    assert pipeline_cli.main(["reviewed-plan", "--output", str(output)], env) == 0
+    assert output.read_bytes() == plan
+
+
+def test_no_reviewed_plan_for_a_commit_outside_a_merge_request(gitlab, tmp_path, capsys):
+    env = env_for(gitlab, CI_COMMIT_SHA="d" * 40)
+    assert pipeline_cli.main(["reviewed-plan", "--output", str(tmp_path / "p.json")], env) == 1
+    assert "HYG004" in capsys.readouterr().err and not (tmp_path / "p.json").exists()
+
+
+def test_no_reviewed_plan_without_a_token(tmp_path, capsys):
+    assert pipeline_cli.main(["reviewed-plan", "--output", str(tmp_path / "p.json")], {}) == 1
+    assert "HYG001" in capsys.readouterr().err

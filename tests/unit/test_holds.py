@@ -1,0 +1,119 @@
+"""Emergency holds, the reviewed-plan comparison and the drift report, as plain functions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hymail import digests
+from hymail.accounts import account_from_mailbox
+from hymail.drift import build, render_markdown
+from hymail.holds import Hold, HoldError, emergency_change, emergency_hold, settled
+from hymail.model import Mailbox, Request
+from hymail.plan_render import plan_document
+from hymail.plan_render import render_markdown as plan_markdown
+from hymail.planner import plan_changes
+from hymail.review import StalePlanError, check_reviewed, unshown
+
+DOMAIN = "hungyen.gov.vn"
+LETTER = Request("1/ĐN", "2026-11-01")
+
+
+def box(address: str, **fields) -> Mailbox:
+    return Mailbox(address=address, kind="person", agency="sotttt", name=f"Người {address}",
+                   request=LETTER, **fields)
+
+
+def hold(address: str, action: str = "lock") -> Hold:
+    return Hold(address=address, action=action, reason="bị chiếm quyền", by="pheduyet",
+                at="2026-11-29T10:00:00+00:00", lock_reason="compromised")
+
+
+@pytest.mark.parametrize(("declared", "action", "ends"), [
+    ("active", "lock", False), ("locked", "lock", True), ("revoked", "lock", False),
+    ("revoked", "revoke", True), ("active", "revoke", False)])
+def test_a_hold_ends_only_when_the_declared_status_equals_the_held_one(declared, action, ends):
+    holds = {"an": hold("an", action)}
+    kwargs = {"lock_reason": "violation"} if declared == "locked" else {}
+    assert bool(settled(holds, [box("an", status=declared, **kwargs)])) is ends
+
+
+def test_a_hold_on_an_old_address_ends_when_the_renamed_mailbox_declares_it():
+    assert settled({"cu": hold("cu")}, [box("moi", previous=("cu",), status="locked",
+                                             lock_reason="compromised")])
+
+
+def test_an_undeclared_mailbox_keeps_its_hold():
+    assert settled({"an": hold("an")}, []) == []
+
+
+def test_emergency_change_locks_once_and_needs_a_reason():
+    account = account_from_mailbox(box("an"))
+    change = emergency_change(account, emergency_hold(account, "lock", "x", "op", "compromised"))
+    assert change.action == "lock" and change.after["status"] == "locked"
+    assert emergency_change(account.evolve(status="locked"), hold("an")) is None
+    with pytest.raises(HoldError, match="HYH002"):
+        emergency_hold(account, "lock", " ", "op", None)
+    with pytest.raises(HoldError, match="HYH003"):
+        emergency_hold(account.evolve(status="revoked"), "lock", "x", "op", None)
+
+
+def test_plan_shows_every_active_hold_loudly():
+    changes = plan_changes([box("an")], {"an": account_from_mailbox(box("an")).evolve(
+        status="locked", lock_reason="compromised")}, holds={"an"})
+    text = plan_markdown(changes, DOMAIN, [hold("an").to_dict() | {"clears": False}])
+    assert "⛔ TẠM GIỮ KHẨN CẤP (Điều 10.1.g): 1 hộp thư" in text
+    assert "**LOCK** `an@hungyen.gov.vn`" in text and "pheduyet" in text
+    assert "TẠM GIỮ: không áp dụng lần này" in text
+
+
+def reviewed_for(desired, actual, digest="old") -> dict:
+    return json.loads(json.dumps(plan_document(plan_changes(desired, actual), DOMAIN,
+                                               {"state_digest": digest})))
+
+
+def test_reviewed_plan_allows_what_it_showed_and_refuses_the_rest():
+    live = {"cu": account_from_mailbox(box("cu"))}
+    reviewed = reviewed_for([box("cu"), box("moi")], live)
+    assert unshown(plan_changes([box("cu"), box("moi")], live), reviewed, "new") == []
+    moved = {"cu": live["cu"].evolve(name="Sửa tay")}
+    extra = unshown(plan_changes([box("cu"), box("moi")], moved), reviewed, "new")
+    assert [(c.action, c.address) for c in extra] == [("update", "cu")]
+    with pytest.raises(StalePlanError, match="HYR003.*update cu"):
+        check_reviewed(plan_changes([box("cu"), box("moi")], moved), reviewed, "new")
+
+
+def test_same_live_state_as_reviewed_is_never_stale():
+    reviewed = reviewed_for([box("moi")], {}, digest="same")
+    assert unshown(plan_changes([box("khac")], {}), reviewed, "same") == []
+
+
+def test_drift_report_without_findings_says_so():
+    report = build([], [], [], DOMAIN)
+    assert report["drift"] is False and "Không có sai lệch" in render_markdown(report)
+
+
+def test_drift_report_counts_each_kind_with_its_code():
+    changes = plan_changes([box("khaibao")], {"la": account_from_mailbox(box("la"))})
+    edits = [{"file": "vmailbox", "state": "edited", "expected": "a", "actual": "b"}]
+    report = build(changes, [hold("x").to_dict() | {"clears": False}], edits, DOMAIN)
+    assert report["summary"] == {"undeclared": 1, "holds": 1, "hand_edits": 1, "pending": 1}
+    text = render_markdown(report)
+    for code in ("HYD001", "HYD002", "HYD003", "HYD004"):
+        assert f"| {code} |" in text and f"## {code}" in text
+
+
+def test_digests_tell_hand_edits_from_the_backends_own_writes(tmp_path):
+    (tmp_path / "vmailbox").write_text("a OK\n")
+    (tmp_path / "valias").write_text("")
+    (tmp_path / "acl").write_text("x\n")
+    assert digests.hand_edits(str(tmp_path), ("vmailbox", "valias")) == [
+        {"file": "vmailbox", "state": "unrecorded", "expected": None,
+         "actual": digests.file_digest(str(tmp_path / "vmailbox"))}]
+    digests.record(str(tmp_path), {"vmailbox": "a OK\n", "valias": "", "acl": "x\n"}, "now")
+    assert digests.hand_edits(str(tmp_path), ("vmailbox", "valias", "acl")) == []
+    (tmp_path / "vmailbox").write_text("a OK\nb OK\n")
+    (tmp_path / "acl").unlink()
+    states = {e["file"]: e["state"] for e in digests.hand_edits(str(tmp_path),
+                                                                 ("vmailbox", "acl"))}
+    assert states == {"vmailbox": "edited", "acl": "missing"}
