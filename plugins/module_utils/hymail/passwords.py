@@ -53,7 +53,7 @@ def meets_policy(password: str, min_length: int = MIN_LENGTH) -> bool:
 
 
 def hash_password(password: str, settings: HashSettings = HashSettings()) -> str:
-    """Argon2id hash with Dovecot's scheme prefix: ``{ARGON2ID}$argon2id$v=19$...``."""
+    """Argon2id hash with Dovecot's scheme prefix: ``{ARGON2ID}`` then the PHC string."""
     from argon2 import PasswordHasher, Type
 
     hasher = PasswordHasher(
