@@ -15,8 +15,7 @@ import subprocess
 import tempfile
 
 import pytest
-from e2e_support import DOMAIN, Province, Server, run_playbook
-from hymail.backends.postfix_dovecot import MAPS
+from e2e_support import Province, Server, run_playbook, wipe
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +23,7 @@ def server():
     """The session's mail server (set up by playbooks/mailserver.yml, stopped at the end)."""
     reuse = os.environ.get("HYMAIL_E2E_STATE_DIR")
     if reuse:
-        _wipe(reuse)
+        wipe(reuse)
         yield Server(reuse)
         return
     state_dir = tempfile.mkdtemp(prefix="hymail-e2e-")
@@ -36,23 +35,6 @@ def server():
         yield Server(state_dir)
     finally:
         _stop(state_dir)
-
-
-def _wipe(state_dir: str) -> None:
-    """Empty a reused test server: data files, journal, maps, mail and notices."""
-    data = pathlib.Path(state_dir, "data")
-    for name in ("users.passwd", "deny.passwd", "acl", "shared-mailboxes.dict", *MAPS):
-        (data / name).write_text("")
-    for name in MAPS:
-        subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{data / name}"],
-                       check=True)
-    for name in ("accounts.json", "digests.json", "holds.json"):
-        (data / name).unlink(missing_ok=True)
-    (data / "journal.jsonl").unlink(missing_ok=True)
-    for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox"),
-                      pathlib.Path(state_dir, "bootstrap")):
-        for child in directory.glob("*"):
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 def _stop(state_dir: str) -> None:

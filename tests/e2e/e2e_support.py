@@ -11,12 +11,14 @@ import imaplib
 import json
 import os
 import pathlib
+import shutil
 import smtplib
 import subprocess
 import sys
 import time
 
 import mailbox_reconcile
+from hymail.backends.postfix_dovecot import MAPS
 from hymail.model import Mailbox, Request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -195,3 +197,20 @@ def mailbox(address: str, agency: str, kind: str = "person", **fields) -> Mailbo
     """A declared mailbox for the tests, with a request letter."""
     fields.setdefault("name", f"Cán bộ {address}")
     return Mailbox(address=address, kind=kind, agency=agency, request=LETTER, **fields)
+
+
+def wipe(state_dir: str) -> None:
+    """Empty a reused test server: data files, journal, maps, mail and notices."""
+    data = pathlib.Path(state_dir, "data")
+    for name in ("users.passwd", "deny.passwd", "acl", "shared-mailboxes.dict", *MAPS):
+        (data / name).write_text("")
+    for name in MAPS:
+        subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{data / name}"],
+                       check=True)
+    for name in ("accounts.json", "digests.json", "holds.json"):
+        (data / name).unlink(missing_ok=True)
+    (data / "journal.jsonl").unlink(missing_ok=True)
+    for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox"),
+                      pathlib.Path(state_dir, "bootstrap")):
+        for child in directory.glob("*"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
