@@ -101,7 +101,7 @@ lint: setup
 
 ## unit: the in-process tests only (no mail server, no playbook)
 unit: setup
-	pytest -m "not server and not playbook and not browser" $(ARGS)
+	pytest -m "not server and not playbook and not browser and not pipeline" $(ARGS)
 
 ## test-deps: what the tests need beyond the product: Debian packages (browser, rsync) and
 ##   gitlab-ci-local (npm ci from the committed lock file into .ci/gitlab-ci-local/)
