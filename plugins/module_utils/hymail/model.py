@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 
 KINDS = ("agency", "division", "person")
 STATUSES = ("active", "locked", "revoked")
@@ -20,7 +20,7 @@ class Request:
         return f"{self.number} ngày {self.date}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a province holds 100,000 of them
 class Mailbox:
     """One declared mailbox, whatever declared it: agency, division or person.
 
@@ -53,13 +53,56 @@ class Mailbox:
 
     @classmethod
     def from_dict(cls, data: dict) -> Mailbox:
-        data = dict(data)
+        """The mailbox ``to_dict`` gave; a reconcile reads 100,000 of them, so the instance
+        is filled directly instead of through the frozen ``__init__`` (same checks), and
+        repeated values are kept once (``shared``)."""
+        data = {key: shared(value) if key in _SHARED_FIELDS else value
+                for key, value in data.items()}
         for key in ("request", "password_reset"):
             if data.get(key):
-                data[key] = Request(**data[key])
+                data[key] = shared(Request(**data[key]))
         data["previous"] = tuple(data.get("previous") or ())
         data["delegates"] = tuple(data.get("delegates") or ())
-        return cls(**data)
+        data["directory"] = shared_values(data.get("directory") or {})
+        unknown, missing = data.keys() - _MAILBOX_NAMES, _REQUIRED - data.keys()
+        if unknown or missing:
+            raise TypeError(f"Mailbox: unknown {sorted(unknown)}, missing {sorted(missing)}")
+        return new_record(cls, _DEFAULTS | data)
 
 
+def new_record(cls, values: dict):
+    """An instance of the frozen, slotted record ``cls`` holding ``values`` (every field),
+    set as its ``__init__`` would, without running it."""
+    record = object.__new__(cls)
+    for name, value in values.items():
+        _SET(record, name, value)
+    return record
+
+
+def shared(value):
+    """The copy of ``value`` kept before, if any. Parsed JSON makes a new string for each
+    occurrence; a province repeats its letters, agency names, titles and dates 100,000
+    times, so records keep one copy each (a bounded table, emptied when full)."""
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+    try:
+        return _SHARED.setdefault(value, value)
+    except TypeError:  # not hashable: not a value records repeat
+        return value
+
+
+def shared_values(mapping: dict) -> dict:
+    """A copy of ``mapping`` whose text values are ``shared``."""
+    return {key: shared(value) if isinstance(value, str) else value
+            for key, value in mapping.items()}
+
+
+_SET = object.__setattr__
+_SHARED: dict = {}
+_SHARED_LIMIT = 1 << 18
+_SHARED_FIELDS = frozenset({"kind", "agency", "status", "lock_reason"})
 _MAILBOX_FIELDS = tuple(f.name for f in fields(Mailbox))
+_MAILBOX_NAMES = frozenset(_MAILBOX_FIELDS)
+_DEFAULTS = {f.name: f.default for f in fields(Mailbox) if f.default is not MISSING}
+_REQUIRED = frozenset(f.name for f in fields(Mailbox)
+                      if f.default is MISSING and f.default_factory is MISSING)

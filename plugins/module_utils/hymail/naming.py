@@ -45,16 +45,25 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words, punctuation (hyphens, commas, apostrophes) treated as separators."""
-    return re.findall(r"[a-z0-9]+", fold(text))
+    return list(_words(text))
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a province repeats names: computed once each
 def person_local_part(full_name: str) -> str:
     """Initials of family and middle names + the whole given name: Nguyễn Hoàng Phúc → nhphuc.
 
     Compound family names (Tôn Thất, Âu Dương) are initials like any other word; a
     one-word name is taken whole.
     """
-    parts = words(full_name)
+    parts = _words(full_name)
     if not parts:
         return ""
     return "".join(word[0] for word in parts[:-1]) + parts[-1]
@@ -126,7 +135,7 @@ def is_reserved(address: str) -> bool:
 
 def person_name_token(full_name: str) -> str:
     """The part of a person's name an address must keep (Điều 5.3): the given name."""
-    parts = words(full_name)
+    parts = _words(full_name)
     return parts[-1] if parts else ""
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import naming
 from .messages import render
+from .parallel import fork_map
 from .schema_errors import schema_problems
-from .yamlsafe import load_text
+from .yamlsafe import YDict, load_text
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 MODELINE = MODELINE_PREFIX + "../schemas/agency.schema.json"
@@ -63,6 +64,18 @@ class AgencyFile:
     address: str = ""
     entries: list[Entry] = field(default_factory=list)
 
+    def light(self) -> AgencyFile:
+        """Only what the province-wide rules read (check_tree): the ``agency`` mapping and
+        each entry without its item, but an agency's own (its ``parent``). Cheap to pickle.
+        """
+        head = self.data["agency"]
+        data = YDict(agency=head)
+        data.line = self.data.line
+        data.key_lines = {"agency": self.data.key_lines.get("agency", head.line)}
+        entries = [entry if entry.item is head else replace(entry, item={})
+                   for entry in self.entries]
+        return AgencyFile(self.id, self.path, data, self.address, entries)
+
 
 class Report:
     """Collects problems for one file."""
@@ -78,28 +91,70 @@ class Report:
 class Result:
     problems: list[Problem]
     agencies: list[AgencyFile]
+    extras: list = field(default_factory=list)  # each(agency file), in file order
 
 
-def validate_tree(directory: str, validator, label: str | None = None) -> Result:
-    """Validate every agency file under ``directory``; ``label`` prefixes the reported paths."""
+@dataclass
+class FileOutcome:
+    """What reading one file gave: its problems, the agency (or None), ``each``'s answer."""
+
+    stem: str
+    problems: list[Problem]
+    agency: AgencyFile | None
+    extra: object = None
+
+
+def validate_tree(directory: str, validator, label: str | None = None, *, each=None,
+                  workers: int = 1) -> Result:
+    """Validate every agency file under ``directory``; ``label`` prefixes the reported paths.
+
+    ``each(agency_file)`` is called on every file read without a problem, right after it
+    is read; its answers are kept in ``Result.extras`` (None for the other files). With
+    ``workers`` > 1 the files are read by that many forked processes and come back light
+    (``AgencyFile.light``), so whatever needs a file's full data belongs in ``each``.
+    """
     label = directory if label is None else label
     problems: list[Problem] = []
-    agencies, unreadable = [], set()
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(label, name) if label else name
+    names = sorted(os.listdir(directory))
+    for name in names:
         if name.endswith(".yaml"):
-            Report(path, problems)(1, "HY009", detail=name)
-        if not name.endswith(".yml"):
-            continue
-        with open(os.path.join(directory, name), "rb") as handle:
-            agency = read_agency_file(name[:-4], path, handle.read(), validator, problems)
-        if agency:
-            agencies.append(agency)
+            Report(_label_path(label, name), problems)(1, "HY009", detail=name)
+    job = _FileJob(directory, label, validator, each, light=workers > 1)
+    outcomes = fork_map(job, [name for name in names if name.endswith(".yml")], workers)
+    agencies, unreadable, extras = [], set(), []
+    for outcome in outcomes:
+        problems += outcome.problems
+        if outcome.agency:
+            agencies.append(outcome.agency)
+            extras.append(outcome.extra)
         else:
-            unreadable.add(name[:-4])
+            unreadable.add(outcome.stem)
     check_tree(agencies, problems, unreadable)
     problems.sort()
-    return Result(problems, agencies)
+    return Result(problems, agencies, extras)
+
+
+def _label_path(label: str, name: str) -> str:
+    return os.path.join(label, name) if label else name
+
+
+class _FileJob:
+    """Read and check one file (in a worker process when the tree is read in parallel)."""
+
+    def __init__(self, directory, label, validator, each, light: bool) -> None:
+        self.directory, self.label, self.validator = directory, label, validator
+        self.each, self.light = each, light
+
+    def __call__(self, name: str) -> FileOutcome:
+        problems: list[Problem] = []
+        with open(os.path.join(self.directory, name), "rb") as handle:
+            raw = handle.read()
+        agency = read_agency_file(name[:-4], _label_path(self.label, name), raw,
+                                  self.validator, problems)
+        extra = self.each(agency) if agency and self.each and not problems else None
+        if agency and self.light:
+            agency = agency.light()
+        return FileOutcome(name[:-4], problems, agency, extra)
 
 
 def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile | None:
@@ -176,8 +231,9 @@ def agency_address(agency: dict, stem: str, report: Report) -> str:
     name, kind = agency["name"], agency.get("kind")
     if kind in PLACE_KINDS:
         derived = naming.place_local_part(name)
-        suggestions = naming.place_suggestions(name, _text(agency.get("parent")))
-        return resolve_override(agency, derived, derived, suggestions, report)
+        return resolve_override(
+            agency, derived, derived,
+            lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report)
     declared = _text(agency.get("address"))
     if not declared and kind in ("department", "unit"):
         report(_line(agency), "HY028", detail=kind, expected=naming.agency_abbreviation(name))
@@ -189,8 +245,9 @@ def division_entry(agency_file, division, report) -> Entry | None:
     if not (name and abbreviation and agency_file.address):
         return None
     derived = f"{abbreviation}.{agency_file.address}"
-    suggestions = [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)]
-    address = resolve_override(division, derived, abbreviation, suggestions, report)
+    address = resolve_override(
+        division, derived, abbreviation,
+        lambda: [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)], report)
     return _entry(agency_file, division, "division", address, name, address == derived,
                   abbreviation)
 
@@ -204,8 +261,9 @@ def person_entry(agency_file, person, divisions, report) -> Entry | None:
         report(_line(person, "name"), "HY027", detail=name)
         return None
     token = naming.person_name_token(name)
-    suggestions = naming.person_suggestions(name, agency_file.address)
-    address = resolve_override(person, derived, token, suggestions, report)
+    address = resolve_override(
+        person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
+        report)
     division = person.get("division")
     if isinstance(division, str) and division not in divisions:
         report(_line(person, "division"), "HY036", detail=division)
@@ -213,7 +271,10 @@ def person_entry(agency_file, person, divisions, report) -> Entry | None:
 
 
 def resolve_override(item: dict, derived: str, token: str, suggestions, report) -> str:
-    """The declared address when it overrides the derived one under Điều 5.3, else derived."""
+    """The declared address when it overrides the derived one under Điều 5.3, else derived.
+
+    ``suggestions()`` is asked only when the override loses the name (rare, and costly).
+    """
     declared = item.get("address")
     if not isinstance(declared, str) or declared == derived:
         return derived
@@ -222,7 +283,7 @@ def resolve_override(item: dict, derived: str, token: str, suggestions, report) 
         report(line, "HY025", detail=declared, expected=derived)
     if token and token not in declared.replace(".", ""):
         report(line, "HY026", detail=declared, expected=token,
-               suggestions=", ".join(suggestions[:3]))
+               suggestions=", ".join(suggestions()[:3]))
     return declared
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 
-from .desired import build_mailboxes, desired_document
+from .desired import agency_fragments, desired_text
+from .parallel import cpus, paused_gc
 from .schema_errors import SchemaCheck
 from .validate import validate_tree
+
+# Below this many bytes of agency files, forking workers costs more than it saves.
+PARALLEL_BYTES = 2 * 1024 * 1024
 
 _VALIDATORS: dict = {}
 
@@ -20,22 +24,41 @@ def schema_validator(schema_file: str) -> SchemaCheck:
     return _VALIDATORS[schema_file]
 
 
-def run_validation(params: dict) -> dict:
-    """Validate ``mailboxes_dir``; write the desired state when valid and asked to."""
+def run_validation(params: dict, workers: int | None = None) -> dict:
+    """Validate ``mailboxes_dir``; write the desired state when valid and asked to.
+
+    A large tree is read by every CPU (``workers``: default one per CPU when the files
+    hold more than PARALLEL_BYTES); the answer is the same either way.
+    """
+    with paused_gc():
+        return _run_validation(params, workers)
+
+
+def _run_validation(params: dict, workers: int | None) -> dict:
     directory = params["mailboxes_dir"]
     label = directory if params.get("label") is None else params["label"]
-    result = validate_tree(directory, schema_validator(params["schema_file"]), label)
+    workers = default_workers(directory) if workers is None else workers
+    result = validate_tree(directory, schema_validator(params["schema_file"]), label,
+                           each=agency_fragments, workers=workers)
     problems = [str(problem) for problem in result.problems]
-    mailboxes = build_mailboxes(result.agencies) if not problems else []
+    mailboxes = sorted(pair for pairs in result.extras for pair in pairs) if not problems else []
     if mailboxes and params.get("desired_file"):
+        texts = [text for _address, text in mailboxes]
         write_atomically(params["desired_file"],
-                         desired_document(params.get("domain", "hungyen.gov.vn"), mailboxes))
+                         desired_text(params.get("domain", "hungyen.gov.vn"), texts))
     files = len({problem.path for problem in result.problems})
     summary = (f"{len(problems)} lỗi trong {files} tệp:\n" + "\n".join(problems)
                if problems else f"Hợp lệ: {len(result.agencies)} cơ quan, "
                                 f"{len(mailboxes)} hộp thư.")
     return {"problems": problems, "summary": summary, "agencies": len(result.agencies),
             "mailboxes": len(mailboxes)}
+
+
+def default_workers(directory: str) -> int:
+    """One worker per CPU for a large tree, none for a small one."""
+    size = sum(entry.stat().st_size for entry in os.scandir(directory)
+               if entry.name.endswith(".yml") and entry.is_file())
+    return cpus() if size >= PARALLEL_BYTES else 1
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -56,6 +56,13 @@ class _Loader(_Parser, yaml.resolver.BaseResolver):
             return _PLAIN if implicit[0] else _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
+    # No path resolvers: libyaml calls these for every node, so they do nothing cheaply.
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
 
 @dataclass(frozen=True)
 class LoadProblem:
@@ -132,7 +139,7 @@ def parse(text: str) -> tuple[object, list[LoadProblem]]:
         return None, [LoadProblem(1, "HY001", str(error).strip())]
     if node is None:
         return None, []
-    if _MAYBE_ANCHOR.search(text):
+    if ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text):
         line = _first_anchor_line(text)
         if line:
             return None, [LoadProblem(line, "HY003", "anchor/alias")]
@@ -153,17 +160,28 @@ def _first_anchor_line(text: str) -> int | None:
 
 
 class _Builder:
-    """Turns a composed node tree into YDict/YList/scalars, refusing what YAML allows too much."""
+    """Turns a composed node tree into YDict/YList/scalars, refusing what YAML allows too much.
+
+    Called for every one of a province's millions of nodes: node types are compared by
+    identity (compose makes exactly these classes) and lines are computed only when kept.
+    """
 
     def __init__(self) -> None:
         self.problems: list[LoadProblem] = []
 
     def build(self, node: yaml.Node, depth: int) -> object:
-        line = node.start_mark.line + 1
         if depth > MAX_DEPTH:
+            line = node.start_mark.line + 1
             self.problems.append(LoadProblem(line, "HY004", f"depth > {MAX_DEPTH}"))
             return None
-        if isinstance(node, yaml.MappingNode):
+        kind = type(node)
+        if kind is _ScalarNode:
+            return self._scalar(node)
+        if kind is _MappingNode:
+            return self._mapping(node, depth)
+        if kind is _SequenceNode:
+            return self._sequence(node, depth)
+        if isinstance(node, yaml.MappingNode):  # subclasses, should a loader ever make them
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, depth)
@@ -171,24 +189,27 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> YDict:
         result = YDict()
-        result.line, result.key_lines = node.start_mark.line + 1, {}
+        key_lines: dict = {}
+        result.line, result.key_lines = node.start_mark.line + 1, key_lines
+        build, depth = self.build, depth + 1
         for key_node, value_node in node.value:
-            key = self.build(key_node, depth + 1)
+            key = build(key_node, depth)
             key_line = key_node.start_mark.line + 1
             merge = key_node.tag == _PLAIN and key_node.value == "<<"
             if merge or not isinstance(key, (str, int, bool)):
                 self.problems.append(LoadProblem(key_line, "HY001", f"key {key!r}"))
                 continue
             if key in result:
-                first = result.key_lines[key]
+                first = key_lines[key]
                 self.problems.append(LoadProblem(key_line, "HY002", f"{key} ({first})"))
                 continue
-            result[key] = self.build(value_node, depth + 1)
-            result.key_lines[key] = key_line
+            result[key] = build(value_node, depth)
+            key_lines[key] = key_line
         return result
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
-        result = YList(self.build(item, depth + 1) for item in node.value)
+        build, depth = self.build, depth + 1
+        result = YList([build(item, depth) for item in node.value])
         result.line = node.start_mark.line + 1
         result.item_lines = [item.start_mark.line + 1 for item in node.value]
         return result
@@ -203,9 +224,17 @@ class _Builder:
         return plain_value(value)
 
 
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+# A plain scalar longer than this that does not start like a number can only be text.
+_LONGEST_SPECIAL = max(len(word) for word in (*_BOOL, *_NULL))
+_NUMBER_START = frozenset("-+0123456789")
+
+
 def plain_value(value: str) -> object:
     """An unquoted scalar: booleans, null and decimal integers; anything else (dates, phone
     numbers with a leading zero, numbers with dots) stays text for the schema to judge."""
+    if len(value) > _LONGEST_SPECIAL and value[0] not in _NUMBER_START:
+        return value  # most values (names, titles): no bool, null or integer is this long
     if value.lower() in _BOOL:
         return _BOOL[value.lower()]
     if value in _NULL:
