@@ -14,8 +14,9 @@ try:
     from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from ansible.module_utils.hymail.holds import HoldSet
     from ansible.module_utils.hymail.model import Mailbox
+    from ansible.module_utils.hymail.parallel import paused_gc
     from ansible.module_utils.hymail.passwords import HashSettings, issue
-    from ansible.module_utils.hymail.plan_render import plan_document, render_markdown
+    from ansible.module_utils.hymail.plan_render import plan_document, plan_pieces, render_markdown
     from ansible.module_utils.hymail.planner import plan_changes
     from ansible.module_utils.hymail.review import check_reviewed, load_reviewed
 except ImportError:  # tests and the controller import the same core as ``hymail``
@@ -23,8 +24,9 @@ except ImportError:  # tests and the controller import the same core as ``hymail
     from hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from hymail.holds import HoldSet
     from hymail.model import Mailbox
+    from hymail.parallel import paused_gc
     from hymail.passwords import HashSettings, issue
-    from hymail.plan_render import plan_document, render_markdown
+    from hymail.plan_render import plan_document, plan_pieces, render_markdown
     from hymail.planner import plan_changes
     from hymail.review import check_reviewed, load_reviewed
 
@@ -115,6 +117,13 @@ options:
   postfix_config_dir:
     description: Postfix configuration directory for postmap; default O(state_dir)/etc/postfix.
     type: path
+  full_result:
+    description:
+      - Return every change, the drift, the plan document and its Markdown. A first apply
+        of a whole province plans 100,000 changes, some 150 MB of result for Ansible to
+        carry; playbooks set it false and read O(plan_file) instead.
+    type: bool
+    default: true
 notes:
   - Check mode plans and reports without writing anything on the server.
   - Diff mode returns one before/after entry per changed mailbox.
@@ -133,7 +142,7 @@ EXAMPLES = r"""
 RETURN = r"""
 changes:
   description: Planned (or applied) changes, drift excluded; no secrets.
-  returned: always
+  returned: unless full_result is false
   type: list
   elements: dict
 summary:
@@ -142,16 +151,16 @@ summary:
   type: dict
 drift:
   description: Accounts on the server that no file declares (reported, untouched).
-  returned: always
+  returned: unless full_result is false
   type: list
   elements: dict
 plan:
   description: The plan document (what plan_file holds); its changes include drift.
-  returned: always
+  returned: unless full_result is false
   type: dict
 plan_markdown:
   description: The plan rendered for reviewers, in Vietnamese.
-  returned: always
+  returned: unless full_result is false
   type: str
 holds:
   description: Active emergency holds (who, when, reason, action); C(clears) marks those apply ends.
@@ -188,7 +197,10 @@ ARGUMENT_SPEC = {
     "operator_mailbox": {"type": "str", "default": "sotttt"},
     "postmap": {"type": "str", "default": "postmap"},
     "postfix_config_dir": {"type": "path"},
+    "full_result": {"type": "bool", "default": True},
 }
+# What a result without full_result leaves out (plan_file holds all of it).
+FULL_ONLY = ("changes", "drift", "plan", "plan_markdown")
 
 
 class ReconcileError(Exception):
@@ -197,6 +209,11 @@ class ReconcileError(Exception):
 
 def run(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict:
     """Plan, and unless in check mode apply; the whole module minus Ansible."""
+    with paused_gc():  # 100,000 accounts are acyclic: the cyclic GC only costs time
+        return _run(params, check_mode, diff_mode)
+
+
+def _run(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     backend = make_backend(params)
     desired = load_desired(params["desired_file"], backend.domain)
@@ -270,18 +287,25 @@ def apply(backend: PostfixDovecotBackend, changes: list, params: dict) -> dict:
 
 
 def state_digest(actual: dict) -> str:
-    """A fingerprint of the live state the plan was made from (to spot a stale plan)."""
-    views = {address: account.view() for address, account in sorted(actual.items())}
-    text = json.dumps(views, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A fingerprint of the live state the plan was made from (to spot a stale plan).
+
+    The SHA-256 of ``json.dumps({address: view}, sort_keys=True)``, fed one account at a
+    time: the same digest, without 100,000 views and their text in memory at once.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    digest = hashlib.sha256(b"{")
+    for index, (address, account) in enumerate(sorted(actual.items())):
+        separator = ", " if index else ""
+        digest.update(f"{separator}{encode(address)}: {encode(account.view())}".encode())
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def write_plan(path: str, result: dict) -> None:
     """The plan JSON at ``path`` and its Markdown beside it (``.md``)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(result["plan"], handle, ensure_ascii=False, indent=2, sort_keys=True)
-        handle.write("\n")
+        handle.writelines(plan_pieces(result["plan"]))
     with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as handle:
         handle.write(result["plan_markdown"])
 
@@ -292,6 +316,8 @@ def main() -> None:
         result = run(module.params, module.check_mode, module._diff)
     except (ReconcileError, BackendError, ValueError, OSError) as error:
         module.fail_json(msg=str(error))
+    if not module.params["full_result"]:
+        result = {key: value for key, value in result.items() if key not in FULL_ONLY}
     module.exit_json(**result)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields
 
-from .model import Mailbox, Request
+from .model import Mailbox, Request, new_record, shared, shared_values
 
 # Fields a plan shows and a backend records; timestamps are the backend's own business.
 VIEW_FIELDS = (
@@ -13,7 +13,7 @@ VIEW_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a server holds 100,000 of them
 class Account:
     """One account as it exists on the mail server; ``address`` is the local part.
 
@@ -38,9 +38,19 @@ class Account:
     password_changed: str | None = None
 
     def view(self) -> dict:
-        """The plan's and diff's picture of the account: declared fields, no timestamps."""
-        data = self.to_dict()
-        return {key: data[key] for key in VIEW_FIELDS}
+        """The plan's and diff's picture of the account: declared fields, no timestamps.
+
+        Built directly (a plan of 100,000 creates asks for 100,000 of them): the same dict
+        as ``to_dict`` restricted to VIEW_FIELDS, in that order.
+        """
+        return {
+            "address": self.address, "kind": self.kind, "agency": self.agency,
+            "name": self.name, "status": self.status, "lock_reason": self.lock_reason,
+            "aliases": list(self.aliases), "delegates": list(self.delegates),
+            "request": _request_dict(self.request),
+            "password_reset": _request_dict(self.password_reset),
+            "must_change": self.must_change, "directory": dict(self.directory),
+        }
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (``dataclasses.asdict`` deep-copies and is much slower)."""
@@ -54,22 +64,43 @@ class Account:
 
     @classmethod
     def from_dict(cls, data: dict) -> Account:
-        data = {key: value for key, value in data.items() if key in _FIELD_NAMES}
+        """The account ``to_dict`` gave (unknown keys ignored); repeated values (letters,
+        agency names, timestamps) are kept once (``model.shared``)."""
+        data = {key: shared(value) if key in _SHARED_FIELDS else value
+                for key, value in data.items() if key in _FIELD_NAMES}
         for key in ("request", "password_reset"):
             if data.get(key):
-                data[key] = Request(**data[key])
+                data[key] = shared(Request(**data[key]))
         data["aliases"] = tuple(data.get("aliases") or ())
         data["delegates"] = tuple(data.get("delegates") or ())
-        data["directory"] = dict(data.get("directory") or {})
-        return cls(**data)
+        data["directory"] = shared_values(data.get("directory") or {})
+        if "address" not in data:
+            raise TypeError("Account needs an address")
+        return new_record(cls, _DEFAULTS | data)
 
     def evolve(self, **changes) -> Account:
-        """A copy with some fields changed (records are frozen)."""
-        return replace(self, **changes)
+        """A copy with some fields changed (records are frozen).
+
+        Copies the fields rather than calling ``dataclasses.replace``, which runs
+        ``__init__`` again and is five times slower: loading and planning a province
+        evolve 200,000 records.
+        """
+        if not changes.keys() <= _FIELD_NAMES:
+            raise TypeError(f"Account has no field {sorted(changes.keys() - _FIELD_NAMES)}")
+        values = {name: getattr(self, name) for name in _FIELD_ORDER}
+        values.update(changes)
+        return new_record(type(self), values)
+
+
+def _request_dict(request: Request | None) -> dict | None:
+    return None if request is None else {"number": request.number, "date": request.date}
 
 
 _FIELD_ORDER = tuple(f.name for f in fields(Account))
 _FIELD_NAMES = frozenset(_FIELD_ORDER)
+_DEFAULTS = {f.name: f.default for f in fields(Account) if f.default is not MISSING}
+_SHARED_FIELDS = frozenset({"status", "lock_reason", "agency", "kind", "created", "changed",
+                            "password_changed"})
 
 
 def account_from_mailbox(mailbox: Mailbox, aliases: tuple[str, ...] = ()) -> Account:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
-import os
 import secrets
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+
+from .parallel import cpus
 
 # Ambiguous characters (I l 1 O o 0) are left out: the notice is read by people.
 UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -54,13 +56,17 @@ def meets_policy(password: str, min_length: int = MIN_LENGTH) -> bool:
 
 def hash_password(password: str, settings: HashSettings = HashSettings()) -> str:
     """Argon2id hash with Dovecot's scheme prefix: ``{ARGON2ID}`` then the PHC string."""
+    return SCHEME + _hasher(settings).hash(password)
+
+
+@functools.lru_cache(maxsize=8)
+def _hasher(settings: HashSettings):
     from argon2 import PasswordHasher, Type
 
-    hasher = PasswordHasher(
+    return PasswordHasher(
         time_cost=settings.time_cost, memory_cost=settings.memory_kib,
         parallelism=settings.parallelism, type=Type.ID,
     )
-    return SCHEME + hasher.hash(password)
 
 
 def verify(hashed: str, password: str) -> bool:
@@ -77,26 +83,35 @@ def verify(hashed: str, password: str) -> bool:
 def hash_many(passwords: list[str], settings: HashSettings = HashSettings(),
               workers: int | None = None) -> list[str]:
     """Hash many passwords at once on every CPU (a first apply hashes thousands)."""
-    workers = workers or os.cpu_count() or 1
-    if len(passwords) < POOL_THRESHOLD or workers == 1:
-        return [hash_password(password, settings) for password in passwords]
-    context = multiprocessing.get_context("fork")  # spawn would re-run an AnsiballZ wrapper
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, len(passwords) // (workers * 4))
-        return list(pool.map(_hash_with, passwords, [settings] * len(passwords),
-                             chunksize=chunk))
+    return _on_every_cpu(hash_password, passwords, settings, workers)
 
 
 def issue(addresses: list[str], length: int = DEFAULT_LENGTH,
-          settings: HashSettings = HashSettings()) -> dict[str, tuple[str, str]]:
-    """A fresh (password, hash) per address; the password is for the notice only."""
-    passwords = [generate(length) for _ in addresses]
-    return dict(zip(addresses, zip(passwords, hash_many(passwords, settings), strict=True),
-                    strict=True))
+          settings: HashSettings = HashSettings(),
+          workers: int | None = None) -> dict[str, tuple[str, str]]:
+    """A fresh (password, hash) per address; the password is for the notice only.
+
+    Each password is made where it is hashed, so a first apply of 100,000 mailboxes
+    generates on every CPU too (``secrets`` reads the OS's generator: safe after fork).
+    """
+    pairs = _on_every_cpu(_credential, [length] * len(addresses), settings, workers)
+    return dict(zip(addresses, pairs, strict=True))
 
 
-def _hash_with(password: str, settings: HashSettings) -> str:
-    return hash_password(password, settings)
+def _credential(length: int, settings: HashSettings) -> tuple[str, str]:
+    password = generate(length)
+    return password, hash_password(password, settings)
+
+
+def _on_every_cpu(function, items: list, settings: HashSettings, workers: int | None) -> list:
+    """``[function(item, settings) for item in items]``, on a pool when it pays off."""
+    workers = workers or cpus()
+    if len(items) < POOL_THRESHOLD or workers == 1:
+        return [function(item, settings) for item in items]
+    context = multiprocessing.get_context("fork")  # spawn would re-run an AnsiballZ wrapper
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, len(items) // (workers * 4))
+        return list(pool.map(function, items, [settings] * len(items), chunksize=chunk))
 
 
 def _shuffle(chars: list) -> None:

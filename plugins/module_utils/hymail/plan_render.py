@@ -53,6 +53,29 @@ def render_json(changes: list[Change], domain: str, meta: dict | None = None) ->
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def plan_json(document: dict) -> str:
+    """The plan document as the text of a plan file: keys sorted and indented like
+    ``render_json``, but one change per line. A first apply plans 100,000 changes: indented
+    JSON goes through Python's slow encoder (seconds), a compact line through the C one."""
+    return "".join(plan_pieces(document))
+
+
+def plan_pieces(document: dict):
+    """``plan_json`` a piece at a time, to write a 100 MB plan without holding it whole."""
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    for index, key in enumerate(sorted(document)):
+        yield ("{\n  " if index == 0 else ",\n  ") + encode(key) + ": "
+        value = document[key]
+        if key in ("changes", "drift") and isinstance(value, list) and value:
+            for number, item in enumerate(value):
+                yield ("[\n    " if number == 0 else ",\n    ") + encode(item)
+            yield "\n  ]"
+        else:
+            yield json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace(
+                "\n", "\n  ")
+    yield "\n}\n" if document else "{\n\n}\n"
+
+
 def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None = None) -> str:
     """The reviewer's page: counts, loud warning and hold blocks, then changes by agency."""
     lines = [f"# Kế hoạch thay đổi hộp thư công vụ @{domain}", ""]
