@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""The benchmark of docs/benchmarks.md, in one command: ``make bench``.
+
+    python bench/run.py --sizes 10000 100000 --out build/bench
+
+For each size (people in the province) it generates a province and its reorganisation
+(bench/generate.py), and measures validate, plan against the live server, the first apply
+(all creates), a no-op apply, the plan and the apply of a 1 % change, twice: the Python
+core alone (bench/core.py) and whole ``ansible-playbook`` runs. Each step is a fresh child
+process; wall time, CPU time and peak memory come from os.wait4 (bench/measure.py). Side by
+side: an empty playbook and the naive way (bench/playbooks/naive.yml) at 100 mailboxes.
+Everything runs against a mail server of its own (bench/server.py), stopped at the end.
+Results: <out>/results.json, <out>/results.md (the tables, printed too), <out>/logs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+from measure import Run, machine, measure
+from server import BenchServer
+from tables import render
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "plugins", "module_utils"))
+from hymail.passwords import HashSettings, hash_password  # noqa: E402
+
+PYTHON = sys.executable
+# Cheap hashing so 100,000 creates take minutes (Argon2id t=1, 8 MiB: the e2e tests' own).
+BENCH_HASH = {"time_cost": 1, "memory_kib": 8192, "parallelism": 1}
+# Settings whose throughput is measured on their own (inventory/*/group_vars).
+HASH_SETTINGS = {"production": (3, 65536, 1), "local inventory": (2, 19456, 1)}
+BASELINE_MAILBOXES = 100
+EMPTY_RUNS = 3
+
+
+class Bench:
+    """One benchmark run: its server, its scratch directory and what it measured."""
+
+    def __init__(self, out: str) -> None:
+        self.out, self.logs = out, os.path.join(out, "logs")
+        shutil.rmtree(self.logs, ignore_errors=True)
+        os.makedirs(self.logs)
+        self.work = tempfile.mkdtemp(prefix="hymail-bench-work-", dir="/tmp")
+        self.server = BenchServer(self.work)
+        self.env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+                        ANSIBLE_NOCOLOR="1", PATH=f"{os.path.dirname(PYTHON)}:"
+                                                  f"{os.environ.get('PATH', '')}")
+        self.results: dict = {"machine": machine(), "bench_hash": BENCH_HASH, "sizes": {}}
+        self.count = 0
+        self.start = time.perf_counter()
+
+    def run(self, label: str, command: list[str], required: bool = True) -> Run:
+        self.count += 1
+        name = f"{self.count:02d}-{label.replace(' ', '-').replace('/', '-')}.log"
+        run = measure(label, command, os.path.join(self.logs, name), self.env, ROOT)
+        print(f"  {label:<44} wall {run.wall:8.2f} s  CPU {run.cpu:8.2f} s  "
+              f"peak {run.peak_mb:7.0f} MB{'' if run.ok else '  FAILED'}", flush=True)
+        if required and not run.ok:
+            raise RuntimeError(f"{label} failed: see {self.logs}/{name}")
+        return run
+
+    def core(self, label: str, step: str, *args: str) -> Run:
+        return self.run(label, [PYTHON, os.path.join(ROOT, "bench", "core.py"), step, *args])
+
+    def playbook(self, label: str, playbook: str, extra: dict) -> Run:
+        variables = json.dumps(self.server.extra_vars | extra)
+        return self.run(label, ["ansible-playbook", "-i", "inventory/local", playbook,
+                                "-e", variables])
+
+    def notify(self, label: str) -> Run:
+        return self.core(label, "notify", "--state-dir", self.server.state_dir,
+                         "--smtp-port", str(self.server.extra_vars["smtp_port"]))
+
+    def hash_time(self, label: str) -> dict:
+        """One hash alone (the floor's unit) and many on every CPU (what the CPUs give)."""
+        alone = self.core(f"{label}, one", "hash-time", "--count", "300",
+                          *_hash_args(BENCH_HASH))
+        pool = self.core(f"{label}, every CPU", "hash-rate", "--count", "2000",
+                         *_hash_args(BENCH_HASH))
+        return {"one_s": alone.answer["median_s"], "pool_per_second": pool.answer["per_second"]}
+
+    def setup(self) -> None:
+        print(f"mail server in {self.server.state_dir}", flush=True)
+        run = self.playbook("set up the mail server", "playbooks/mailserver.yml", {})
+        self.results["setup"] = dataclasses.asdict(run)
+        self.server.snapshot()
+
+    def baseline(self) -> None:
+        """An empty playbook, and the naive way at 100 mailboxes (creates, then again)."""
+        print("baseline", flush=True)
+        empty = [self.playbook(f"empty playbook {n + 1}", "bench/playbooks/empty.yml", {})
+                 for n in range(EMPTY_RUNS)]
+        naive_dir = os.path.join(self.work, "naive")
+        os.makedirs(naive_dir)
+        extra = {"naive_dir": naive_dir, "naive_count": BASELINE_MAILBOXES,
+                 "postfix_config_dir": os.path.join(self.server.state_dir, "etc", "postfix"),
+                 "naive_hash": hash_password("Naive#Baseline-16", HashSettings(**BENCH_HASH))}
+        naive = [self.playbook(label, "bench/playbooks/naive.yml", extra)
+                 for label in ("naive apply, 100 creates", "naive apply again, no change")]
+        self.results["baseline"] = {
+            "mailboxes": BASELINE_MAILBOXES,
+            "empty": [dataclasses.asdict(run) for run in empty],
+            "empty_median_wall": statistics.median(run.wall for run in empty),
+            "naive_create": dataclasses.asdict(naive[0]),
+            "naive_noop": dataclasses.asdict(naive[1]),
+        }
+
+    def hash_rates(self) -> None:
+        """Throughput of the real settings, every CPU at once (not used at 100,000)."""
+        print("hashing", flush=True)
+        rates = {}
+        for name, (time_cost, memory, lanes) in HASH_SETTINGS.items():
+            count = 4 * self.results["machine"]["cpus"] * (1 if memory > 32768 else 8)
+            run = self.core(f"hash rate, {name}", "hash-rate", "--count", str(count),
+                            *_hash_args({"time_cost": time_cost, "memory_kib": memory,
+                                         "parallelism": lanes}))
+            rates[name] = {"settings": [time_cost, memory, lanes], **run.answer}
+        self.results["hash_rates"] = rates
+
+    def size(self, people: int) -> None:
+        print(f"province of {people} people", flush=True)
+        base, changed, counts = self.generate(people)
+        result = {"people": people, "reorganisation": counts}
+        result["core"] = self.core_steps(people, base, changed)
+        result["mailboxes"] = result["core"]["validate"]["answer"]["mailboxes"]
+        result["mailboxes_changed"] = result["core"]["validate_changed"]["answer"]["mailboxes"]
+        self.server.reset()
+        result["playbook"] = self.playbook_steps(people, base, changed)
+        self.server.reset()
+        self.results["sizes"][str(people)] = result
+
+    def generate(self, people: int) -> tuple[str, str, dict]:
+        base = os.path.join(self.work, str(people), "base")
+        changed = os.path.join(self.work, str(people), "changed")
+        run = self.run(f"generate {people}", [
+            PYTHON, os.path.join(ROOT, "bench", "generate.py"), "--out", base,
+            "--changed-out", changed, "--agencies", str(max(1, people // 100)),
+            "--people", str(people), "--change", "0.01"])
+        with open(run.log, encoding="utf-8") as log:
+            counts = log.read().splitlines()[-1].split(": ", 1)[-1]
+        return base, changed, {"generator": counts, "wall": run.wall}
+
+    def core_steps(self, people: int, base: str, changed: str) -> dict:
+        scratch = os.path.join(self.work, str(people))
+        desired = {tree: os.path.join(scratch, f"core-{tree}.json") for tree in ("base", "new")}
+        state = ["--state-dir", self.server.state_dir, *_hash_args(BENCH_HASH)]
+        applied = ["--plan-file", os.path.join(self.server.state_dir, "applied-plan.json")]
+        plan = ["--check", "--plan-file", os.path.join(scratch, "core-plan.json")]
+        steps = {}
+        steps["validate"] = self.core("core validate", "validate", "--mailboxes", base,
+                                      "--desired", desired["base"])
+        steps["plan_first"] = self.core("core plan, empty server", "reconcile", "--desired",
+                                        desired["base"], *state, *plan)
+        hashing = self.hash_time("hash, bench setting")
+        steps["apply_first"] = self.core("core first apply", "reconcile", "--desired",
+                                         desired["base"], *state, *applied)
+        steps["notify_first"] = self.notify("core notices of the first apply")
+        steps["apply_noop"] = self.core("core no-op apply", "reconcile", "--desired",
+                                        desired["base"], *state, *applied)
+        steps["notify_noop"] = self.notify("core notices of the no-op apply")
+        steps["validate_changed"] = self.core("core validate, 1 % changed", "validate",
+                                              "--mailboxes", changed, "--desired",
+                                              desired["new"])
+        steps["plan_change"] = self.core("core plan, 1 % change", "reconcile", "--desired",
+                                         desired["new"], *state, *plan)
+        steps["apply_change"] = self.core("core apply, 1 % change", "reconcile", "--desired",
+                                          desired["new"], *state, *applied)
+        steps["notify_change"] = self.notify("core notices of the 1 % change")
+        return {"hashing": hashing} | {k: dataclasses.asdict(v) for k, v in steps.items()}
+
+    def playbook_steps(self, people: int, base: str, changed: str) -> dict:
+        scratch = os.path.join(self.work, str(people))
+        extra = {"desired_file": os.path.join(scratch, "playbook-desired.json"),
+                 "plan_file": os.path.join(scratch, "playbook-plan.json"),
+                 **{f"password_hash_{key}": value for key, value in BENCH_HASH.items()}}
+        first, new = extra | {"mailboxes_dir": base}, extra | {"mailboxes_dir": changed}
+        steps = {}
+        steps["validate"] = self.playbook("validate.yml", "playbooks/validate.yml", first)
+        steps["plan_first"] = self.playbook("plan.yml, empty server", "playbooks/plan.yml",
+                                            first)
+        hashing = self.hash_time("hash, bench setting")
+        steps["apply_first"] = self.playbook("apply.yml, first", "playbooks/apply.yml", first)
+        steps["apply_noop"] = self.playbook("apply.yml, no-op", "playbooks/apply.yml", first)
+        steps["plan_change"] = self.playbook("plan.yml, 1 % change", "playbooks/plan.yml", new)
+        steps["apply_change"] = self.playbook("apply.yml, 1 % change", "playbooks/apply.yml",
+                                              new)
+        return {"hashing": hashing} | {k: dataclasses.asdict(v) for k, v in steps.items()}
+
+    def finish(self, keep: bool) -> str:
+        self.server.stop(keep)
+        if not keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+        self.results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+        self.results["machine"]["duration_s"] = round(time.perf_counter() - self.start)
+        with open(os.path.join(self.out, "results.json"), "w", encoding="utf-8") as handle:
+            json.dump(self.results, handle, ensure_ascii=False, indent=1)
+        table = render(self.results)
+        with open(os.path.join(self.out, "results.md"), "w", encoding="utf-8") as handle:
+            handle.write(table)
+        return table
+
+
+def _hash_args(settings: dict) -> list[str]:
+    return ["--time-cost", str(settings["time_cost"]), "--memory-kib",
+            str(settings["memory_kib"]), "--parallelism", str(settings["parallelism"])]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--keep", action="store_true", help="keep the server and scratch")
+    args = parser.parse_args()
+    bench = Bench(os.path.abspath(args.out))
+    failed = None
+    try:
+        bench.setup()
+        bench.baseline()
+        bench.hash_rates()
+        for people in args.sizes:
+            bench.size(people)
+    except (RuntimeError, OSError) as error:
+        failed = error
+    finally:
+        table = bench.finish(args.keep)
+    print("\n" + table)
+    if failed:
+        sys.exit(f"bench: {failed}")
+
+
+if __name__ == "__main__":
+    main()
