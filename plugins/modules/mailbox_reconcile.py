@@ -13,7 +13,7 @@ try:
     from ansible.module_utils.hymail.backends.base import BackendError
     from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from ansible.module_utils.hymail.holds import HoldSet
-    from ansible.module_utils.hymail.model import Mailbox
+    from ansible.module_utils.hymail.model import load_desired
     from ansible.module_utils.hymail.parallel import paused_gc
     from ansible.module_utils.hymail.passwords import HashSettings, issue
     from ansible.module_utils.hymail.plan_render import plan_document, plan_pieces, render_markdown
@@ -23,7 +23,7 @@ except ImportError:  # tests and the controller import the same core as ``hymail
     from hymail.backends.base import BackendError
     from hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from hymail.holds import HoldSet
-    from hymail.model import Mailbox
+    from hymail.model import load_desired
     from hymail.parallel import paused_gc
     from hymail.passwords import HashSettings, issue
     from hymail.plan_render import plan_document, plan_pieces, render_markdown
@@ -216,7 +216,7 @@ def run(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict
 def _run(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     backend = make_backend(params)
-    desired = load_desired(params["desired_file"], backend.domain)
+    desired = load_desired(params["desired_file"], backend.domain, ReconcileError)
     actual, holds = backend.read_state(), HoldSet.load(params["state_dir"], desired)
     digest = state_digest(actual)
     check_not_stale(params["expected_state"], digest)
@@ -240,20 +240,6 @@ def make_backend(params: dict) -> PostfixDovecotBackend:
         params["state_dir"], params["domain"], postmap=params["postmap"],
         postfix_config_dir=params["postfix_config_dir"], operator=params["operator_mailbox"],
     )
-
-
-def load_desired(path: str, domain: str) -> list[Mailbox]:
-    """The validated mailboxes; refuses a file made for another domain."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise ReconcileError(f"HYR001 không đọc được desired_file {path} ({error}). "
-                             "Cách sửa: chạy playbooks/validate.yml trước") from error
-    if str(data.get("domain", "")).lower() != domain:
-        raise ReconcileError(f"HYR002 {path} dành cho miền {data.get('domain')!r}, không phải "
-                             f"{domain!r}. Cách sửa: kiểm tra mail_domain của inventory")
-    return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]
 
 
 def check_not_stale(expected: str | None, digest: str) -> None:

@@ -8,12 +8,10 @@ Nothing is changed on the server.
 
 from __future__ import annotations
 
-import json
-
 from .backends.postfix_dovecot import FILES, PostfixDovecotBackend
 from .digests import hand_edits
 from .holds import HoldSet
-from .model import Mailbox
+from .model import load_desired
 from .plan_render import LABELS, hold_block
 from .planner import Change, plan_changes
 
@@ -36,26 +34,13 @@ class DriftError(ValueError):
 def run(params: dict) -> dict:
     """``params``: desired_file, state_dir, domain (+ postmap, postfix_config_dir unused)."""
     backend = PostfixDovecotBackend(params["state_dir"], params["domain"])
-    desired = load_desired(params["desired_file"], backend.domain)
+    desired = load_desired(params["desired_file"], backend.domain, DriftError)
     holds = HoldSet.load(params["state_dir"], desired)
     changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
     report = build(changes, holds.describe(), hand_edits(backend.data_dir, FILES),
                    backend.domain)
     return {"changed": False, "drift": report["drift"], "summary": report["summary"],
             "report": report, "markdown": render_markdown(report)}
-
-
-def load_desired(path: str, domain: str) -> list[Mailbox]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise DriftError(f"HYR001 không đọc được desired_file {path} ({error}). Cách sửa: "
-                         "chạy playbooks/validate.yml trước") from error
-    if str(data.get("domain", "")).lower() != domain:
-        raise DriftError(f"HYR002 {path} dành cho miền {data.get('domain')!r}, không phải "
-                         f"{domain!r}")
-    return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]
 
 
 def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import MISSING, dataclass, field, fields
 
 KINDS = ("agency", "division", "person")
@@ -106,3 +107,22 @@ _MAILBOX_NAMES = frozenset(_MAILBOX_FIELDS)
 _DEFAULTS = {f.name: f.default for f in fields(Mailbox) if f.default is not MISSING}
 _REQUIRED = frozenset(f.name for f in fields(Mailbox)
                       if f.default is MISSING and f.default_factory is MISSING)
+
+
+class DesiredStateError(ValueError):
+    """The desired-state file cannot be used (HYR001, HYR002)."""
+
+
+def load_desired(path: str, domain: str, error: type[Exception] = DesiredStateError
+                 ) -> list[Mailbox]:
+    """The validated mailboxes of ``path``; refuses a file made for another domain."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as failure:
+        raise error(f"HYR001 không đọc được desired_file {path} ({failure}). "
+                    "Cách sửa: chạy playbooks/validate.yml trước") from failure
+    if str(data.get("domain", "")).lower() != domain:
+        raise error(f"HYR002 {path} dành cho miền {data.get('domain')!r}, không phải "
+                    f"{domain!r}. Cách sửa: kiểm tra mail_domain của inventory")
+    return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]
