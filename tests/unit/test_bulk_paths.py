@@ -6,12 +6,12 @@ import dataclasses
 import hashlib
 import json
 
-import mailbox_reconcile
 from hymail.accounts import Account
 from hymail.backends.postfix_dovecot import ServerState, _metadata_json, _same_text
 from hymail.model import Mailbox, Request
 from hymail.plan_render import plan_json, render_json
 from hymail.planner import plan_changes
+from hymail.reconcile import state_digest
 
 LETTER = Request("7/UBND-VP", "2026-03-02")
 PEOPLE = [
@@ -45,9 +45,9 @@ def test_accounts_json_holds_the_state():
 def test_state_digest_is_the_digest_of_the_whole_text():
     views = {address: account.view() for address, account in sorted(ACCOUNTS.items())}
     text = json.dumps(views, sort_keys=True, ensure_ascii=False)
-    assert mailbox_reconcile.state_digest(ACCOUNTS) == hashlib.sha256(text.encode()).hexdigest()
+    assert state_digest(ACCOUNTS) == hashlib.sha256(text.encode()).hexdigest()
     empty = hashlib.sha256(b"{}").hexdigest()
-    assert mailbox_reconcile.state_digest({}) == empty
+    assert state_digest({}) == empty
 
 
 def test_records_built_directly_equal_records_built_by_init():
