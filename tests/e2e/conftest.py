@@ -9,13 +9,11 @@ set up with those ports, after WIPING its accounts, mail and outbox (a test serv
 from __future__ import annotations
 
 import os
-import pathlib
-import shutil
-import subprocess
 import tempfile
 
 import pytest
 from e2e_support import Province, Server, run_playbook, wipe
+from helpers import stop_server
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +32,7 @@ def server():
             pytest.fail(f"mailserver.yml failed:\n{result.stdout[-4000:]}\n{result.stderr}")
         yield Server(state_dir)
     finally:
-        _stop(state_dir)
-
-
-def _stop(state_dir: str) -> None:
-    ctl = pathlib.Path(state_dir, "bin", "mailserverctl")
-    if ctl.exists():
-        subprocess.run([str(ctl), "stop"], capture_output=True, timeout=180, check=False)
-    if not os.environ.get("HYMAIL_E2E_KEEP"):
-        shutil.rmtree(state_dir, ignore_errors=True)
+        stop_server(state_dir)
 
 
 @pytest.fixture

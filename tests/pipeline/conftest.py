@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 import pytest
+from helpers import stop_server
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -91,7 +92,7 @@ def repo():
         assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-2000:]
         yield repository
     finally:
-        _stop(state_dir)
+        stop_server(state_dir)
         shutil.rmtree(top, ignore_errors=True)
 
 
@@ -105,11 +106,3 @@ def _initial_commit(repository: Repo) -> None:
     repository.git("config", "user.name", "CI")
     repository.git("add", "-A")
     repository.git("commit", "-q", "-m", "Tỉnh thử nghiệm")
-
-
-def _stop(state_dir: str) -> None:
-    ctl = pathlib.Path(state_dir, "bin", "mailserverctl")
-    if ctl.exists():
-        subprocess.run([str(ctl), "stop"], capture_output=True, timeout=180, check=False)
-    if not os.environ.get("HYMAIL_E2E_KEEP"):
-        shutil.rmtree(state_dir, ignore_errors=True)
