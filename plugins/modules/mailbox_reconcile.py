@@ -106,6 +106,13 @@ options:
         carry; playbooks set it false and read O(plan_file) instead.
     type: bool
     default: true
+  lock_timeout:
+    description:
+      - Seconds to wait for another apply (or backup, restore, purge) on the same server
+        to finish before refusing with HYR014. Applies never interleave; check mode takes
+        no lock.
+    type: float
+    default: 600
 notes:
   - Check mode plans and reports without writing anything on the server.
   - Diff mode returns one before/after entry per changed mailbox.
@@ -156,9 +163,15 @@ holds_cleared:
   elements: str
 applied:
   description:
-    - Files rewritten, maildirs moved, notices written per recipient, and C(bootstrap),
+    - Files rewritten, the new generation, notices written per recipient, and C(bootstrap),
       the paths of root-only credential files for the operator mailbox (never a password).
   returned: when changes were applied
+  type: dict
+recovered:
+  description:
+    - What an earlier, interrupted apply left and this run finished first (superseded
+      generations removed, notices of its committed changes written).
+  returned: when there was something to finish
   type: dict
 """
 
@@ -180,6 +193,7 @@ ARGUMENT_SPEC = {
     "postmap": {"type": "str", "default": "postmap"},
     "postfix_config_dir": {"type": "path"},
     "full_result": {"type": "bool", "default": True},
+    "lock_timeout": {"type": "float", "default": 600},
 }
 # What a result without full_result leaves out (plan_file holds all of it).
 FULL_ONLY = ("changes", "drift", "plan", "plan_markdown")

@@ -18,7 +18,7 @@ import sys
 import time
 
 import mailbox_reconcile
-from hymail.backends.postfix_dovecot import MAPS
+from hymail.backends.postfix_dovecot import PostfixDovecotBackend
 from hymail.model import Mailbox, Request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -54,10 +54,13 @@ class Server:
     def __init__(self, state_dir: str):
         self.state_dir = pathlib.Path(state_dir)
         self.data = self.state_dir / "data"
+        self.live = self.data / "live"  # the served generation
         self.outbox = self.state_dir / "outbox"
 
     def maildir(self, local: str) -> pathlib.Path:
-        return self.state_dir / "mail" / DOMAIN / local / "Maildir"
+        """Where the account's mail is (a renamed account keeps its first home)."""
+        backend = PostfixDovecotBackend(str(self.state_dir), DOMAIN)
+        return pathlib.Path(backend.home(local)) / "Maildir"
 
     def send(self, local: str, subject: str) -> None:
         """SMTP on loopback; raises SMTPRecipientsRefused when RCPT is refused."""
@@ -200,16 +203,25 @@ def mailbox(address: str, agency: str, kind: str = "person", **fields) -> Mailbo
 
 
 def wipe(state_dir: str) -> None:
-    """Empty a reused test server: data files, journal, maps, mail and notices."""
+    """Empty a reused test server: a new, empty generation; journal, mail and notices gone."""
     data = pathlib.Path(state_dir, "data")
-    for name in ("users.passwd", "deny.passwd", "acl", "shared-mailboxes.dict", *MAPS):
-        (data / name).write_text("")
-    for name in MAPS:
-        subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{data / name}"],
+    live = data / "live"
+    backend = PostfixDovecotBackend(state_dir, DOMAIN)
+    backend.ensure_layout()
+    staging = pathlib.Path(backend.generations.stage())
+    for path in live.iterdir():
+        if path.is_file() and path.name != "pending.json":
+            target = staging / path.name
+            target.write_bytes(b"")
+            shutil.copymode(path, target)
+            os.chown(target, path.stat().st_uid, path.stat().st_gid)
+    for name in ("vmailbox", "valias", "recipient_access"):
+        subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{staging / name}"],
                        check=True)
-    for name in ("accounts.json", "digests.json", "holds.json"):
+    backend.generations.commit(str(staging))
+    backend.generations.prune()
+    for name in ("holds.json", "journal.jsonl"):
         (data / name).unlink(missing_ok=True)
-    (data / "journal.jsonl").unlink(missing_ok=True)
     for directory in (pathlib.Path(state_dir, "mail", DOMAIN), pathlib.Path(state_dir, "outbox"),
                       pathlib.Path(state_dir, "bootstrap")):
         for child in directory.glob("*"):

@@ -9,7 +9,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pathlib
 import stat
+import threading
+import time
 
 import pytest
 from hymail.accounts import account_from_mailbox
@@ -52,6 +55,8 @@ def fixture_state(tmp_path, monkeypatch):
     postmap.write_text(FAKE_POSTMAP)
     postmap.chmod(0o755)
     monkeypatch.delenv("FAIL_POSTMAP", raising=False)
+    assert backend(tmp_path).ensure_layout()  # the flat files become generation 0
+    (tmp_path / "postmap.log").unlink()
     return tmp_path
 
 
@@ -69,11 +74,15 @@ def snapshot(state) -> dict:
             if p.is_file() and p.name not in ("postmap.log", ".hymail.lock")}
 
 
-def apply(state, desired: list[Mailbox]) -> dict:
+def live(state) -> pathlib.Path:
+    return state / "data" / "live"
+
+
+def apply(state, desired: list[Mailbox], **options) -> dict:
     target = backend(state)
     changes = plan_changes(desired, target.read_state())
     addresses = [c.address for c in changes if c.applies and c.needs_password]
-    return target.apply(changes, issue(addresses, 16, HashSettings(1, 8192, 1)))
+    return target.apply(changes, issue(addresses, 16, HashSettings(1, 8192, 1)), **options)
 
 
 def test_read_state_from_the_files(state):
@@ -87,29 +96,29 @@ def test_metadata_comes_from_accounts_json_and_must_change_needs_our_hash(state)
     meta = {"accounts": {"an": {"address": "an", "agency": "sonv", "name": "An",
                                 "must_change": True}},
             "issued": {"an": "not-the-digest"}}
-    (state / "data" / "accounts.json").write_text(json.dumps(meta))
+    (live(state) / "accounts.json").write_text(json.dumps(meta))
     account = backend(state).read_state()["an"]
     assert account.agency == "sonv" and account.name == "An"
     assert account.must_change is False  # the user has changed the password since
 
 
 def test_apply_rewrites_changed_files_once_and_keeps_modes(state):
-    live = backend(state).read_state()
+    accounts = backend(state).read_state()
     desired = [box("an", delegates=("binh",), previous=("ancu",)),
                box("binh", status="locked", lock_reason="violation"),
                box("chi", status="revoked"), box("dung")]
     for address in ("an", "binh", "chi"):  # declare exactly what is live, plus one create
-        assert live[address]
+        assert accounts[address]
     result = apply(state, desired)
     assert result["changed"] and "users.passwd" in result["files"]
     calls = (state / "postmap.log").read_text().splitlines()
     maps = [name for name in result["files"] if name in MAPS]
     assert "vmailbox" in maps and len(calls) == len(maps)  # postmap once per changed map
     assert all(call.startswith(f"-c {state}/etc/postfix hash:") for call in calls)
-    assert stat.S_IMODE((state / "data" / "users.passwd").stat().st_mode) == 0o640
-    assert "dung@hungyen.gov.vn OK" in (state / "data" / "vmailbox.db").read_text()
-    assert "other@example.org" not in (state / "data" / "users.passwd").read_text()
-    assert "x@example.org y@example.org" in (state / "data" / "valias").read_text()
+    assert stat.S_IMODE((live(state) / "users.passwd").stat().st_mode) == 0o640
+    assert "dung@hungyen.gov.vn OK" in (live(state) / "vmailbox.db").read_text()
+    assert "other@example.org" not in (live(state) / "users.passwd").read_text()
+    assert "x@example.org y@example.org" in (live(state) / "valias").read_text()
 
 
 def test_second_apply_changes_nothing(state):
@@ -141,24 +150,88 @@ def test_missing_credential_refuses_the_batch(state):
     assert snapshot(state) == before
 
 
-def test_rename_moves_the_maildir_and_keeps_the_old_address_as_alias(state):
+def test_rename_keeps_the_mail_in_place_and_the_old_address_as_alias(state):
     maildir = state / "mail" / DOMAIN / "an" / "Maildir" / "cur"
     maildir.mkdir(parents=True)
     (maildir / "1.mail").write_text("Subject: giu lai\n")
-    result = apply(state, [box("anmoi", previous=("an", "ancu"))])
-    assert result["moved"] == [[str(state / "mail" / DOMAIN / "an"),
-                                str(state / "mail" / DOMAIN / "anmoi")]]
-    assert (state / "mail" / DOMAIN / "anmoi" / "Maildir" / "cur" / "1.mail").exists()
-    valias = (state / "data" / "valias").read_text()
+    apply(state, [box("anmoi", previous=("an", "ancu"))])
+    home = str(state / "mail" / DOMAIN / "an")
+    assert backend(state).home("anmoi") == home and (maildir / "1.mail").exists()
+    assert f"anmoi@{DOMAIN}:{HASH}::::{home}::\n" in (live(state) / "users.passwd").read_text()
+    valias = (live(state) / "valias").read_text()
     assert f"an@{DOMAIN} anmoi@{DOMAIN}" in valias and f"ancu@{DOMAIN} anmoi@{DOMAIN}" in valias
 
 
-def test_rename_onto_an_existing_maildir_is_refused(state):
-    (state / "mail" / DOMAIN / "anmoi").mkdir(parents=True)
+def test_a_new_account_never_gets_a_home_someone_left_mail_in(state):
+    apply(state, [box("anmoi", previous=("an",))])  # anmoi's mail stays in mail/.../an
+    (state / "mail" / DOMAIN / "dung").mkdir(parents=True)  # left behind on disk
+    apply(state, [box("anmoi", previous=("an",)), box("an2"), box("dung")])
+    target = backend(state)
+    assert target.home("dung") == str(state / "mail" / DOMAIN / "dung+2")
+    assert target.home("an2") == str(state / "mail" / DOMAIN / "an2")
+
+
+def test_an_address_that_would_break_a_server_file_is_refused(state):
     before = snapshot(state)
-    with pytest.raises(BackendError, match="HYR011"):
-        apply(state, [box("anmoi", previous=("an",))])
+    with pytest.raises(BackendError, match="HYR015"):
+        apply(state, [box("x\ny@evil.org:{PLAIN}x")])
     assert snapshot(state) == before
+
+
+def test_each_apply_is_a_new_generation_and_the_old_one_is_gone(state):
+    first = apply(state, [box("dung")])["generation"]
+    second = apply(state, [box("dung"), box("em")])["generation"]
+    assert (int(first), int(second)) == (1, 2)
+    assert os.readlink(live(state)) == "gen/2"
+    assert sorted(p.name for p in (state / "data" / "gen").iterdir()) == ["2"]
+    # unchanged files are hard links, not copies
+    assert os.stat(live(state) / "acl").st_nlink == 1
+
+
+def test_an_interrupted_apply_is_finished_by_the_next_one(state):
+    target = backend(state)
+    changes = plan_changes([box("dung")], target.read_state())
+    credentials = issue(["dung"], 16, HashSettings(1, 8192, 1))
+    commit = target.generations.commit
+
+    def killed_after_the_switch(staging):
+        commit(staging)
+        raise KeyboardInterrupt
+
+    target.generations.commit = killed_after_the_switch
+    with pytest.raises(KeyboardInterrupt):
+        target.apply(changes, credentials)
+    assert (live(state) / "pending.json").exists() and not (state / "outbox").exists()
+    assert "dung" in backend(state).read_state()  # the new state is served
+    recovered = backend(state).recover()
+    assert recovered["notices"] == {"sotttt": 1}
+    assert not (live(state) / "pending.json").exists()
+    journal = (state / "data" / "journal.jsonl").read_text().splitlines()
+    assert len(journal) == 1 and backend(state).recover()["notices"] == {}
+
+
+def test_a_killed_staging_is_discarded_and_the_old_state_served(state):
+    before = backend(state).read_state()
+    staging = backend(state).generations.stage()
+    pathlib.Path(staging, "users.passwd").write_text("half")
+    assert backend(state).read_state() == before
+    assert apply(state, [box("dung")], lock_timeout=1)["generation"] == "1"
+    assert "dung" in backend(state).read_state()
+    assert not os.path.exists(staging) and os.readlink(live(state)) == "gen/1"
+
+
+def test_the_flat_layout_of_earlier_versions_is_migrated(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "users.passwd").write_text(f"an@{DOMAIN}:{HASH}::::::\n")
+    postmap = tmp_path / "postmap"
+    postmap.write_text(FAKE_POSTMAP)
+    postmap.chmod(0o755)
+    target = backend(tmp_path)
+    assert list(target.read_state()) == ["an"]  # read where it is before the move
+    assert target.ensure_layout() and not target.ensure_layout()
+    assert not (data / "users.passwd").exists() and list(target.read_state()) == ["an"]
+    assert (live(tmp_path) / "vmailbox.db").exists()
 
 
 def test_revoke_keeps_the_maildir_and_rejects_with_a_text(state):
@@ -166,10 +239,10 @@ def test_revoke_keeps_the_maildir_and_rejects_with_a_text(state):
     maildir.mkdir(parents=True)
     apply(state, [box("an", status="revoked")])
     assert maildir.exists()
-    access = (state / "data" / "recipient_access").read_text()
+    access = (live(state) / "recipient_access").read_text()
     assert f"an@{DOMAIN} REJECT 5.1.6" in access
-    assert f"an@{DOMAIN}" in (state / "data" / "deny.passwd").read_text()
-    assert f"an@{DOMAIN} OK" not in (state / "data" / "vmailbox").read_text()
+    assert f"an@{DOMAIN}" in (live(state) / "deny.passwd").read_text()
+    assert f"an@{DOMAIN} OK" not in (live(state) / "vmailbox").read_text()
 
 
 def test_credential_notices_are_private_and_appended(state):
@@ -183,8 +256,8 @@ def test_credential_notices_are_private_and_appended(state):
     creds = [c for n in notices for c in n["credentials"]]
     assert all(c["address"] == f"dung@{DOMAIN}" and c["password"] for c in creds)
     assert len(creds) == 2 and creds[0]["password"] != creds[1]["password"]
-    stored = (state / "data" / "users.passwd").read_text() + (
-        state / "data" / "accounts.json").read_text()
+    stored = (live(state) / "users.passwd").read_text() + (
+        live(state) / "accounts.json").read_text()
     stored += (state / "data" / "journal.jsonl").read_text()
     assert not any(c["password"] in stored for c in creds)
 
@@ -200,22 +273,31 @@ def test_drift_and_held_changes_are_not_applied(state):
 
 def test_history_records_commit_and_approver(state):
     target = backend(state)
-    live = target.read_state()
-    desired = [box(a) for a in live] + [box("dung")]
-    changes = plan_changes(desired, live)
+    accounts = target.read_state()
+    desired = [box(a) for a in accounts] + [box("dung")]
+    changes = plan_changes(desired, accounts)
     todo = [c.address for c in changes if c.applies and c.needs_password]
     target.apply(changes, issue(todo, 16, HashSettings(1, 8192, 1)),
                  {"commit": "abc123", "approved_by": "sotttt"})
-    history = json.loads((state / "data" / "accounts.json").read_text())["history"]
+    history = json.loads((live(state) / "accounts.json").read_text())["history"]
     assert history[-1]["commit"] == "abc123" and history[-1]["approved_by"] == "sotttt"
     assert {"action": "create", "address": "dung"}.items() <= history[-1]["changes"][-1].items()
 
 
-def test_a_second_apply_at_the_same_time_is_refused(state):
+def test_a_second_apply_waits_for_the_first_then_gives_up_with_a_message(state):
     with open(state / "data" / ".hymail.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        with pytest.raises(BackendError, match="HYR014"):
-            apply(state, [box("dung")])
+        started = time.monotonic()
+        with pytest.raises(BackendError, match="HYR014 .* sau 1 giây chờ"):
+            apply(state, [box("dung")], lock_timeout=0.6)
+        assert time.monotonic() - started >= 0.6
+
+
+def test_a_second_apply_goes_ahead_once_the_first_is_done(state):
+    handle = open(state / "data" / ".hymail.lock", "a")  # noqa: SIM115 (closed by the thread)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    threading.Timer(0.5, handle.close).start()
+    assert apply(state, [box("dung")], lock_timeout=30)["changed"]
 
 
 def test_account_from_mailbox_round_trips_through_the_files(state):

@@ -39,14 +39,14 @@ def test_undeclared_mailbox_is_drift(province):
 def test_hand_edit_of_a_data_file_is_drift_until_undone(province):
     province.declare(mailbox("tdrift.tay", "tdrifthand"))
     province.run()
-    vmailbox = province.server.data / "vmailbox"
+    vmailbox = province.server.live / "vmailbox"
     original = vmailbox.read_text()
     assert not _edited(report(province), "vmailbox")
     try:
         vmailbox.write_text(original + f"ghost@{DOMAIN} OK\n")
         result = report(province)
         assert result["drift"] and _edited(result, "vmailbox") == "edited"
-        assert "`data/vmailbox`: nội dung đã bị sửa" in result["markdown"]
+        assert "`data/live/vmailbox`: nội dung đã bị sửa" in result["markdown"]
     finally:
         vmailbox.write_text(original)
     assert not _edited(report(province), "vmailbox")

@@ -16,14 +16,14 @@ RESET_LETTER = Request("202/ĐN-E2E", "2026-11-30")
 
 
 def passwd_hash(server, local: str) -> str:
-    for line in (server.data / "users.passwd").read_text().splitlines():
+    for line in (server.live / "users.passwd").read_text().splitlines():
         if line.startswith(f"{local}@{DOMAIN}:"):
             return line.split(":")[1]
     raise AssertionError(f"{local} not in users.passwd")
 
 
 def account_record(server, local: str) -> dict:
-    return json.loads((server.data / "accounts.json").read_text("utf-8"))["accounts"][local]
+    return json.loads((server.live / "accounts.json").read_text("utf-8"))["accounts"][local]
 
 
 def test_create_gives_login_and_delivery(province):
@@ -38,7 +38,7 @@ def test_create_gives_login_and_delivery(province):
     assert passwd_hash(server, "tmoi").startswith("{ARGON2ID}$argon2id$")
     assert account_record(server, "tmoi")["must_change"] is True
     assert stat.S_IMODE((server.outbox / "tcreate.jsonl").stat().st_mode) == 0o600
-    assert not stat.S_IMODE((server.data / "users.passwd").stat().st_mode) & 0o007
+    assert not stat.S_IMODE((server.live / "users.passwd").stat().st_mode) & 0o007
     server.send("tmoi", "chao mung")
     assert server.delivered("tmoi", "chao mung")
     assert server.can_login("tmoi", password)
@@ -96,7 +96,7 @@ def test_revoked_address_refused_at_rcpt_and_mail_kept_then_reinstated(province)
     assert server.delivered("tthuhoi", "thu moi") and kept.exists()
 
 
-def test_rename_moves_mail_and_login_and_old_address_still_delivers(province):
+def test_rename_keeps_mail_and_login_and_old_address_still_delivers(province):
     server = province.server
     old, new = "ptckh.trename", "ptckhdt.trename"
     province.declare(mailbox(old, "trename", kind="division"))
@@ -109,8 +109,11 @@ def test_rename_moves_mail_and_login_and_old_address_still_delivers(province):
     province.declare(mailbox(new, "trename", kind="division", previous=(old,)))
     results = province.four_steps()
     assert [(c["action"], c["old_address"]) for c in results[0]["changes"]] == [("rename", old)]
-    assert not server.maildir(old).exists()
+    assert server.maildir(new) == server.maildir(old)  # the mail did not move (atomic)
     assert server.delivered(new, "truoc khi doi ten")
+    imap = server.imap(new, password)
+    assert imap.select("INBOX")[1] == [b"1"]  # the new address logs into the old mail
+    imap.logout()
     assert server.can_login(new, password)
     server.send(old, "gui dia chi cu")
     assert server.delivered(new, "gui dia chi cu")

@@ -14,7 +14,7 @@ from e2e_support import ROOT, assert_no_secret, run_playbook
 @pytest.mark.server
 @pytest.mark.playbook
 def test_plan_playbook_writes_the_plan_and_changes_nothing(server, tmp_path):
-    live = (server.data / "users.passwd").read_text().count("\n")
+    live = (server.live / "users.passwd").read_text().count("\n")
     before = server.snapshot()
     plan_file = tmp_path / "review" / "plan.json"
     result = run_playbook(

@@ -32,7 +32,7 @@ def test_change_the_reviewed_plan_did_not_show_is_refused(province, tmp_path):
     with pytest.raises(StalePlanError, match="HYR003.*update tcu.ten"):
         province.run(reviewed_plan=plan)
     assert "tmoi.xem" not in json.loads(
-        (province.server.data / "accounts.json").read_text("utf-8"))["accounts"]
+        (province.server.live / "accounts.json").read_text("utf-8"))["accounts"]
 
 
 def test_changes_already_applied_since_the_review_do_not_make_the_plan_stale(province, tmp_path):

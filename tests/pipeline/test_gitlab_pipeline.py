@@ -99,5 +99,5 @@ def test_merge_request_editing_another_agencys_file_is_refused_by_policy(repo, g
 
 
 def _accounts(repo) -> dict:
-    data = pathlib.Path(repo.state_dir, "data", "accounts.json").read_text("utf-8")
+    data = pathlib.Path(repo.state_dir, "data", "live", "accounts.json").read_text("utf-8")
     return json.loads(data)["accounts"]

@@ -37,8 +37,8 @@ def run(params: dict) -> dict:
     desired = load_desired(params["desired_file"], backend.domain, DriftError)
     holds = HoldSet.load(params["state_dir"], desired)
     changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
-    report = build(changes, holds.describe(), hand_edits(backend.data_dir, FILES),
-                   backend.domain)
+    edits = hand_edits(backend.live_dir() or backend.data_dir, FILES)
+    report = build(changes, holds.describe(), edits, backend.domain)
     return {"changed": False, "drift": report["drift"], "summary": report["summary"],
             "report": report, "markdown": render_markdown(report)}
 
@@ -83,7 +83,7 @@ def _account_line(entry: dict, domain: str) -> str:
 
 
 def _edit_line(entry: dict) -> str:
-    return f"- `data/{entry['file']}`: {FILE_STATES[entry['state']]}"
+    return f"- `data/live/{entry['file']}`: {FILE_STATES[entry['state']]}"
 
 
 def _pending_line(entry: dict, domain: str) -> str:

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 
-from .backends.postfix_dovecot import PostfixDovecotBackend
+from .backends.postfix_dovecot import LOCK_TIMEOUT, PostfixDovecotBackend
 from .holds import HoldSet
 from .model import load_desired
 from .parallel import paused_gc
@@ -31,6 +31,20 @@ def reconcile(params: dict, check_mode: bool = False, diff_mode: bool = False) -
 
 def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     backend = make_backend(params)
+    if check_mode:  # reads only: the live generation is never half-written
+        return _plan_and_apply(backend, params, check_mode, diff_mode)
+    with backend.locked(params.get("lock_timeout") or LOCK_TIMEOUT):
+        recovered = backend.recover()  # what a killed apply left is finished first
+        result = _plan_and_apply(backend, params, check_mode, diff_mode)
+    if any(recovered[key] for key in ("removed", "notices", "bootstrap")):
+        result["recovered"] = recovered
+    return result
+
+
+def _plan_and_apply(backend: PostfixDovecotBackend, params: dict, check_mode: bool,
+                    diff_mode: bool) -> dict:
+    """Plan from the live state and, unless in check mode, apply (the caller holds the
+    lock, so the state planned from is the state applied to)."""
     desired = load_desired(params["desired_file"], backend.domain, ReconcileError)
     actual, holds = backend.read_state(), HoldSet.load(params["state_dir"], desired)
     digest = state_digest(actual)
@@ -84,7 +98,8 @@ def apply(backend: PostfixDovecotBackend, changes: list, params: dict) -> dict:
                             params["hash_parallelism"])
     credentials = issue(addresses, params["password_length"], settings)
     record = {"commit": params["commit"], "approved_by": params["approved_by"]}
-    return backend.apply(changes, credentials, record)
+    return backend.apply(changes, credentials, record,
+                         lock_timeout=params.get("lock_timeout") or LOCK_TIMEOUT)
 
 
 def state_digest(actual: dict) -> str:

@@ -32,8 +32,9 @@ class MailBackend(ABC):
 
     @abstractmethod
     def apply(self, changes: list[Change], credentials: Credentials,
-              record: dict | None = None) -> dict:
-        """Apply every applicable change at once; return what was done (no secrets)."""
+              record: dict | None = None, lock_timeout: float = 600.0) -> dict:
+        """Apply every applicable change at once, all or nothing, one apply at a time
+        (waiting up to ``lock_timeout`` seconds); return what was done (no secrets)."""
 
     def describe(self) -> dict:
         """Where and what the backend is, for the module's result."""

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
+import grp
 import hashlib
 import json
 import math
 import os
+import pwd
 import re
+import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -24,14 +25,23 @@ from .. import digests, journal, notices, outbox
 from ..accounts import Account
 from ..planner import Change
 from .base import BackendError, Credentials, MailBackend
+from .generations import Generations, LockTimeout
 
 MAPS = ("vmailbox", "valias", "recipient_access")
 # What load() reads (its cache is valid while none of them changed).
 LOADED_FILES = ("accounts.json", "users.passwd", "valias", "deny.passwd", "recipient_access",
                 "acl")
 FILES = ("users.passwd", "deny.passwd", *MAPS, "acl", "shared-mailboxes.dict", "accounts.json")
-# users.passwd holds hashes: never world-readable (the group lets Dovecot read it).
-DEFAULT_MODES = {"users.passwd": 0o640, "deny.passwd": 0o640, "accounts.json": 0o640}
+# Modes of a file with no live one to copy from (the mailserver role sets owners and
+# groups on the first generation: Dovecot reads the passwd-files, Postfix the maps).
+DEFAULT_MODES = {"accounts.json": 0o600}
+DEFAULT_MODE = 0o640
+PENDING = "pending.json"
+DONE_STEPS = ("journal", "outbox", "bootstrap")
+LOCK_TIMEOUT = 600.0
+# What may stand for an address in a server file: no separator, space or control character.
+SAFE_LOCAL = re.compile(r"^[a-z0-9][a-z0-9._+-]{0,63}$")
+SAFE_HOME = re.compile(r"^/[^\s:]+$")
 PASSWD_TAIL = "::::::"
 REVOKED_REPLY = "REJECT 5.1.6 Mailbox revoked / hop thu da bi thu hoi (Dieu 6.2.c)"
 DELEGATE_RIGHTS = "lrs"  # read-only: a delegate reads, flags Seen privately, cannot append
@@ -66,6 +76,8 @@ class PostfixDovecotBackend(MailBackend):
         self.postmap = postmap
         self.postfix_config_dir = postfix_config_dir or os.path.join(state_dir, "etc", "postfix")
         self.map_type = map_type
+        self.generations = Generations(self.data_dir)
+        self._lock_depth = 0
         self._loaded: tuple[tuple, ServerState] | None = None
 
     def describe(self) -> dict:
@@ -174,7 +186,8 @@ class PostfixDovecotBackend(MailBackend):
         if not os.path.exists(path):
             return {}
         with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+            text = handle.read()
+        return json.loads(text) if text.strip() else {}
 
     def _lines(self, name: str) -> list[str]:
         """Meaningful lines of a data file (no blanks, no comments); none if absent."""
@@ -191,44 +204,148 @@ class PostfixDovecotBackend(MailBackend):
         return local if at and domain == self.domain and local else None
 
     def _path(self, name: str) -> str:
+        """A served file, through the ``live`` symlink (what the servers open); in the flat
+        layout of earlier versions until the first apply moves it (ensure_layout)."""
+        if self.generations.exists():
+            return self.generations.path(name)
         return os.path.join(self.data_dir, name)
 
     # --- applying ------------------------------------------------------------------
 
     def apply(self, changes: list[Change], credentials: Credentials,
-              record: dict | None = None) -> dict:
-        """Apply every applicable change in one batch; nothing is written on failure."""
+              record: dict | None = None, lock_timeout: float = LOCK_TIMEOUT) -> dict:
+        """Apply every applicable change as one new generation; nothing is served on failure.
+
+        Under the lock: finish an interrupted apply first, fold the batch into the server
+        picture, stage every file of the next generation with the work that must follow
+        (journal, notices) beside it, switch the ``live`` symlink (the commit point), then
+        do that work. See generations.py.
+        """
         todo = [change for change in changes if change.applies]
         if not todo:
-            return {"changed": False, "files": [], "moved": [], "notices": {}, "bootstrap": []}
-        with self._exclusive():
+            return {"changed": False, "files": [], "generation": None, "notices": {},
+                    "bootstrap": []}
+        with self.locked(lock_timeout):
+            recovered = self.recover()
             state, now = self.load(), _now()
             self._check(todo, state, credentials)
             new_state = fold(state, todo, credentials, now)
+            self._pin_homes(new_state, todo)
             new_state.history.append(_history_entry(todo, record, now))
             contents = self.render(new_state)
             changed = [name for name in FILES
                        if not _same_text(self._path(name), contents[name])]
-            moves = self._moves(todo)
-            self._commit(moves, contents, changed)
-            digests.record(self.data_dir, contents, now)  # to tell hand edits (drift)
-            journal.append(journal.journal_path(self.state_dir),
-                           journal.entries_for(todo, record, now))
-            sent, bootstrap = self._write_outbox(todo, new_state, credentials, record, now)
-        return {"changed": True, "files": changed, "moved": moves, "notices": sent,
-                "bootstrap": bootstrap}
+            pending = self._pending(todo, new_state, credentials, record, now)
+            live = self._commit(contents, changed, pending, now)
+            sent, bootstrap = self._finish(live)
+        return {"changed": True, "files": changed, "generation": os.path.basename(live),
+                "notices": sent, "bootstrap": bootstrap, "recovered": recovered}
 
     @contextlib.contextmanager
-    def _exclusive(self):
-        """One apply at a time on a server: a second one is refused, not queued."""
-        os.makedirs(self.data_dir, exist_ok=True)
-        with open(self._path(".hymail.lock"), "a") as handle:
+    def locked(self, timeout: float = LOCK_TIMEOUT):
+        """One apply (or backup, or restore) at a time on a server: wait up to ``timeout``
+        seconds for the one running, then refuse (HYR014). Re-entrant in one backend."""
+        if self._lock_depth:
+            self._lock_depth += 1
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as error:
-                raise BackendError("HYR014", "một lần áp dụng khác đang chạy trên máy chủ này. "
-                                   "Cách sửa: chờ lần đó xong rồi chạy lại") from error
-            yield
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        try:
+            with self.generations.locked(timeout):
+                self._lock_depth = 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth = 0
+        except LockTimeout as error:
+            raise BackendError("HYR014", (
+                f"một lần áp dụng khác vẫn đang chạy trên máy chủ này sau {error.waited:.0f} "
+                "giây chờ. Cách sửa: chờ lần đó xong (xem pipeline đang chạy) rồi chạy lại, "
+                "hoặc tăng lock_timeout")) from error
+
+    def recover(self) -> dict:
+        """Under the lock: set up the first generation if needed, drop what an interrupted
+        apply left (staging, superseded generations) and finish its committed work."""
+        created = self.ensure_layout()
+        removed = self.generations.prune()
+        sent, bootstrap = self._finish(self.generations.live_dir())
+        return {"layout_created": created, "removed": removed, "notices": sent,
+                "bootstrap": bootstrap}
+
+    def ensure_layout(self, modes: dict[str, dict] | None = None) -> bool:
+        """Create generation 0 when there is none, moving files of the flat layout of
+        earlier versions (``data/<name>``) into it. True when it was created."""
+        if self.generations.exists():
+            return False
+        staging = self.generations.stage()
+        for name in (*FILES, digests.DIGESTS_FILE):
+            legacy = os.path.join(self.data_dir, name)
+            target = os.path.join(staging, name)
+            if os.path.isfile(legacy) and not os.path.islink(legacy):
+                os.rename(legacy, target)
+            elif name != digests.DIGESTS_FILE:
+                _write_file(target, "", _spec(modes, name))
+            if name in MAPS:
+                if os.path.isfile(legacy + self._db):
+                    os.rename(legacy + self._db, target + self._db)
+                else:
+                    self._postmap(target)
+                _apply_spec(target + self._db, _spec(modes, name))
+        self.generations.commit(staging)
+        return True
+
+    def modes_to_fix(self, modes: dict[str, dict]) -> list[str]:
+        """Live files whose owner, group or mode differ from the role's ``modes``."""
+        return [path for path, spec in self._mode_targets(modes) if _differs(path, spec)]
+
+    def fix_modes(self, modes: dict[str, dict]) -> list[str]:
+        """Give the live files the role's owners and modes; the next generations copy them."""
+        fixed = self.modes_to_fix(modes)
+        for path, spec in self._mode_targets(modes):
+            if path in fixed:
+                _apply_spec(path, spec)
+        return fixed
+
+    def _mode_targets(self, modes: dict[str, dict]) -> list[tuple[str, dict]]:
+        live = self.live_dir()
+        if live is None:
+            return []
+        targets = []
+        for name in modes:
+            for suffix in ("", self._db) if name in MAPS else ("",):
+                path = os.path.join(live, name + suffix)
+                if os.path.exists(path):
+                    targets.append((path, _spec(modes, name)))
+        return targets
+
+    def live_dir(self) -> str | None:
+        """The directory of the generation the servers read now."""
+        return self.generations.live_dir()
+
+    def home(self, local: str) -> str:
+        """Where the account's mail lives (its Maildir is ``home/Maildir``)."""
+        state = self.load()
+        return _tail_home(state.tails.get(local, PASSWD_TAIL)) or self._maildir(local)
+
+    def _pin_homes(self, state: ServerState, todo: list[Change]) -> None:
+        """Mail never moves: a renamed account keeps its home, written into its passwd
+        line; a new account whose usual home is taken (by a renamed account, or left on
+        disk) gets a fresh one, so it never sees someone else's mail."""
+        taken = {_tail_home(tail) for tail in state.tails.values()} - {None}
+        for change in todo:
+            tail = state.tails.get(change.address, PASSWD_TAIL)
+            if change.action == "rename" and not _tail_home(tail):
+                home = self._maildir(change.old_address)
+                state.tails[change.address] = _with_home(tail, home)
+                taken.add(home)
+            elif change.action == "create" and not _tail_home(tail):
+                home = self._maildir(change.address)
+                if home in taken or os.path.lexists(home):
+                    home = _free_home(home, taken)
+                    state.tails[change.address] = _with_home(tail, home)
+                    taken.add(home)
 
     def _check(self, todo: list[Change], state: ServerState, credentials: Credentials) -> None:
         """Refuse the whole batch before anything is written."""
@@ -236,14 +353,25 @@ class PostfixDovecotBackend(MailBackend):
         if missing:
             raise BackendError("HYR010", f"chưa có mật khẩu cho: {', '.join(missing)}")
         for change in (c for c in todo if c.action == "rename"):
-            if os.path.exists(self._maildir(change.address)):
-                raise BackendError("HYR011", (
-                    f"đổi tên {change.old_address} → {change.address}: thư mục "
-                    f"{self._maildir(change.address)} đã có. Cách sửa: kiểm tra thư trong đó "
-                    "và chuyển bằng tay, rồi áp dụng lại"))
             if change.old_address not in state.accounts:
                 raise BackendError("HYR012", f"đổi tên: {change.old_address} không có trên "
                                    "máy chủ. Cách sửa: lập lại kế hoạch (make plan)")
+        self._check_renderable(todo)
+
+    def _check_renderable(self, todo: list[Change]) -> None:
+        """Defence in depth under validation: nothing that could break a line of the
+        passwd-file, a map or the ACL file (separators, whitespace, control characters)
+        reaches them (HYR015)."""
+        for change in todo:
+            after = change.after or {}
+            values = [change.address, change.old_address, *after.get("aliases", ()),
+                      *after.get("delegates", ())]
+            bad = [value for value in values if value is not None and not SAFE_LOCAL.match(value)]
+            if bad:
+                raise BackendError("HYR015", (
+                    f"địa chỉ {bad[0]!r} có ký tự không được phép trong tệp của máy chủ "
+                    "(dấu hai chấm, khoảng trắng, xuống dòng, ký tự điều khiển...). Cách sửa: "
+                    "sửa địa chỉ theo Điều 5 rồi chạy lại; không có gì đã được áp dụng"))
 
     def render(self, state: ServerState) -> dict[str, str]:
         """Every data file's full new content, from the folded state."""
@@ -297,91 +425,85 @@ class PostfixDovecotBackend(MailBackend):
     def _full(self, local: str) -> str:
         return f"{local}@{self.domain}"
 
-    def _current_bytes(self, name: str) -> bytes | None:
-        """A file as it is on disk: kept for a rollback, in UTF-8 (half the memory of the
-        text when it holds Vietnamese; accounts.json is 100 MB at 100,000 accounts)."""
-        path = self._path(name)
-        if not os.path.exists(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read()
-
     def _maildir(self, local: str) -> str:
         return os.path.join(self.mail_dir, local)
 
-    def _moves(self, todo: list[Change]) -> list[list[str]]:
-        return [[self._maildir(c.old_address), self._maildir(c.address)] for c in todo
-                if c.action == "rename" and os.path.isdir(self._maildir(c.old_address))]
+    @property
+    def _db(self) -> str:
+        return MAP_SUFFIXES.get(self.map_type, ".db")
 
-    def _commit(self, moves: list, contents: dict[str, str], changed: list[str]) -> None:
-        """Stage every file (maps already indexed), move maildirs, then swap all in.
-
-        Postfix sees a replaced map's old inode unlinked and reopens it on the next
-        connection, which an in-place rebuild within the same second would not trigger.
-        """
-        previous = {name: self._current_bytes(name) for name in changed}
-        staged = self._stage({name: contents[name] for name in changed})
-        done = []
+    def _commit(self, contents: dict[str, str], changed: list[str], pending: dict,
+                now: str) -> str:
+        """Stage the next generation (changed files written and indexed, the others hard
+        links to the live ones), with its digests and pending work, and switch to it."""
+        staging = self.generations.stage()
         try:
-            for source, target in moves:  # Điều 6.2.d: the mail follows the new address
-                os.rename(source, target)
-                done.append((source, target))
-            for temp, path in staged:
-                os.replace(temp, path)
+            for name in FILES:
+                self._stage_file(staging, name, contents[name], name in changed)
+            digests.record(staging, contents, now)  # to tell hand edits (drift)
+            _write_file(os.path.join(staging, PENDING), json.dumps(pending, ensure_ascii=False),
+                        {"mode": 0o600})
+            return self.generations.commit(staging)
         except BaseException:
-            _discard(staged)
-            self._restore(previous, done)
+            shutil.rmtree(staging, ignore_errors=True)
             raise
 
-    def _restore(self, previous: dict[str, bytes | None], done: list) -> None:
-        """Best-effort rollback of a failed batch: maildirs back, files back."""
-        for source, target in reversed(done):
-            os.rename(target, source)
-        old = {name: content.decode("utf-8") for name, content in previous.items()
-               if content is not None}
-        for temp, path in self._stage(old):
-            os.replace(temp, path)
+    def _stage_file(self, staging: str, name: str, content: str, changed: bool) -> None:
+        live, target = self._path(name), os.path.join(staging, name)
+        suffixes = ("", self._db) if name in MAPS else ("",)
+        if not changed and all(os.path.exists(live + suffix) for suffix in suffixes):
+            for suffix in suffixes:
+                os.link(live + suffix, target + suffix)
+            return
+        spec = _spec_of(live, name)
+        _write_file(target, content, spec)
+        _newer_second(target, live)
+        if name in MAPS:
+            self._postmap(target)
+            _apply_spec(target + self._db, _spec_of(live + self._db, name))
 
-    def _stage(self, contents: dict[str, str]) -> list[tuple[str, str]]:
-        """(temp, final) pairs written beside the real files; nothing is replaced yet."""
-        os.makedirs(self.data_dir, exist_ok=True)
-        staged = []
-        try:
-            for name, content in contents.items():
-                path = self._path(name)
-                staged.append((_write_temp(path, content, DEFAULT_MODES.get(name, 0o644)), path))
-                if name in MAPS:
-                    staged.append(self._postmap(staged[-1][0], path))
-        except BaseException:
-            _discard(staged)
-            raise
-        for temp, path in staged:
-            _newer_second(temp, path)
-        return staged
-
-    def _postmap(self, source: str, path: str) -> tuple[str, str]:
-        """Index a staged map source; returns (its index, the live index it replaces)."""
+    def _postmap(self, source: str) -> None:
+        """Index a staged map source (``source.db`` beside it)."""
         command = [self.postmap, "-c", self.postfix_config_dir, f"{self.map_type}:{source}"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
-        suffix = MAP_SUFFIXES.get(self.map_type, ".db")
         if result.returncode != 0:
-            _discard([(source + suffix, "")])
             raise BackendError("HYR013", f"{' '.join(command)} lỗi: {result.stderr.strip()}")
-        _copy_mode(path + suffix, source + suffix, 0o644)
-        return source + suffix, path + suffix
 
-    def _write_outbox(self, todo: list[Change], state: ServerState, credentials: Credentials,
-                      record: dict | None, now: str) -> tuple[dict[str, int], list[str]]:
-        """Append this apply's notices to the outbox (0600); the operator's own password
-        goes to a root-only bootstrap file instead. Returns notices per recipient, paths."""
+    def _pending(self, todo: list[Change], state: ServerState, credentials: Credentials,
+                 record: dict | None, now: str) -> dict:
+        """What must follow the switch: journal entries, notices, the operator's bootstrap
+        credentials. Kept 0600 in the new generation until done (it holds passwords)."""
         meta = {**(record or {}), "domain": self.domain, "operator": self.operator, "now": now}
         passwords = {address: pair[0] for address, pair in credentials.items()}
         final = {address: account.status for address, account in state.accounts.items()}
         outgoing = notices.build(todo, passwords, final, meta)
-        paths = [outbox.write_bootstrap(outbox.bootstrap_dir(self.state_dir), item["address"],
-                                        notices.bootstrap_text(item, now))
-                 for item in outgoing.bootstrap]
-        return outbox.append_notices(self.outbox_dir, outgoing.notices), paths
+        return {"at": now, "journal": journal.entries_for(todo, record, now),
+                "notices": outgoing.notices,
+                "bootstrap": [[item["address"], notices.bootstrap_text(item, now)]
+                              for item in outgoing.bootstrap]}
+
+    def _finish(self, live: str | None) -> tuple[dict[str, int], list[str]]:
+        """Drop superseded generations (Postfix reopens its maps), then do the committed
+        generation's pending work once: each step leaves a mark, so a rerun after a crash
+        neither loses a notice nor writes one twice."""
+        self.generations.prune()
+        path = os.path.join(live or "", PENDING)
+        if live is None or not os.path.exists(path):
+            return {}, []
+        with open(path, encoding="utf-8") as handle:
+            pending = json.load(handle)
+        _once(live, "journal", lambda: journal.append(
+            journal.journal_path(self.state_dir), pending["journal"]), None)
+        sent = _once(live, "outbox", lambda: outbox.append_notices(
+            self.outbox_dir, pending["notices"]), {})
+        paths = _once(live, "bootstrap", lambda: [
+            outbox.write_bootstrap(outbox.bootstrap_dir(self.state_dir), address, text)
+            for address, text in pending["bootstrap"]], [])
+        os.unlink(path)
+        for step in DONE_STEPS:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(live, f".done-{step}"))
+        return sent, paths
 
 
 def fold(state: ServerState, todo: list[Change], credentials: Credentials,
@@ -459,25 +581,83 @@ def _digest(hashed: str) -> str:
     return hashlib.sha256(hashed.encode()).hexdigest()[:16]
 
 
-def _write_temp(path: str, content: str, default_mode: int) -> str:
-    """A synced temp file beside ``path`` with the mode and owner ``path`` has."""
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".hymail-")
+def _write_file(path: str, content: str, spec: dict) -> None:
+    """A new, synced file with the mode and owner of ``spec`` (created private)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-    _copy_mode(path, temp, default_mode)
-    return temp
+    _apply_spec(path, spec)
 
 
-def _copy_mode(reference: str, path: str, default_mode: int) -> None:
-    """Give ``path`` the mode and owner of ``reference`` (or ``default_mode``)."""
+def _spec_of(reference: str, name: str) -> dict:
+    """The mode and owner of the live file a new one replaces (or the defaults)."""
     if not os.path.exists(reference):
-        os.chmod(path, default_mode)
-        return
+        return {"mode": DEFAULT_MODES.get(name, DEFAULT_MODE)}
     info = os.stat(reference)
-    os.chmod(path, info.st_mode & 0o7777)
-    os.chown(path, info.st_uid, info.st_gid)
+    return {"mode": info.st_mode & 0o7777, "uid": info.st_uid, "gid": info.st_gid}
+
+
+def _spec(modes: dict | None, name: str) -> dict:
+    """A file spec from the mailserver role (``{owner, group, mode}`` by file name)."""
+    given = (modes or {}).get(name) or {}
+    spec = {"mode": int(str(given.get("mode", "")), 8) if given.get("mode")
+            else DEFAULT_MODES.get(name, DEFAULT_MODE)}
+    if given.get("owner"):
+        spec["uid"] = pwd.getpwnam(given["owner"]).pw_uid
+    if given.get("group"):
+        spec["gid"] = grp.getgrnam(given["group"]).gr_gid
+    return spec
+
+
+def _apply_spec(path: str, spec: dict) -> None:
+    os.chmod(path, spec["mode"])
+    if "uid" in spec or "gid" in spec:
+        os.chown(path, spec.get("uid", -1), spec.get("gid", -1))
+
+
+def _differs(path: str, spec: dict) -> bool:
+    info = os.stat(path)
+    return ((info.st_mode & 0o7777) != spec["mode"]
+            or spec.get("uid", info.st_uid) != info.st_uid
+            or spec.get("gid", info.st_gid) != info.st_gid)
+
+
+def _once(directory: str, step: str, action, default):
+    """Run ``action`` unless a mark says it ran; mark it done afterwards."""
+    mark = os.path.join(directory, f".done-{step}")
+    if os.path.exists(mark):
+        return default
+    result = action()
+    with open(mark, "w", encoding="utf-8"):
+        pass
+    return result
+
+
+def _tail_home(tail: str) -> str | None:
+    """The home field of a passwd line's tail (``:uid:gid:gecos:home:shell:extra``)."""
+    fields = tail[1:].split(":", 5)
+    return fields[3] or None if len(fields) > 3 else None
+
+
+def _with_home(tail: str, home: str) -> str:
+    if not SAFE_HOME.match(home):
+        raise BackendError("HYR016", f"thư mục thư {home!r} có ký tự không dùng được trong "
+                           "tệp passwd. Cách sửa: đặt state_dir không có dấu hai chấm, khoảng "
+                           "trắng")
+    fields = (tail[1:].split(":", 5) + [""] * 6)[:6]
+    fields[3] = home
+    return ":" + ":".join(fields)
+
+
+def _free_home(home: str, taken: set) -> str:
+    """``home+2``, ``home+3``... the first one neither taken nor on disk."""
+    for number in range(2, 10_000):
+        candidate = f"{home}+{number}"
+        if candidate not in taken and not os.path.lexists(candidate):
+            return candidate
+    raise BackendError("HYR016", f"không tìm được thư mục thư trống cho {home}")
 
 
 def _newer_second(temp: str, path: str) -> None:
@@ -505,12 +685,6 @@ def _same_text(path: str, text: str, chunk: int = 1 << 20) -> bool:
             if handle.read(len(piece)) != piece:
                 return False
         return handle.read(1) == b""
-
-
-def _discard(staged: list[tuple[str, str]]) -> None:
-    for temp, _ in staged:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 def _now() -> str:

@@ -1,0 +1,140 @@
+"""Generations of the served files: every apply writes a new directory, one rename commits it.
+
+``data/gen/<n>/`` holds every file the servers read; ``data/live`` is a symlink to the
+current one, and the servers' configuration names files through it
+(``data/live/users.passwd``). An apply stages ``gen/.staging-<n>/`` (unchanged files are
+hard links to the live ones), renames it to ``gen/<n>`` and then replaces the symlink:
+that one ``rename(2)`` is the commit point. Killed before it, the old generation is
+served and the staging directory is garbage; killed after it, the new one is served and
+the work that follows (pending.json: journal, notices) is finished by the next apply.
+
+A generation is never written again once committed. Superseded generations are removed
+right after the switch: a Postfix process notices a map whose inode lost its last link
+and reopens it through the symlink (``dict_changed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import time
+
+GEN_DIR = "gen"
+LIVE = "live"
+STAGING = ".staging-"
+LOCK_FILE = ".hymail.lock"
+GENERATION = re.compile(r"^\d+$")
+
+
+class LockTimeout(Exception):
+    """Another apply held the lock for longer than the caller would wait."""
+
+    def __init__(self, waited: float):
+        super().__init__(f"waited {waited:.0f} s")
+        self.waited = waited
+
+
+class Generations:
+    """The generation directories under ``data_dir`` and the symlink that picks one."""
+
+    def __init__(self, data_dir: str):
+        self.data_dir = data_dir
+        self.gen_dir = os.path.join(data_dir, GEN_DIR)
+        self.live = os.path.join(data_dir, LIVE)
+
+    def exists(self) -> bool:
+        return os.path.islink(self.live)
+
+    def path(self, name: str) -> str:
+        """A served file, named through the symlink (what the servers open)."""
+        return os.path.join(self.live, name)
+
+    def live_dir(self) -> str | None:
+        """The current generation's real directory, None before the first one."""
+        return os.path.realpath(self.live) if self.exists() else None
+
+    def live_number(self) -> int:
+        target = os.readlink(self.live) if self.exists() else ""
+        name = os.path.basename(target)
+        return int(name) if GENERATION.match(name) else -1
+
+    def stage(self) -> str:
+        """A fresh, empty staging directory for the next generation."""
+        os.makedirs(self.gen_dir, exist_ok=True)
+        staging = os.path.join(self.gen_dir, f"{STAGING}{self.live_number() + 1}")
+        if os.path.lexists(staging):
+            shutil.rmtree(staging)
+        os.mkdir(staging, 0o755)
+        return staging
+
+    def commit(self, staging: str) -> str:
+        """Make ``staging`` the live generation: sync, rename, switch. Returns its path."""
+        for name in os.listdir(staging):
+            _fsync_path(os.path.join(staging, name))
+        _fsync_path(staging)
+        final = os.path.join(self.gen_dir, str(self.live_number() + 1))
+        os.rename(staging, final)
+        _fsync_path(self.gen_dir)
+        self.point_to(final)
+        return final
+
+    def point_to(self, directory: str) -> None:
+        """Replace the ``live`` symlink atomically (a new link renamed over the old)."""
+        link = os.path.join(self.data_dir, f".{LIVE}.new")
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(os.path.relpath(directory, self.data_dir), link)
+        os.replace(link, self.live)
+        _fsync_path(self.data_dir)
+
+    def prune(self) -> list[str]:
+        """Remove every generation but the live one (staging leftovers included)."""
+        if not os.path.isdir(self.gen_dir):
+            return []
+        live = self.live_dir()
+        removed = []
+        for name in sorted(os.listdir(self.gen_dir)):
+            path = os.path.join(self.gen_dir, name)
+            if os.path.realpath(path) != live:
+                _remove(path)
+                removed.append(name)
+        return removed
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float, poll: float = 0.2):
+        """The one-apply-at-a-time lock: wait up to ``timeout`` seconds, then LockTimeout."""
+        os.makedirs(self.data_dir, exist_ok=True)
+        started = time.monotonic()
+        fd = os.open(os.path.join(self.data_dir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    waited = time.monotonic() - started
+                    if waited >= timeout:
+                        raise LockTimeout(waited) from None
+                    time.sleep(min(poll, max(timeout - waited, 0.01)))
+            yield
+        finally:
+            os.close(fd)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _fsync_path(path: str) -> None:
+    """fsync a file or a directory (its entries) by path."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
