@@ -12,7 +12,8 @@ PLAYBOOK := ansible-playbook -i $(INVENTORY)
 ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners \
-	directory lint unit test test-deps clean drift emergency notify report bench
+	directory lint unit test test-deps clean drift emergency notify report bench \
+	backup restore purge
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
 setup: $(STAMP)
@@ -64,6 +65,22 @@ reviewed-plan: setup
 ##   make emergency ARGS="-e address=nvan -e action=lock|revoke|release -e '{\"reason\": \"...\"}'"
 emergency: setup
 	$(PLAYBOOK) playbooks/emergency.yml $(ARGS)
+
+## backup: a verified backup of the data files, journal and maildirs (Điều 10.2.đ) into
+##   <state_dir>/backups/<UTC stamp>/; ARGS="-e backup_dir=DIR -e backup_keep=7
+##   -e backup_keep_days=30", or ARGS="-e backup_verify=all" to re-read every backup
+backup: setup
+	$(PLAYBOOK) playbooks/backup.yml $(ARGS)
+
+## restore: everything from the newest verified backup, never deleting mail; one mailbox:
+##   ARGS="-e address=nvan"; ARGS="-e backup_name=STAMP" for another backup, "--check" to see
+restore: setup
+	$(PLAYBOOK) playbooks/restore.yml $(ARGS)
+
+## purge: remove a revoked mailbox's mail once a verified backup holds it, e.g.
+##   make purge ARGS="-e address=nvan -e '{\"reason\": \"...\"}'"   (--check: what would go)
+purge: setup
+	$(PLAYBOOK) playbooks/purge.yml $(ARGS)
 
 ## policy: may this change go ahead? ARGS="-e base=REF -e head=REF -e author=USER"
 ##   (defaults: CI_MERGE_REQUEST_DIFF_BASE_SHA or origin/main, HEAD, GITLAB_USER_LOGIN)

@@ -20,6 +20,7 @@ LABELS = {
     "reset_password": "Cấp lại mật khẩu (Điều 9.2, 12.1)",
     "update": "Cập nhật thông tin danh bạ",
     "drift": "Có trên máy chủ, không được khai báo (giữ nguyên)",
+    "purge": "Xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu (Điều 6.2.c, 10.2.đ)",
 }
 LOCK_REASONS = {
     "violation": "vi phạm Điều 4 (Điều 7.1.a)",
