@@ -174,14 +174,6 @@ def make_dirs(path: str, mode: int = DIR_MODE, owner: tuple[int, int] | None = N
             os.chown(path, *owner)
 
 
-def fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # --- manifest and info ---------------------------------------------------------------
 
 

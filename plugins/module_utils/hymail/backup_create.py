@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 
+from .backends.generations import fsync_path
 from .backup import (
     DATA_PREFIX,
     DIR_MODE,
@@ -32,7 +33,6 @@ from .backup import (
     choose_retention,
     complete,
     copy_file,
-    fsync_dir,
     iso,
     log_event,
     make_dirs,
@@ -71,7 +71,7 @@ def create(site: Site, backup_dir: str, keep: int, keep_days: int, tool_version:
         _seal(work, info)
         final = os.path.join(backup_dir, name)
         os.rename(work, final)
-        fsync_dir(backup_dir)
+        fsync_path(backup_dir)
         retention = apply_retention(backup_dir, keep, keep_days, now_utc())
         summary = _summary(info)
         log_event(backup_dir, {"event": "backup", "at": iso(now_utc()), **summary,

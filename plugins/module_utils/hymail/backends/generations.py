@@ -73,11 +73,11 @@ class Generations:
     def commit(self, staging: str) -> str:
         """Make ``staging`` the live generation: sync, rename, switch. Returns its path."""
         for name in os.listdir(staging):
-            _fsync_path(os.path.join(staging, name))
-        _fsync_path(staging)
+            fsync_path(os.path.join(staging, name))
+        fsync_path(staging)
         final = os.path.join(self.gen_dir, str(self.live_number() + 1))
         os.rename(staging, final)
-        _fsync_path(self.gen_dir)
+        fsync_path(self.gen_dir)
         self.point_to(final)
         return final
 
@@ -88,7 +88,7 @@ class Generations:
             os.unlink(link)
         os.symlink(os.path.relpath(directory, self.data_dir), link)
         os.replace(link, self.live)
-        _fsync_path(self.data_dir)
+        fsync_path(self.data_dir)
 
     def prune(self) -> list[str]:
         """Remove every generation but the live one (staging leftovers included)."""
@@ -131,7 +131,7 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _fsync_path(path: str) -> None:
+def fsync_path(path: str) -> None:
     """fsync a file or a directory (its entries) by path."""
     fd = os.open(path, os.O_RDONLY)
     try:
