@@ -87,7 +87,7 @@ def test_destroy_then_restore_all_brings_every_message_back_and_logins_work(prov
     assert messages(server, *names) == mail_before
     assert served(server) == data_before
     for local in names:
-        assert server.can_login(local, passwords[local])
+        server.assert_login(local, passwords[local])
     server.send("bkan", "sau khoi phuc")
     assert server.delivered("bkan", "sau khoi phuc")
 

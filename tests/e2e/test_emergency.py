@@ -42,7 +42,7 @@ def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agr
     result = act(server, "tkhancap", "lock")
     assert result["changed"] and result["hold"]["by"] == "pheduyet-sotttt"
     assert act(server, "tkhancap", "lock")["changed"] is False  # idempotent
-    assert not server.can_login("tkhancap", password)
+    server.assert_no_login("tkhancap", password)
     server.send("tkhancap", "van nhan thu khi khoa khan cap")
     assert server.delivered("tkhancap", "van nhan thu khi khoa khan cap")
 
@@ -84,7 +84,8 @@ def test_emergency_revoke_held_then_released_lets_apply_restore_the_declaration(
     result = province.run()
     assert [c["action"] for c in result["changes"]] == ["reinstate"]
     new_password = province.password("tthukhan")
-    assert new_password != old_password and server.can_login("tthukhan", new_password)
+    assert new_password != old_password, "the unlock issued no new password"
+    server.assert_login("tthukhan", new_password)
 
 
 def test_emergency_refuses_unknown_address_other_domain_and_missing_reason(province):

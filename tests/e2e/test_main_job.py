@@ -1,13 +1,22 @@
-"""The main job on the repository's real province: apply (with its notices), then again."""
+"""The main job on the repository's real province: apply (with its notices), then again.
+
+Every password the run generated (in the delivered notices and the bootstrap file) is then
+looked for in both runs' Ansible output, the server's state, the desired state and the
+repository: it may only be in the notices' mailboxes and the bootstrap file, and its hash
+only in the account file."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
+import time
 
 import pytest
-from e2e_support import run_playbook, wipe
-from test_notifications import delivered_notices
+from e2e_support import DOMAIN, ROOT, issued_credentials, run_playbook, wipe
+from secrets_scan import HASH, PASSWORD, REAL_HASH, Scanner, describe, repository_files
+from test_notifications import credentials_in, delivered_notices
 
 pytestmark = [pytest.mark.server, pytest.mark.playbook]
 
@@ -44,3 +53,55 @@ def test_real_province_is_provisioned_notified_and_a_second_apply_changes_nothin
     assert reconcile_summary(second.stdout)["total"] == 0
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0 ", second.stdout), second.stdout[-2000:]
     assert not list(server.outbox.glob("*.jsonl"))
+
+    # Secrets: every password the run issued, and every hash, only where they belong.
+    issued = issued_passwords(server)
+    assert len(issued) == len(mailboxes), "a password the notices do not show"
+    hashes = account_hashes(server)
+    assert set(hashes) == set(issued)
+    # The scanner sees each one where it is (the notices are base64 MIME parts).
+    seen = Scanner(passwords=issued, shapes=None).paths(
+        server.state_dir / "mail", server.state_dir / "bootstrap")
+    assert {finding.what for finding in seen} == set(issued), "the scanner missed a notice"
+    scanner = Scanner(passwords=issued, hashes=hashes, allowed={
+        server.state_dir / "mail": {PASSWORD}, server.state_dir / "bootstrap": {PASSWORD},
+        server.state_dir / "data" / "gen" / "*" / "users.passwd": {HASH}})
+    leaks = [finding for label, text in (
+        ("first apply.yml stdout", first.stdout), ("first apply.yml stderr", first.stderr),
+        ("second apply.yml stdout", second.stdout), ("second apply.yml stderr", second.stderr))
+        for finding in scanner.text(label, text)]
+    leaks += settled(lambda: scanner.paths(server.state_dir))  # the queue empties last
+    leaks += scanner.paths(tmp_path)
+    leaks += Scanner(passwords=issued, hashes=hashes, shapes=REAL_HASH).files(
+        repository_files(ROOT))
+    leaks += Scanner(passwords=issued, hashes=hashes, shapes=None).paths(ROOT / "build")
+    assert not leaks, describe(leaks)
+
+
+def issued_passwords(server) -> dict[str, str]:
+    """Every password of the run, by address: in the notices delivered to any mailbox (the
+    playbook sent them all) and in the bootstrap file (the operator mailbox's own)."""
+    found = {}
+    for path in sorted((server.state_dir / "mail" / DOMAIN).glob("*/Maildir/*/*")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["X-Hymail-Notice"]:
+            found.update(credentials_in(message))
+    found.update((item["address"], item["password"]) for item in issued_credentials(server))
+    return found
+
+
+def account_hashes(server) -> dict[str, str]:
+    """The hash of every account in the account file the servers read."""
+    lines = (server.data / "live" / "users.passwd").read_text("utf-8").splitlines()
+    return dict(line.split(":", 2)[:2] for line in lines if line.count(":") >= 2)
+
+
+def settled(scan, timeout: float = 30) -> list:
+    """The findings of ``scan`` once Postfix has removed delivered notices from its queue
+    (their files leave spool/ just after the delivery): scans again for a while."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = scan()
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)

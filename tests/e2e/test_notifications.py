@@ -106,7 +106,7 @@ def test_notice_chain_from_bootstrap_to_the_new_person(province):
     body = notice.get_body(("plain",)).get_content()
     assert "ĐỔI MẬT KHẨU NGAY" in body and "101/ĐN-E2E" in body
     assert list(credentials_in(notice)) == [f"tnguoimoi@{DOMAIN}"]  # its own stays with Sở TTTT
-    assert server.can_login("tnguoimoi", credentials_in(notice)[f"tnguoimoi@{DOMAIN}"])
+    server.assert_login("tnguoimoi", credentials_in(notice)[f"tnguoimoi@{DOMAIN}"])
 
 
 def test_revocation_is_journaled_and_not_notified(province):
@@ -141,7 +141,7 @@ def test_failed_send_keeps_the_notice_and_the_next_run_delivers_it(province):
     retried = notify(server, ["tguilai"], sender="sotttt")
     assert (retried["sent"], retried["kept"]) == (1, 0) and not outbox.exists()
     [notice] = read_notices(server, "tguilai", province.password("tguilai"))
-    assert server.can_login("tthulai", credentials_in(notice)[f"tthulai@{DOMAIN}"])
+    server.assert_login("tthulai", credentials_in(notice)[f"tthulai@{DOMAIN}"])
 
 
 def test_many_refused_recipients_do_not_stop_the_batch(province):
@@ -177,4 +177,4 @@ def test_apply_playbook_leaves_each_agency_its_notice(server, tmp_path):
     assert set(passwords) == {f"{a}@{DOMAIN}" for a in (
         "btnanh", "kimdong", "pnv.kimdong", "hvthu", "toanthang", "dthong")}
     assert not any(password in result.stdout for password in passwords.values())
-    assert server.can_login("dthong", passwords[f"dthong@{DOMAIN}"])
+    server.assert_login("dthong", passwords[f"dthong@{DOMAIN}"])

@@ -5,6 +5,8 @@ refuses. The steps share one repository and one mail server, in order."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import pathlib
 import re
@@ -12,6 +14,7 @@ import re
 import pytest
 from gitlab_fake import FakeGitLab
 from hymail.gitlab_note import MARKER
+from secrets_scan import REAL_HASH, Scanner, describe, repository_files
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.server, pytest.mark.playbook]
 NEW_PERSON = """  - name: Nguyễn Thị Hoa
@@ -19,6 +22,7 @@ NEW_PERSON = """  - name: Nguyễn Thị Hoa
     request: {number: "15/UBND", date: "2026-11-20"}
 """
 MR_JOBS = {"lint", "validate", "policy", "plan", "plan-note"}
+CREDENTIAL = re.compile(r"Địa chỉ:\s+(\S+@\S+)\s*\n\s*Mật khẩu:\s+(\S+)")
 
 
 def passed(result) -> set[str]:
@@ -101,3 +105,41 @@ def test_merge_request_editing_another_agencys_file_is_refused_by_policy(repo, g
 def _accounts(repo) -> dict:
     data = pathlib.Path(repo.state_dir, "data", "live", "accounts.json").read_text("utf-8")
     return json.loads(data)["accounts"]
+
+
+def test_no_secret_in_job_logs_artifacts_or_notes(repo, gitlab):
+    """Last, after every pipeline above: each password the applies issued (in the delivered
+    notices, the outbox, the bootstrap file) and each hash of the account file appear in no
+    job log, artifact, build/ file or merge request note; and no hash-shaped text does."""
+    passwords, hashes = _issued(pathlib.Path(repo.state_dir))
+    assert passwords and set(passwords) == set(hashes), "an account whose password no notice has"
+    ci = repo.path / ".gitlab-ci-local"
+    logs = Scanner(passwords=passwords, hashes=hashes)  # {ARGON2ID} or $argon2 at all
+    leaks = logs.paths(ci / "output", ci / "artifacts", repo.path / "build")
+    leaks += [finding for iid, notes in gitlab.notes.items() for note in notes
+              for finding in logs.text(f"note on !{iid}", note["body"])]
+    # The jobs' copies of the repository name the scheme in code and docs: real hashes only.
+    sources = Scanner(passwords=passwords, hashes=hashes, shapes=REAL_HASH)
+    leaks += sources.paths(ci) + sources.files(repository_files(repo.path))
+    assert not leaks, describe(leaks)
+
+
+def _issued(state: pathlib.Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Passwords by address (delivered notices, outbox, bootstrap) and hashes by address."""
+    passwords = {}
+    for path in sorted(state.glob("mail/*/*/Maildir/*/*")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["X-Hymail-Notice"]:
+            passwords.update(CREDENTIAL.findall(message.get_body(("plain",)).get_content()))
+    for path in sorted(state.glob("outbox/*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            notice = json.loads(line)
+            passwords.update((item["address"], item["password"]) for item in
+                             notice.get("credentials", []) + notice.get("unit_credentials", []))
+    for path in sorted(state.glob("bootstrap/*.credentials")):
+        fields = dict(line.split(": ", 1) for line in path.read_text("utf-8").splitlines()
+                      if ": " in line and not line.startswith("#"))
+        passwords[fields["address"]] = fields["password"]
+    lines = (state / "data" / "live" / "users.passwd").read_text("utf-8").splitlines()
+    hashes = dict(line.split(":", 2)[:2] for line in lines if line.count(":") >= 2)
+    return passwords, hashes

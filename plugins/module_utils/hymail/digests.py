@@ -1,7 +1,8 @@
 """Digests of the data files a backend writes, to tell its own writes from hand edits.
 
 After every apply the backend records the SHA-256 of each file it wrote in
-``data/digests.json``; the drift report compares the files on disk with that record.
+``data/live/digests.json`` (in the generation it describes); the drift report
+compares the files on disk with that record.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 import tempfile
 
 DIGESTS_FILE = "digests.json"
+# Root only: no mail service reads it (the drift check does, as root).
+DIGESTS_MODE = 0o600
 
 
 def text_digest(text: str) -> str:
@@ -34,7 +37,7 @@ def record(data_dir: str, contents: dict[str, str], at: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
         handle.write("\n")
-    os.chmod(temp, 0o644)
+    os.chmod(temp, DIGESTS_MODE)
     os.replace(temp, os.path.join(data_dir, DIGESTS_FILE))
 
 

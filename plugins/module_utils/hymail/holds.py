@@ -21,7 +21,8 @@ from .planner import Change
 HOLDS_FILE = "holds.json"
 HELD_STATUS = {"lock": "locked", "revoke": "revoked"}
 ACTIONS = (*HELD_STATUS, "release")
-FILE_MODE = 0o640
+# Root only: apply and the emergency playbook (root on the mail host) read it.
+FILE_MODE = 0o600
 
 
 class HoldError(ValueError):

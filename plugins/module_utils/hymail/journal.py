@@ -14,7 +14,8 @@ import os
 from .planner import Change
 
 JOURNAL_VERSION = 1
-JOURNAL_MODE = 0o640
+# Root only: only the apply, the reports and the drift check (root on the mail host) read it.
+JOURNAL_MODE = 0o600
 # What an entry may hold; anything else is dropped before writing (no secret can slip in).
 FIELDS = ("v", "at", "action", "address", "old_address", "agency", "from_agency", "kind",
           "name", "status", "lock_reason", "request", "commit", "approved_by")
@@ -45,7 +46,8 @@ def _entry(change: Change, record: dict, now: str) -> dict:
 
 
 def append(path: str, entries: list[dict]) -> None:
-    """Append entries (one line each) and sync; creates the file with JOURNAL_MODE."""
+    """Append entries (one line each) and sync; the file is created (or tightened to)
+    JOURNAL_MODE."""
     if not entries:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -53,6 +55,7 @@ def append(path: str, entries: list[dict]) -> None:
                               sort_keys=True) + "\n" for e in entries)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, JOURNAL_MODE)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), JOURNAL_MODE)  # a journal of an earlier version was 0640
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())

@@ -286,7 +286,8 @@ def _apply_lock(state_dir: str, timeout: float):
     path = os.path.join(state_dir, "data", ".hymail.lock")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     deadline = time.monotonic() + timeout
-    with open(path, "a") as handle:
+    # Created root-only, as the backend creates it: empty, but no file in data/ is open.
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -29,6 +29,8 @@ def safe_name(name: str, allowed: str = "._-") -> str:
 
 def append_notices(directory: str, notices: dict[str, dict]) -> dict[str, int]:
     """Append each recipient's notice to its file; returns notices written per recipient."""
+    if notices:
+        _private_dir(directory)
     for recipient, notice in sorted(notices.items()):
         line = json.dumps(notice, ensure_ascii=False, sort_keys=True) + "\n"
         _append_private(os.path.join(directory, f"{safe_name(recipient)}.jsonl"), line)
@@ -79,8 +81,7 @@ def _line(notice: dict) -> str:
 
 def write_bootstrap(directory: str, address: str, text: str) -> str:
     """The operator mailbox's credentials, 0600 in a 0700 directory; returns the path."""
-    os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
-    os.chmod(directory, PRIVATE_DIR)
+    _private_dir(directory)
     path = os.path.join(directory, f"{safe_name(address, '._@-')}.credentials")
     fd, temp = tempfile.mkstemp(dir=directory, prefix=".bootstrap-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -89,6 +90,12 @@ def write_bootstrap(directory: str, address: str, text: str) -> str:
         os.fsync(handle.fileno())
     os.replace(temp, path)  # mkstemp made it 0600
     return path
+
+
+def _private_dir(directory: str) -> None:
+    """The directory, created (or tightened to) PRIVATE_DIR: its files carry passwords."""
+    os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
+    os.chmod(directory, PRIVATE_DIR)
 
 
 def _append_private(path: str, text: str) -> None:
