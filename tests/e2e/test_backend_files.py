@@ -171,10 +171,12 @@ def test_a_new_account_never_gets_a_home_someone_left_mail_in(state):
     assert target.home("an2") == str(state / "mail" / DOMAIN / "an2")
 
 
-def test_an_address_that_would_break_a_server_file_is_refused(state):
+@pytest.mark.parametrize("address", ["x\ny@evil.org:{PLAIN}x", "an\n", "a b", "a:b", "a\tb",
+                                     "a/../../b", "", "a@evil.org"])
+def test_an_address_that_would_break_a_server_file_is_refused(state, address):
     before = snapshot(state)
     with pytest.raises(BackendError, match="HYR015"):
-        apply(state, [box("x\ny@evil.org:{PLAIN}x")])
+        apply(state, [box(address)])
     assert snapshot(state) == before
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from .model import Mailbox
 
 KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị", "person": "Cá nhân"}
-SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9.]{0,63}$")
+SAFE_ID = re.compile(r"[a-z0-9][a-z0-9.]{0,63}")  # fullmatch: no trailing newline
 AGENCY_DIR = "coquan"
 
 
@@ -136,7 +136,7 @@ def is_listed(mailbox: Mailbox) -> bool:
 
 def to_listing(mailbox: Mailbox, domain: str) -> Listing:
     data = mailbox.directory
-    if not SAFE_ID.match(mailbox.agency):
+    if not SAFE_ID.fullmatch(mailbox.agency):
         raise ValueError(f"agency id {mailbox.agency!r} is not a mailbox local part")
     return Listing(kind=mailbox.kind, name=mailbox.name, email=f"{mailbox.address}@{domain}",
                    agency_id=mailbox.agency, agency_name=data.get("agency_name") or mailbox.agency,

@@ -28,6 +28,17 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "thêm đúng dòng này lên đầu tệp để trình soạn thảo kiểm tra khi gõ"),
     "HY009": ("tệp '{detail}' không có đuôi .yml", "định dạng tệp khai báo",
               "đổi tên tệp thành <địa chỉ cơ quan>.yml"),
+    "HY038": ("'{detail}' không dùng được làm tệp khai báo: {why}", "định dạng tệp khai báo",
+              "mỗi cơ quan là một tệp thường mailboxes/<địa chỉ cơ quan>.yml, tên chỉ gồm chữ "
+              "a–z, chữ số và dấu chấm; không dùng liên kết (symlink) hay thư mục"),
+    "HY039": ("giá trị bị xuống dòng hoặc có dấu tab ({detail})", "định dạng tệp khai báo",
+              "viết giá trị trên một dòng, không dùng '|' hay '>', không dùng \\n hoặc \\t "
+              "trong dấu ngoặc kép; tách các từ bằng dấu cách"),
+    "HY040": ("{field} '{detail}' có ký tự {chars} không được dùng", "Điều 5, 11.3",
+              "tên và chức vụ chỉ gồm chữ tiếng Việt, chữ số, dấu cách và các dấu - , . ' ( ) / &"),
+    "HY041": ("tệp có hơn {detail} lỗi; chỉ {detail} lỗi đầu được liệt kê",
+              "định dạng tệp khai báo",
+              "sửa các lỗi đã liệt kê rồi kiểm tra lại; thường là cả tệp sai cấu trúc"),
     # The schema
     "HY010": ("{detail}", "lược đồ schemas/agency.schema.json",
               "xem mô tả các khóa trong lược đồ và ví dụ trong README"),
@@ -75,14 +86,33 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 }
 
 
+# A field longer than this is cut: a hostile value must not make a megabyte message.
+MAX_FIELD = 300
+
+
 def render(code: str, catalog: dict | None = None, **fields: object) -> str:
     """The one-line message for ``code``: what is wrong (article). Cách sửa: how to fix.
 
-    Other catalogs of the same shape (policy, …) render through here too.
+    Other catalogs of the same shape (policy, …) render through here too. Text fields come
+    from the files: they are shown on one line, without invisible characters, and (for this
+    catalog, whose fields are single values) short.
     """
     what, article, fix = (catalog or CATALOG)[code]
     fields.setdefault("detail", "")
+    limit = MAX_FIELD if catalog is None else None
+    fields = {key: shown(value, limit) if isinstance(value, str) else value
+              for key, value in fields.items()}
     return f"{code} {_fill(what, fields)} ({article}). Cách sửa: {_fill(fix, fields)}."
+
+
+def shown(text: str, limit: int | None = 60) -> str:
+    """``text`` as a message quotes it: at most ``limit`` characters, every character
+    that is not printable (line breaks, controls, zero-width) written as \\uXXXX."""
+    cut = text if limit is None else text[:limit]
+    if not cut.isprintable():
+        cut = "".join(c if c.isprintable() or c == "\u00a0" else f"\\u{ord(c):04x}"
+                      for c in cut)
+    return cut + ("…" if limit is not None and len(text) > limit else "")
 
 
 def _fill(template: str, fields: dict) -> str:

@@ -14,7 +14,7 @@ import unicodedata
 from unidecode import unidecode
 
 MAX_LOCAL_PART = 64
-LOCAL_PART_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*$")
+LOCAL_PART_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*\Z")  # \Z: "$" would allow a final "\n"
 
 # Addresses the province never issues to an agency or a person (RFC 2142 and system names).
 RESERVED = frozenset({

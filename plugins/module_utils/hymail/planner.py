@@ -69,9 +69,8 @@ def plan_changes(desired: list[Mailbox], actual: dict[str, Account], holds=()) -
     for mailbox in sorted(desired, key=lambda m: (m.agency, m.address)):
         current = _match(mailbox, actual, declared, matched)
         matched.add(current.address if current else mailbox.address)
-        changes += _mailbox_changes(mailbox, current, actual)
-    changes += _drift(actual, matched | declared)
-    return [_hold(change, held) for change in changes]
+        changes += _held_together(_mailbox_changes(mailbox, current, actual), held)
+    return changes + _drift(actual, matched | declared)
 
 
 def summarize(changes: list[Change]) -> dict:
@@ -235,10 +234,12 @@ def _drift(actual: dict, matched: set) -> list[Change]:
     ]
 
 
-def _hold(change: Change, held: frozenset) -> Change:
-    if change.action == "drift" or not {change.address, change.old_address} & held:
-        return change
-    return replace(change, held=True)
+def _held_together(steps: list[Change], held: frozenset) -> list[Change]:
+    """A mailbox's steps are held all together when any of them touches a held address
+    (holding a rename's old address must also hold the lock that follows the rename)."""
+    if not any({step.address, step.old_address} & held for step in steps):
+        return steps
+    return [replace(step, held=True) for step in steps]
 
 
 def _request_dict(request: Request | None) -> dict | None:

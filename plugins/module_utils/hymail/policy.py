@@ -489,7 +489,7 @@ def _approvals(change: Change) -> tuple[list[dict], list[Violation]]:
 
 def read_approval(raw: bytes, validator) -> tuple[dict | None, str]:
     """An approval file's data, or the first reason it cannot be used."""
-    data, problems = load_text(raw)
+    data, problems = load_text(raw, screen_values=True)
     if problems:
         first = problems[0]
         return None, f"dòng {first.line}: {first.code} {first.detail}"

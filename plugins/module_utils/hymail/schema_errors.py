@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
-from .yamlsafe import line_of
+from .messages import shown
+from .yamlsafe import MAX_FILE_PROBLEMS, line_of
 
 _TYPES = {
     "string": "chuỗi (đặt trong dấu ngoặc kép nếu là số)", "object": "nhóm khóa",
@@ -60,10 +62,13 @@ def _compile_fast(schema: dict):
 
 
 def schema_problems(check, data: object) -> Iterator[tuple[int, str]]:
-    """(line, detail) for every schema violation in ``data``, in document order."""
+    """(line, detail) for every schema violation in ``data``, in document order; a file
+    with more than MAX_FILE_PROBLEMS of them gives only the first found (no more are made:
+    a list of a million wrong items would cost minutes and gigabytes)."""
     if check.is_valid(data):
         return
-    errors = sorted(check.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    found = itertools.islice(check.iter_errors(data), MAX_FILE_PROBLEMS + 1)
+    errors = sorted(found, key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         path = tuple(error.absolute_path)
         line = line_of(data, path + _first_extra_key(error))
@@ -97,16 +102,22 @@ def _required(error) -> str:
 
 def _additional(error) -> str:
     allowed = sorted(error.schema.get("properties", {}))
-    extra = sorted(set(error.instance) - set(allowed))
-    return f"khóa không được khai báo: {', '.join(map(str, extra))} (hợp lệ: {', '.join(allowed)})"
+    extra = sorted(set(error.instance) - set(allowed), key=str)
+    extra_keys = ", ".join(shown(str(key), 40) for key in extra[:5])
+    return f"khóa không được khai báo: {extra_keys} (hợp lệ: {', '.join(allowed)})"
+
+
+def _value(error) -> str:
+    """The offending value as a message may quote it (short, one line)."""
+    return shown(error.instance if isinstance(error.instance, str) else repr(error.instance))
 
 
 _SAYINGS = {
     "required": _required,
     "additionalProperties": _additional,
-    "enum": lambda e: f"'{e.instance}' không thuộc {', '.join(map(str, e.validator_value))}",
+    "enum": lambda e: f"'{_value(e)}' không thuộc {', '.join(map(str, e.validator_value))}",
     "type": lambda e: f"phải là {_TYPES.get(e.validator_value, e.validator_value)}",
-    "pattern": lambda e: f"'{e.instance}' sai định dạng",
+    "pattern": lambda e: f"'{_value(e)}' sai định dạng",
     "minItems": lambda e: f"cần ít nhất {e.validator_value} mục",
     "uniqueItems": lambda e: "có mục bị lặp lại",
     "minLength": lambda e: "không được để trống",

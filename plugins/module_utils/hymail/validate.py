@@ -8,15 +8,18 @@ come from ``naming``; this module only decides which rule applies where.
 from __future__ import annotations
 
 import datetime
+import errno
 import os
+import re
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from . import naming
-from .messages import render
+from .messages import render, shown
 from .parallel import fork_map
 from .schema_errors import schema_problems
-from .yamlsafe import YDict, load_text
+from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 MODELINE = MODELINE_PREFIX + "../schemas/agency.schema.json"
@@ -117,7 +120,7 @@ def validate_tree(directory: str, validator, label: str | None = None, *, each=N
     problems: list[Problem] = []
     names = sorted(os.listdir(directory))
     for name in names:
-        if name.endswith(".yaml"):
+        if name.lower().endswith((".yaml", ".yml")) and not name.endswith(".yml"):
             Report(_label_path(label, name), problems)(1, "HY009", detail=name)
     job = _FileJob(directory, label, validator, each, light=workers > 1)
     outcomes = fork_map(job, [name for name in names if name.endswith(".yml")], workers)
@@ -131,10 +134,24 @@ def validate_tree(directory: str, validator, label: str | None = None, *, each=N
             unreadable.add(outcome.stem)
     check_tree(agencies, problems, unreadable)
     problems.sort()
-    return Result(problems, agencies, extras)
+    return Result(capped(problems), agencies, extras)
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_FILE_PROBLEMS problems of each file (sorted), then one HY041 line."""
+    kept, counts = [], defaultdict(int)
+    for problem in problems:
+        counts[problem.path] += 1
+        if counts[problem.path] <= MAX_FILE_PROBLEMS:
+            kept.append(problem)
+        elif counts[problem.path] == MAX_FILE_PROBLEMS + 1:
+            Report(problem.path, kept)(problem.line, "HY041", detail=MAX_FILE_PROBLEMS)
+    return kept
 
 
 def _label_path(label: str, name: str) -> str:
+    """The path a message names: a file name an attacker chose is shown escaped."""
+    name = shown(name, None)
     return os.path.join(label, name) if label else name
 
 
@@ -147,20 +164,51 @@ class _FileJob:
 
     def __call__(self, name: str) -> FileOutcome:
         problems: list[Problem] = []
-        with open(os.path.join(self.directory, name), "rb") as handle:
-            raw = handle.read()
-        agency = read_agency_file(name[:-4], _label_path(self.label, name), raw,
-                                  self.validator, problems)
+        path, raw = _label_path(self.label, name), None
+        if naming.local_part_problem(name[:-4]):  # not even opened
+            why = "tên tệp phải là địa chỉ của cơ quan (chữ a–z, chữ số, dấu chấm đơn)"
+        else:
+            raw, why = read_bounded(os.path.join(self.directory, name))
+        if why:
+            Report(path, problems)(1, "HY038", detail=name, why=why)
+            return FileOutcome(name[:-4], problems, None)
+        if raw is None or len(raw) > MAX_FILE_BYTES:
+            size = os.stat(os.path.join(self.directory, name)).st_size
+            Report(path, problems)(1, "HY004", detail=f"{size} byte > {MAX_FILE_BYTES}")
+            return FileOutcome(name[:-4], problems, None)
+        agency = read_agency_file(name[:-4], path, raw, self.validator, problems)
         extra = self.each(agency) if agency and self.each and not problems else None
         if agency and self.light:
             agency = agency.light()
         return FileOutcome(name[:-4], problems, agency, extra)
 
 
+def read_bounded(path: str) -> tuple[bytes | None, str | None]:
+    """(content, None) of a regular file, None as content when it is over MAX_FILE_BYTES;
+    (None, why) for anything else. Never follows a link, never waits on a pipe, never
+    reads more than MAX_FILE_BYTES + 1 bytes (a link to /dev/zero cannot fill memory)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None, "là liên kết tượng trưng (symlink)"
+        return None, f"không mở được ({error.strerror})"
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            return None, "là thư mục"
+        if not stat.S_ISREG(info.st_mode):
+            return None, "không phải tệp thường (thiết bị, ống dẫn hoặc socket)"
+        return None, None
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1), None
+
+
 def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile | None:
     """Load, screen and schema-check one file; returns what can be checked further."""
     report = Report(path, problems)
-    data, load_problems = load_text(raw)
+    data, load_problems = load_text(raw, screen_values=True)
     for problem in load_problems:
         report(problem.line, problem.code, detail=problem.detail, first=problem.detail)
     if load_problems:
@@ -170,6 +218,7 @@ def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile 
         report(1, "HY008", detail=MODELINE)
     for line, detail in schema_problems(validator, data if data is not None else {}):
         report(line, "HY010", detail=detail)
+    check_texts(data, report)
     agency = data.get("agency") if isinstance(data, dict) else None
     if not isinstance(agency, dict) or not _text(agency.get("name")):
         return None
@@ -195,6 +244,33 @@ def _line(item: dict, key: str | None = None) -> int:
 
 
 # ---------------------------------------------------------------- one file
+
+# What a name or title may hold besides letters: ASCII digits, spaces, Latin combining marks
+# and a few punctuation marks. Never ':' ';' '@' '<' '|' '#' '"' ... (separators of the
+# server's files and of the formats names are published in).
+_NAME_PUNCTUATION = " \u00a0-,.'()/&\u2013\u2019"
+_NAME_ODD = re.compile(  # a character that is not a letter, an ASCII digit or one of those
+    rf"[^\w{re.escape(_NAME_PUNCTUATION)}\u0300-\u036f]|_|(?![0-9])\d")
+_TEXT_FIELDS = (("agency", "name", "tên cơ quan"), ("divisions", "name", "tên phòng, ban"),
+                ("people", "name", "họ tên"), ("people", "title", "chức vụ"))
+
+
+def check_texts(data: object, report: Report) -> None:
+    """HY040: names and titles hold only letters, digits, spaces and a few marks."""
+    if not isinstance(data, dict):
+        return
+    for section, key, label in _TEXT_FIELDS:
+        items = [data.get(section)] if section == "agency" else _items(data, section)
+        for item in items:
+            value = item.get(key) if isinstance(item, dict) else None
+            if isinstance(value, str) and _NAME_ODD.search(value):
+                report(_line(item, key), "HY040", detail=value, field=label,
+                       chars=", ".join(f"'{c}'" for c in _odd_characters(value)))
+
+
+def _odd_characters(value: str) -> list[str]:
+    odd = [c for c in dict.fromkeys(value) if _NAME_ODD.match(c)]
+    return [shown(c) for c in odd[:5]]
 
 
 def collect_entries(agency_file: AgencyFile, report: Report) -> None:
@@ -231,6 +307,9 @@ def agency_address(agency: dict, stem: str, report: Report) -> str:
     name, kind = agency["name"], agency.get("kind")
     if kind in PLACE_KINDS:
         derived = naming.place_local_part(name)
+        if not derived:
+            report(_line(agency, "name"), "HY027", detail=name)
+            return ""
         return resolve_override(
             agency, derived, derived,
             lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report)
@@ -367,13 +446,16 @@ def check_tree(agencies: list[AgencyFile], problems: list[Problem], unreadable=(
     Files that could not be read are already reported; they are not blamed twice.
     """
     by_id = {agency.id: agency for agency in agencies}
+    cycles = parent_cycles(by_id)
     for agency in agencies:
-        if agency.data["agency"].get("parent") not in unreadable:
-            check_parent(agency, by_id, Report(agency.path, problems))
+        parent = agency.data["agency"].get("parent")
+        if parent is None or (isinstance(parent, str) and parent not in unreadable):
+            check_parent(agency, by_id, Report(agency.path, problems), cycles)
     check_namespace([e for a in agencies for e in a.entries], problems)
 
 
-def check_parent(agency_file: AgencyFile, by_id: dict, report: Report) -> None:
+def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
+                 cycles: dict | None = None) -> None:
     agency = agency_file.data["agency"]
     parent, kind = agency.get("parent"), agency.get("kind")
     line = _line(agency, "parent") if parent else _line(agency)
@@ -384,9 +466,32 @@ def check_parent(agency_file: AgencyFile, by_id: dict, report: Report) -> None:
     target = by_id.get(parent)
     if target is None:
         report(line, "HY035", detail=parent, why="không có tệp mailboxes/" + f"{parent}.yml")
+    elif agency_file.id in (cycles or {}):
+        report(line, "HY035", detail=parent, why="vòng lặp cấp trên "
+               + " → ".join(cycles[agency_file.id]))
     elif kind == "commune" and target.data["agency"].get("kind") in ("department", "commune",
                                                                         "unit"):
         report(line, "HY035", detail=parent, why="cấp trên của xã phải là huyện")
+
+
+def parent_cycles(by_id: dict) -> dict[str, list[str]]:
+    """Agencies that are their own parent, directly or through others: id -> the loop
+    (a → b → a). Each agency is walked once (a hostile tree may hold many files)."""
+    cycles: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for start in by_id:
+        chain, seen = [], {}
+        current = start
+        while isinstance(current, str) and current in by_id and current not in done:
+            if current in seen:
+                loop = chain[seen[current]:] + [current]
+                cycles.update({member: loop for member in loop})
+                break
+            seen[current] = len(chain)
+            chain.append(current)
+            current = by_id[current].data["agency"].get("parent")
+        done.update(chain)
+    return cycles
 
 
 def check_namespace(entries: list[Entry], problems: list[Problem]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -46,6 +47,8 @@ def _run_validation(params: dict, workers: int | None) -> dict:
         texts = [text for _address, text in mailboxes]
         write_atomically(params["desired_file"],
                          desired_text(params.get("domain", "hungyen.gov.vn"), texts))
+    elif problems and params.get("desired_file"):
+        remove_stale(params["desired_file"])
     files = len({problem.path for problem in result.problems})
     summary = (f"{len(problems)} lỗi trong {files} tệp:\n" + "\n".join(problems)
                if problems else f"Hợp lệ: {len(result.agencies)} cơ quan, "
@@ -59,6 +62,13 @@ def default_workers(directory: str) -> int:
     size = sum(entry.stat().st_size for entry in os.scandir(directory)
                if entry.name.endswith(".yml") and entry.is_file())
     return cpus() if size >= PARALLEL_BYTES else 1
+
+
+def remove_stale(path: str) -> None:
+    """A refused tree leaves no desired state behind: the one of an earlier run would
+    otherwise still be there for a plan or an apply to pick up."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -2,8 +2,10 @@
 
 Only plain YAML is accepted: no anchors or aliases (so no alias bombs), no duplicate keys,
 no custom tags, no control, zero-width or bidirectional characters, no letters of other
-scripts that look Latin. Problems are returned, never raised, so one bad file cannot stop
-the validation of the others.
+scripts that look Latin, no value broken over lines or holding a tab, and no nesting deep
+enough to exhaust the C parser's stack. The characters are screened twice: in the raw text,
+and in every value a YAML escape (``"\\u200b"``, ``"\\n"``) could have made. Problems are
+returned, never raised, so one bad file cannot stop the validation of the others.
 """
 
 from __future__ import annotations
@@ -15,8 +17,19 @@ from dataclasses import dataclass
 import yaml
 from yaml.cyaml import CParser as _Parser  # libyaml: part of the pinned PyYAML wheel
 
+from .messages import shown as _shown
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+# libyaml composes recursively in C: some 20,000 levels overflow an 8 MiB stack (a segfault,
+# not an exception). Text that might nest deeper than this is measured event by event first;
+# a real agency file (a flow mapping per letter, short lines) stays below it.
+SAFE_NESTING = 4000
+# A file is reported with at most this many problems (and a line saying there are more):
+# a hostile file must not make millions of messages, nor the memory to hold them.
+MAX_FILE_PROBLEMS = 100
+# Longer runs of digits stay text: Python refuses to convert more than 4,300 digits.
+MAX_INTEGER_DIGITS = 18
 
 # C0/C1 controls but tab and newline; zero-width and bidirectional formatting characters.
 _FORBIDDEN = re.compile(
@@ -27,10 +40,18 @@ _FORBIDDEN = re.compile(
 
 # Anything outside ASCII, Latin letters, combining marks and common punctuation is looked at
 # closely; a file without any such character (nearly all of them) is screened in one search.
+# U+034F COMBINING GRAPHEME JOINER is a combining mark that shows nothing: looked at too.
 _SUSPICIOUS = re.compile(
-    "[^\t\n\r\x20-\x7e\u00a0-\u00ac\u00ae-\u024f\u0300-\u036f\u1e00-\u1eff"
-    "\u2010-\u2027\u2030-\u205e]"
+    "[^\t\n\r\x20-\x7e\u00a0-\u00ac\u00ae-\u024f\u0300-\u034e\u0350-\u036f"
+    "\u1e00-\u1eff\u2010-\u2027\u2030-\u205e]"
 )
+# Inside a value (after YAML escapes are read), a line break or a tab is refused too.
+_VALUE_SUSPICIOUS = re.compile(_SUSPICIOUS.pattern.replace("\t\n\r", "", 1))
+_LINE_BREAKS = frozenset("\t\n\r\x85\u2028\u2029")
+# Unicode categories that never belong in a declaration: controls, format characters
+# (zero-width, bidirectional, tags), private use, unassigned, surrogates, line separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
+_SPACES = frozenset(" \u00a0")
 
 
 _PLAIN, _STR = "plain", "tag:yaml.org,2002:str"
@@ -85,8 +106,13 @@ class YList(list):
     __slots__ = ("line", "item_lines")
 
 
-def load_text(raw: bytes) -> tuple[object, list[LoadProblem]]:
-    """Decode, screen and parse one file; returns (data or None, problems)."""
+def load_text(raw: bytes, screen_values: bool = False) -> tuple[object, list[LoadProblem]]:
+    """Decode, screen and parse one file; returns (data or None, problems).
+
+    ``screen_values`` also screens every value as read (HY039, and HY005/HY006 for what an
+    escape made): the agency files' validation asks for it; a reader that only picks some
+    values it checks itself (CODEOWNERS' user names) need not.
+    """
     if len(raw) > MAX_FILE_BYTES:
         return None, [LoadProblem(1, "HY004", f"{len(raw)} byte > {MAX_FILE_BYTES}")]
     try:
@@ -97,7 +123,7 @@ def load_text(raw: bytes) -> tuple[object, list[LoadProblem]]:
     problems = screen_characters(text)
     if problems:
         return None, problems
-    return parse(text)
+    return parse(text, screen_values)
 
 
 def screen_characters(text: str) -> list[LoadProblem]:
@@ -109,27 +135,80 @@ def screen_characters(text: str) -> list[LoadProblem]:
         if line.isascii() and not _FORBIDDEN.search(line):
             continue
         problems += _screen_line(number, line)
+        if len(problems) > MAX_FILE_PROBLEMS:
+            break
     return problems
 
 
 def _screen_line(number: int, line: str) -> list[LoadProblem]:
     found = []
     for char in line:
-        if _FORBIDDEN.match(char):
-            found.append(LoadProblem(number, "HY005", f"U+{ord(char):04X}"))
-        elif char.isalpha() and not _is_latin(char):
-            name = unicodedata.name(char, "?")
-            found.append(LoadProblem(number, "HY006", f"'{char}' U+{ord(char):04X} {name}"))
-    return found[:3]
+        code = char_problem(char) if char not in "\t\r" else None
+        if code == "HY039":  # in the raw text, NEL and the Unicode separators are hidden
+            code = "HY005"
+        if code:
+            found.append(LoadProblem(number, code, describe(char, code)))
+            if len(found) == 3:
+                break
+    return found
+
+
+def char_problem(char: str) -> str | None:
+    """HY039 for a line break or tab, HY005 for an invisible or control character, HY006 for
+    a letter or mark of another script; None for what a Vietnamese declaration may hold."""
+    if char in _LINE_BREAKS:
+        return "HY039"
+    if _FORBIDDEN.match(char):
+        return "HY005"
+    category = unicodedata.category(char)
+    if category in _INVISIBLE_CATEGORIES or (category == "Zs" and char not in _SPACES):
+        return "HY005"
+    if category[0] == "M":  # combining: Latin's own (not the invisible joiner) only
+        if "\u0300" <= char <= "\u036f" and char != "\u034f":
+            return None
+        return "HY005" if category == "Mn" and _shows_nothing(char) else "HY006"
+    if char.isalpha() and not _is_latin(char):
+        return "HY006"
+    return None
+
+
+def _shows_nothing(char: str) -> bool:
+    """Variation selectors and joiners: marks that change nothing one can see."""
+    name = unicodedata.name(char, "")
+    return "VARIATION SELECTOR" in name or "GRAPHEME JOINER" in name or "FREE VARIATION" in name
+
+
+def describe(char: str, code: str) -> str:
+    """How a refused character is named in a message: never the character itself when it
+    is invisible (it would hide, or break the message line)."""
+    if code == "HY006":
+        return f"'{char}' U+{ord(char):04X} {unicodedata.name(char, '?')}"
+    return f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+
+
+def screen_value(value: str) -> list[tuple[str, str]]:
+    """(code, detail) of the first three refused characters of one value, as read (escapes
+    done): a line break or tab, an invisible character, a letter of another script."""
+    found: list[tuple[str, str]] = []
+    for char in value:
+        code = char_problem(char)
+        if code and (code, describe(char, code)) not in found:
+            found.append((code, describe(char, code)))
+            if len(found) == 3:
+                break
+    return found
 
 
 def _is_latin(char: str) -> bool:
     return char.isascii() or unicodedata.name(char, "").startswith("LATIN ")
 
 
-def parse(text: str) -> tuple[object, list[LoadProblem]]:
+def parse(text: str, screen_values: bool = False) -> tuple[object, list[LoadProblem]]:
     """Compose with libyaml (never expanding aliases) and build line-aware Python values."""
     try:
+        deep = _too_deep_line(text) if _may_nest_deeply(text) else None
+        if deep:
+            return None, [LoadProblem(deep, "HY004", f"depth > {MAX_DEPTH}")]
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -143,9 +222,42 @@ def parse(text: str) -> tuple[object, list[LoadProblem]]:
         line = _first_anchor_line(text)
         if line:
             return None, [LoadProblem(line, "HY003", "anchor/alias")]
-    builder = _Builder()
-    data = builder.build(node, 0)
+    # Only an escape (which needs a backslash) can put in a quoted value what the raw-text
+    # screen did not see; line breaks and tabs show in ``isprintable`` whatever made them.
+    builder = _Builder(screen_values, escapes="\\" in text)
+    try:
+        data = builder.build(node, 0)
+    except _TooManyProblems:
+        return None, builder.problems
     return data, builder.problems
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """A bound on the nesting, cheap enough for every file: flow collections nest at most
+    once per '[' or '{'; block collections need a deeper column at least every second
+    level, and no column is beyond the longest line."""
+    flow = text.count("[") + text.count("{")
+    if flow >= SAFE_NESTING:
+        return True
+    return flow + 2 * max(map(len, text.split("\n"))) + 2 >= SAFE_NESTING
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where the nesting first goes beyond MAX_DEPTH, counted on the event stream
+    (iterative: no stack to exhaust); None when it never does or the text is not YAML."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # compose reports the syntax error, with its line
+    return None
 
 
 # A cheap screen: only text that may hold an anchor or alias pays for an event scan.
@@ -159,6 +271,14 @@ def _first_anchor_line(text: str) -> int | None:
     return None
 
 
+def _shown_key(key: object) -> str:
+    return _shown(key if isinstance(key, str) else repr(key))
+
+
+class _TooManyProblems(Exception):
+    """More than MAX_FILE_PROBLEMS: the file is refused, the rest need not be built."""
+
+
 class _Builder:
     """Turns a composed node tree into YDict/YList/scalars, refusing what YAML allows too much.
 
@@ -166,13 +286,19 @@ class _Builder:
     identity (compose makes exactly these classes) and lines are computed only when kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, screen_values: bool = False, escapes: bool = True) -> None:
         self.problems: list[LoadProblem] = []
+        self.screen_values, self.escapes = screen_values, escapes
+
+    def _refuse(self, line: int, code: str, detail: str) -> None:
+        self.problems.append(LoadProblem(line, code, detail))
+        if len(self.problems) > MAX_FILE_PROBLEMS:
+            raise _TooManyProblems
 
     def build(self, node: yaml.Node, depth: int) -> object:
         if depth > MAX_DEPTH:
             line = node.start_mark.line + 1
-            self.problems.append(LoadProblem(line, "HY004", f"depth > {MAX_DEPTH}"))
+            self._refuse(line, "HY004", f"depth > {MAX_DEPTH}")
             return None
         kind = type(node)
         if kind is _ScalarNode:
@@ -188,6 +314,8 @@ class _Builder:
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> YDict:
+        if node.tag != _MAP:
+            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(node.tag)}")
         result = YDict()
         key_lines: dict = {}
         result.line, result.key_lines = node.start_mark.line + 1, key_lines
@@ -197,17 +325,19 @@ class _Builder:
             key_line = key_node.start_mark.line + 1
             merge = key_node.tag == _PLAIN and key_node.value == "<<"
             if merge or not isinstance(key, (str, int, bool)):
-                self.problems.append(LoadProblem(key_line, "HY001", f"key {key!r}"))
+                self._refuse(key_line, "HY001", f"key {_shown_key(key)}")
                 continue
             if key in result:
                 first = key_lines[key]
-                self.problems.append(LoadProblem(key_line, "HY002", f"{key} ({first})"))
+                self._refuse(key_line, "HY002", f"{_shown_key(key)} ({first})")
                 continue
             result[key] = build(value_node, depth)
             key_lines[key] = key_line
         return result
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
+        if node.tag != _SEQ:  # a tagged collection (!!python/object ...) is not data either
+            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(node.tag)}")
         build, depth = self.build, depth + 1
         result = YList([build(item, depth) for item in node.value])
         result.line = node.start_mark.line + 1
@@ -216,12 +346,22 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
         tag, value = node.tag, node.value
+        # Every value is printable text but for a few (NBSP, line breaks, what escapes or
+        # the raw screen's gaps could make): only those are looked at character by character.
+        if self.screen_values and (not value.isprintable() or (
+                self.escapes and node.style == '"' and _VALUE_SUSPICIOUS.search(value))):
+            self._screen(node, value)
         if tag == _STR:
             return value
         if tag != _PLAIN:
-            self.problems.append(LoadProblem(node.start_mark.line + 1, "HY001", f"tag {tag}"))
+            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(tag)}")
             return None
         return plain_value(value)
+
+    def _screen(self, node: yaml.ScalarNode, value: str) -> None:
+        for code, detail in screen_value(value):
+            self._refuse(node.start_mark.line + 1, code, detail)
+
 
 
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
@@ -239,7 +379,7 @@ def plain_value(value: str) -> object:
         return _BOOL[value.lower()]
     if value in _NULL:
         return None
-    if _INT.fullmatch(value):
+    if len(value) <= MAX_INTEGER_DIGITS and _INT.fullmatch(value):
         return int(value.replace("_", ""))
     return value
 

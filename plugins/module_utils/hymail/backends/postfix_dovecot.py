@@ -40,8 +40,8 @@ PENDING = "pending.json"
 DONE_STEPS = ("journal", "outbox", "bootstrap")
 LOCK_TIMEOUT = 600.0
 # What may stand for an address in a server file: no separator, space or control character.
-SAFE_LOCAL = re.compile(r"^[a-z0-9][a-z0-9._+-]{0,63}$")
-SAFE_HOME = re.compile(r"^/[^\s:]+$")
+SAFE_LOCAL = re.compile(r"[a-z0-9][a-z0-9._+-]{0,63}")  # fullmatch: no trailing newline
+SAFE_HOME = re.compile(r"/[^\s:]+")
 PASSWD_TAIL = "::::::"
 REVOKED_REPLY = "REJECT 5.1.6 Mailbox revoked / hop thu da bi thu hoi (Dieu 6.2.c)"
 DELEGATE_RIGHTS = "lrs"  # read-only: a delegate reads, flags Seen privately, cannot append
@@ -366,7 +366,8 @@ class PostfixDovecotBackend(MailBackend):
             after = change.after or {}
             values = [change.address, change.old_address, *after.get("aliases", ()),
                       *after.get("delegates", ())]
-            bad = [value for value in values if value is not None and not SAFE_LOCAL.match(value)]
+            bad = [value for value in values
+                   if value is not None and not SAFE_LOCAL.fullmatch(value)]
             if bad:
                 raise BackendError("HYR015", (
                     f"địa chỉ {bad[0]!r} có ký tự không được phép trong tệp của máy chủ "
@@ -642,7 +643,7 @@ def _tail_home(tail: str) -> str | None:
 
 
 def _with_home(tail: str, home: str) -> str:
-    if not SAFE_HOME.match(home):
+    if not SAFE_HOME.fullmatch(home):
         raise BackendError("HYR016", f"thư mục thư {home!r} có ký tự không dùng được trong "
                            "tệp passwd. Cách sửa: đặt state_dir không có dấu hai chấm, khoảng "
                            "trắng")
