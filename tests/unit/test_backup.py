@@ -433,6 +433,8 @@ def test_purge_removes_the_mail_records_it_and_pins_the_backup(server, backups):
     entry = json.loads((server.data / "journal.jsonl").read_text().splitlines()[-1])
     assert entry["action"] == "purge" and entry["address"] == "nvan"
     assert entry["request"] == {"number": "12/ĐN", "date": "2026-11-01"}
+    assert (entry["approved_by"], entry["reason"], entry["backup"]) == ("pheduyet", "nghỉ hưu",
+                                                                        name)
     assert read_log(backups)[-1]["backup"] == name
     assert pinned(backups) == {name}
     later = stamps(-1)  # a newer backup: the pinned one is past every other rule

@@ -434,7 +434,8 @@ def _record_purge(site: Site, backup_dir: str, account, purged: dict, by: str,
              "address": account.address, "agency": account.agency, "kind": account.kind,
              "name": account.name, "status": account.status,
              "request": {"number": request.number, "date": request.date} if request else None,
-             "approved_by": by or None}
+             "approved_by": by or None, "reason": reason or None,
+             "backup": purged.get("backup")}
     journal.append(journal.journal_path(site.state_dir),
                    [{key: value for key, value in entry.items() if value is not None}])
     log_event(backup_dir, {"event": "purge", "at": now, "by": by, "reason": reason, **purged})

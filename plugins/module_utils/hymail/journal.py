@@ -18,7 +18,8 @@ JOURNAL_VERSION = 1
 JOURNAL_MODE = 0o600
 # What an entry may hold; anything else is dropped before writing (no secret can slip in).
 FIELDS = ("v", "at", "action", "address", "old_address", "agency", "from_agency", "kind",
-          "name", "status", "lock_reason", "request", "commit", "approved_by")
+          "name", "status", "lock_reason", "request", "commit", "approved_by",
+          "reason", "backup")
 
 
 def journal_path(state_dir: str) -> str:
