@@ -43,7 +43,7 @@ def _entry(change: Change, record: dict, now: str) -> dict:
         "request": change.to_dict()["request"],
         "commit": record.get("commit"), "approved_by": record.get("approved_by"),
     }
-    return {key: entry[key] for key in FIELDS if entry[key] is not None}
+    return {key: entry[key] for key in FIELDS if entry.get(key) is not None}
 
 
 def append(path: str, entries: list[dict]) -> None:
