@@ -182,10 +182,10 @@ def test_an_address_that_would_break_a_server_file_is_refused(state, address):
 
 def test_each_apply_is_a_new_generation_and_the_old_one_is_gone(state):
     first = apply(state, [box("dung")])["generation"]
-    second = apply(state, [box("dung"), box("em")])["generation"]
-    assert (int(first), int(second)) == (1, 2)
-    assert os.readlink(live(state)) == "gen/2"
-    assert sorted(p.name for p in (state / "data" / "gen").iterdir()) == ["2"]
+    again = apply(state, [box("dung", directory={"title": "Chuyên viên"})])["generation"]
+    assert (int(first), int(again)) == (2, 3)  # a new address is announced first (below)
+    assert os.readlink(live(state)) == "gen/3"
+    assert sorted(p.name for p in (state / "data" / "gen").iterdir()) == ["3"]
     # unchanged files are hard links, not copies
     assert os.stat(live(state) / "acl").st_nlink == 1
 
@@ -197,8 +197,10 @@ def test_an_interrupted_apply_is_finished_by_the_next_one(state):
     commit = target.generations.commit
 
     def killed_after_the_switch(staging):
-        commit(staging)
-        raise KeyboardInterrupt
+        committed = commit(staging)
+        if not staging.endswith("announce"):
+            raise KeyboardInterrupt
+        return committed
 
     target.generations.commit = killed_after_the_switch
     with pytest.raises(KeyboardInterrupt):
@@ -217,9 +219,9 @@ def test_a_killed_staging_is_discarded_and_the_old_state_served(state):
     staging = backend(state).generations.stage()
     pathlib.Path(staging, "users.passwd").write_text("half")
     assert backend(state).read_state() == before
-    assert apply(state, [box("dung")], lock_timeout=1)["generation"] == "1"
+    assert apply(state, [box("dung")], lock_timeout=1)["generation"] == "2"
     assert "dung" in backend(state).read_state()
-    assert not os.path.exists(staging) and os.readlink(live(state)) == "gen/1"
+    assert not os.path.exists(staging) and os.readlink(live(state)) == "gen/2"
 
 
 def test_the_flat_layout_of_earlier_versions_is_migrated(tmp_path):
@@ -308,3 +310,33 @@ def test_account_from_mailbox_round_trips_through_the_files(state):
     expected = account_from_mailbox(box("dung", directory={"title": "Chuyên viên"}))
     assert account.view() == expected.view()
     assert account.created and account.password_changed
+
+
+def test_new_addresses_reach_dovecot_a_second_before_postfix_accepts_them(state):
+    """Dovecot sees a changed passwd-file at most once a second, Postfix new maps at once:
+    the new and renamed addresses are announced to Dovecot (delivery only) first."""
+    target = backend(state)
+    seen = []
+    commit = target.generations.commit
+
+    def watch(staging):
+        committed = commit(staging)
+        seen.append({name: (pathlib.Path(committed) / name).read_text()
+                     for name in ("delivery.passwd", "vmailbox", "users.passwd")})
+        return committed
+
+    target.generations.commit = watch
+    changes = plan_changes([box("anmoi", previous=("an", "ancu")), box("dung")],
+                           target.read_state())
+    target.apply(changes, issue(["dung"], 16, HashSettings(1, 8192, 1)))
+    announced, final = seen
+    home = state / "mail" / DOMAIN
+    every = [f"an@{DOMAIN}:::::{home / 'an'}::", f"ancu@{DOMAIN}:::::{home / 'an'}::",
+             f"anmoi@{DOMAIN}:::::{home / 'an'}::", f"dung@{DOMAIN}:::::{home / 'dung'}::"]
+    assert announced["delivery.passwd"].splitlines() == every
+    assert "dung@" not in announced["vmailbox"] and "dung@" not in announced["users.passwd"]
+    # old addresses stay deliverable; the new ones too, whichever users.passwd Dovecot holds
+    assert final["delivery.passwd"].splitlines() == every
+    assert "dung@" in final["vmailbox"] and "anmoi@" in final["users.passwd"]
+    apply(state, [box("anmoi", previous=("an", "ancu")), box("dung", name="Dung")])
+    assert (live(state) / "delivery.passwd").read_text().splitlines() == every[:2]

@@ -29,10 +29,11 @@ def file_digest(path: str) -> str | None:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def record(data_dir: str, contents: dict[str, str], at: str) -> None:
-    """Write the digest of every file just written (temp file + rename)."""
-    data = {"version": 1, "at": at,
-            "files": {name: text_digest(text) for name, text in sorted(contents.items())}}
+def record(data_dir: str, contents: dict[str, str], at: str, base: dict | None = None) -> None:
+    """Write the digest of every file just written (temp file + rename); ``base``: the
+    digests of files kept as they were."""
+    files = dict(base or {}) | {name: text_digest(text) for name, text in contents.items()}
+    data = {"version": 1, "at": at, "files": dict(sorted(files.items()))}
     fd, temp = tempfile.mkstemp(dir=data_dir, prefix=".hymail-digests-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)

@@ -61,10 +61,10 @@ class Generations:
         name = os.path.basename(target)
         return int(name) if GENERATION.match(name) else -1
 
-    def stage(self) -> str:
-        """A fresh, empty staging directory for the next generation."""
+    def stage(self, name: str = "next") -> str:
+        """A fresh, empty staging directory (``name`` tells two of one apply apart)."""
         os.makedirs(self.gen_dir, exist_ok=True)
-        staging = os.path.join(self.gen_dir, f"{STAGING}{self.live_number() + 1}")
+        staging = os.path.join(self.gen_dir, f"{STAGING}{name}")
         if os.path.lexists(staging):
             shutil.rmtree(staging)
         os.mkdir(staging, 0o755)
@@ -90,15 +90,16 @@ class Generations:
         os.replace(link, self.live)
         fsync_path(self.data_dir)
 
-    def prune(self) -> list[str]:
-        """Remove every generation but the live one (staging leftovers included)."""
+    def prune(self, keep: tuple[str, ...] = ()) -> list[str]:
+        """Remove every generation but the live one and ``keep`` (staging leftovers
+        included)."""
         if not os.path.isdir(self.gen_dir):
             return []
         live = self.live_dir()
         removed = []
         for name in sorted(os.listdir(self.gen_dir)):
             path = os.path.join(self.gen_dir, name)
-            if os.path.realpath(path) != live:
+            if os.path.realpath(path) != live and name not in keep:
                 _remove(path)
                 removed.append(name)
         return removed

@@ -25,13 +25,14 @@ from .. import digests, journal, notices, outbox
 from ..accounts import Account
 from ..planner import Change
 from .base import BackendError, Credentials, MailBackend
-from .generations import Generations, LockTimeout
+from .generations import STAGING, Generations, LockTimeout
 
 MAPS = ("vmailbox", "valias", "recipient_access")
 # What load() reads (its cache is valid while none of them changed).
 LOADED_FILES = ("accounts.json", "users.passwd", "valias", "deny.passwd", "recipient_access",
                 "acl")
-FILES = ("users.passwd", "deny.passwd", *MAPS, "acl", "shared-mailboxes.dict", "accounts.json")
+FILES = ("users.passwd", "deny.passwd", "delivery.passwd", *MAPS, "acl", "shared-mailboxes.dict",
+         "accounts.json")
 # Modes of a file with no live one to copy from (the mailserver role sets owners and
 # groups on the first generation: Dovecot reads the passwd-files, Postfix the maps).
 DEFAULT_MODES = {"accounts.json": 0o600}
@@ -39,6 +40,7 @@ DEFAULT_MODE = 0o640
 PENDING = "pending.json"
 DONE_STEPS = ("journal", "outbox", "bootstrap")
 LOCK_TIMEOUT = 600.0
+STAGING_NEXT = f"{STAGING}next"
 # What may stand for an address in a server file: no separator, space or control character.
 SAFE_LOCAL = re.compile(r"[a-z0-9][a-z0-9._+-]{0,63}")  # fullmatch: no trailing newline
 SAFE_HOME = re.compile(r"/[^\s:]+")
@@ -67,14 +69,15 @@ class PostfixDovecotBackend(MailBackend):
     def __init__(self, state_dir: str, domain: str, postmap: str = "postmap",
                  postfix_config_dir: str | None = None, map_type: str = "hash",
                  operator: str = notices.DEFAULT_OPERATOR):
-        self.state_dir = state_dir
+        self.state_dir = os.path.abspath(state_dir)  # homes in the passwd-file are absolute
         self.domain = domain.lower()
-        self.data_dir = os.path.join(state_dir, "data")
-        self.mail_dir = os.path.join(state_dir, "mail", self.domain)
-        self.outbox_dir = outbox.outbox_dir(state_dir)
+        self.data_dir = os.path.join(self.state_dir, "data")
+        self.mail_dir = os.path.join(self.state_dir, "mail", self.domain)
+        self.outbox_dir = outbox.outbox_dir(self.state_dir)
         self.operator = operator.lower()
         self.postmap = postmap
-        self.postfix_config_dir = postfix_config_dir or os.path.join(state_dir, "etc", "postfix")
+        self.postfix_config_dir = postfix_config_dir or os.path.join(self.state_dir, "etc",
+                                                                     "postfix")
         self.map_type = map_type
         self.generations = Generations(self.data_dir)
         self._lock_depth = 0
@@ -232,11 +235,20 @@ class PostfixDovecotBackend(MailBackend):
             new_state = fold(state, todo, credentials, now)
             self._pin_homes(new_state, todo)
             new_state.history.append(_history_entry(todo, record, now))
-            contents = self.render(new_state)
+            early = self._early(state, new_state)
+            contents = self.render(new_state, early)
             changed = [name for name in FILES
                        if not _same_text(self._path(name), contents[name])]
             pending = self._pending(todo, new_state, credentials, record, now)
-            live = self._commit(contents, changed, pending, now)
+            staging = self._stage(contents, changed, pending, now)
+            try:
+                if self._announce(early, contents["delivery.passwd"], now):
+                    for name in changed:  # newer than what the announcement put live
+                        _newer_second(os.path.join(staging, name), self._path(name))
+                live = self.generations.commit(staging)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             sent, bootstrap = self._finish(live)
         return {"changed": True, "files": changed, "generation": os.path.basename(live),
                 "notices": sent, "bootstrap": bootstrap, "recovered": recovered}
@@ -276,9 +288,10 @@ class PostfixDovecotBackend(MailBackend):
 
     def ensure_layout(self, modes: dict[str, dict] | None = None) -> bool:
         """Create generation 0 when there is none, moving files of the flat layout of
-        earlier versions (``data/<name>``) into it. True when it was created."""
+        earlier versions (``data/<name>``) into it; add, as a new generation, a file an
+        earlier version did not write. True when a generation was created."""
         if self.generations.exists():
-            return False
+            return self._add_missing_files(modes)
         staging = self.generations.stage()
         for name in (*FILES, digests.DIGESTS_FILE):
             legacy = os.path.join(self.data_dir, name)
@@ -320,6 +333,19 @@ class PostfixDovecotBackend(MailBackend):
                     targets.append((path, _spec(modes, name)))
         return targets
 
+    def _add_missing_files(self, modes: dict[str, dict] | None) -> bool:
+        live = self.generations.live_dir()
+        missing = [name for name in FILES if not os.path.exists(os.path.join(live, name))]
+        if not missing:
+            return False
+        staging = self._stage({}, [], None, _now(), name="layout")
+        for name in missing:
+            os.unlink(os.path.join(staging, name))
+            _write_file(os.path.join(staging, name), "", _spec(modes, name))
+        self.generations.commit(staging)
+        self.generations.prune()
+        return True
+
     def live_dir(self) -> str | None:
         """The directory of the generation the servers read now."""
         return self.generations.live_dir()
@@ -346,6 +372,59 @@ class PostfixDovecotBackend(MailBackend):
                     home = _free_home(home, taken)
                     state.tails[change.address] = _with_home(tail, home)
                     taken.add(home)
+
+    def _early(self, state: ServerState, new_state: ServerState) -> dict[str, str]:
+        """Addresses Postfix will hand Dovecot after this batch that Dovecot does not know
+        yet (new mailboxes, new names), with the home each belongs to."""
+        known = set(state.accounts) | {alias for account in state.accounts.values()
+                                       for alias in account.aliases}
+        return {name: self._home_in(new_state, owner)
+                for name, owner in self._delivered(new_state).items() if name not in known}
+
+    def _announce(self, early: dict[str, str], delivery: str, now: str) -> bool:
+        """Tell Dovecot the addresses Postfix will hand it before Postfix does.
+
+        Postfix reads new maps at once; Dovecot looks at each passwd-file at most once a
+        second, each file on its own: mail to a new or renamed address in that second
+        would bounce (550 User doesn't exist). So when the batch adds addresses, a
+        generation that differs from the live one only by a delivery-only userdb holding
+        every address of the live and of the new one (to the world the old state: Postfix
+        still refuses the new ones) is committed first, and the new one a second later.
+        The new one keeps the early addresses too, so whichever of the two versions of
+        users.passwd and delivery.passwd Dovecot holds in that second, it knows them all.
+        """
+        if not early:
+            return False
+        lines = sorted(set(self._lines("delivery.passwd")) | set(delivery.splitlines()))
+        staging = self._stage({"delivery.passwd": self._text(lines)}, ["delivery.passwd"],
+                              None, now, name="announce")
+        try:
+            committed = self.generations.commit(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self.generations.prune(keep=(STAGING_NEXT,))
+        time.sleep(max(0.0, math.floor(os.stat(os.path.join(committed, "delivery.passwd"))
+                                       .st_mtime) + 1.05 - time.time()))
+        return True
+
+    def _delivered(self, state: ServerState) -> dict[str, str]:
+        """Every address Postfix hands to Dovecot -> the account it belongs to."""
+        names = {}
+        for account in state.accounts.values():
+            if account.status != "revoked":
+                names[account.address] = account.address
+                names.update((alias, account.address) for alias in account.aliases)
+        return names
+
+    def _delivery_lines(self, state: ServerState) -> list[str]:
+        """A userdb of the old addresses (aliases): mail queued for an old address before a
+        rename still reaches the mailbox after it. No login: no passdb reads this file."""
+        return sorted(f"{self._full(alias)}:::::{self._home_in(state, account.address)}::"
+                      for account in state.accounts.values() for alias in account.aliases)
+
+    def _home_in(self, state: ServerState, local: str) -> str:
+        return _tail_home(state.tails.get(local, PASSWD_TAIL)) or self._maildir(local)
 
     def _check(self, todo: list[Change], state: ServerState, credentials: Credentials) -> None:
         """Refuse the whole batch before anything is written."""
@@ -374,8 +453,9 @@ class PostfixDovecotBackend(MailBackend):
                     "(dấu hai chấm, khoảng trắng, xuống dòng, ký tự điều khiển...). Cách sửa: "
                     "sửa địa chỉ theo Điều 5 rồi chạy lại; không có gì đã được áp dụng"))
 
-    def render(self, state: ServerState) -> dict[str, str]:
-        """Every data file's full new content, from the folded state."""
+    def render(self, state: ServerState, early: dict[str, str] | None = None) -> dict[str, str]:
+        """Every data file's full new content, from the folded state (``early``: addresses
+        new in this batch, kept in the delivery-only userdb for the apply after it)."""
         accounts = sorted(state.accounts.values(), key=lambda a: a.address)
         return {
             "users.passwd": self._text(
@@ -383,6 +463,9 @@ class PostfixDovecotBackend(MailBackend):
                 f"{state.tails.get(a.address, PASSWD_TAIL)}" for a in accounts),
             "deny.passwd": self._text(self._full(a.address) for a in accounts
                                       if a.status != "active"),
+            "delivery.passwd": self._text(sorted(
+                self._delivery_lines(state) + [f"{self._full(name)}:::::{home}::"
+                                               for name, home in (early or {}).items()])),
             "vmailbox": self._text(f"{self._full(a.address)} OK" for a in accounts
                                    if a.status != "revoked"),
             "valias": self._text(sorted(state.kept_aliases) + self._alias_lines(accounts)),
@@ -433,21 +516,27 @@ class PostfixDovecotBackend(MailBackend):
     def _db(self) -> str:
         return MAP_SUFFIXES.get(self.map_type, ".db")
 
-    def _commit(self, contents: dict[str, str], changed: list[str], pending: dict,
-                now: str) -> str:
-        """Stage the next generation (changed files written and indexed, the others hard
-        links to the live ones), with its digests and pending work, and switch to it."""
-        staging = self.generations.stage()
+    def _stage(self, contents: dict[str, str], changed: list[str], pending: dict | None,
+               now: str, name: str = "next") -> str:
+        """Stage a generation (changed files written and indexed, the others hard links to
+        the live ones) with its digests and pending work; the caller commits it."""
+        staging = self.generations.stage(name)
         try:
             for name in FILES:
-                self._stage_file(staging, name, contents[name], name in changed)
-            digests.record(staging, contents, now)  # to tell hand edits (drift)
-            _write_file(os.path.join(staging, PENDING), json.dumps(pending, ensure_ascii=False),
-                        {"mode": 0o600})
-            return self.generations.commit(staging)
+                self._stage_file(staging, name, contents.get(name, ""), name in changed)
+            # to tell hand edits (drift); files not rendered keep the live record
+            digests.record(staging, contents, now, base=self._recorded_digests())
+            if pending is not None:
+                _write_file(os.path.join(staging, PENDING),
+                            json.dumps(pending, ensure_ascii=False), {"mode": 0o600})
+            return staging
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+    def _recorded_digests(self) -> dict:
+        live = self.live_dir()
+        return digests.recorded(live).get("files", {}) if live else {}
 
     def _stage_file(self, staging: str, name: str, content: str, changed: bool) -> None:
         live, target = self._path(name), os.path.join(staging, name)

@@ -1,0 +1,123 @@
+"""An apply killed at any moment (kill -9) leaves the servers serving, for every mailbox,
+the old or the new state, and the next apply converges (issue 7).
+
+A reconcile of a couple of thousand changes runs in a driver process and is killed after a
+delay drawn across the whole span of an uninterrupted run; then the running Postfix and
+Dovecot are asked, over their own protocols, what they serve. HYMAIL_CRASH_SEED replays a
+run; HYMAIL_CRASH_KILLS and HYMAIL_CRASH_ACCOUNTS change its size; HYMAIL_CRASH_KEEP_GOING=1
+goes on after a failing step, to count how often each problem shows.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import re
+import time
+
+import pytest
+from crash_support import CrashHarness, Outcome, Workload, drop_notices
+from e2e_support import PORTS
+from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+
+pytestmark = pytest.mark.server
+KILLS = int(os.environ.get("HYMAIL_CRASH_KILLS", "20"))
+ACCOUNTS = int(os.environ.get("HYMAIL_CRASH_ACCOUNTS", "1500"))
+KEEP_GOING = os.environ.get("HYMAIL_CRASH_KEEP_GOING") == "1"
+COMMIT_KILLS = 5
+DEADLINE = 420  # seconds for the whole test; it takes two to three minutes here
+
+
+@pytest.fixture(autouse=True)
+def no_notices_left(server):
+    """This module's workloads leave no notice behind in the outbox."""
+    yield
+    for prefix in ("tcrash", "tcommit"):
+        drop_notices(server.outbox, prefix)
+
+
+def test_killed_applies_leave_old_or_new_and_the_rerun_converges(server, tmp_path):
+    seed = int(os.environ.get("HYMAIL_CRASH_SEED") or random.SystemRandom().randrange(1 << 32))
+    deadline = time.monotonic() + DEADLINE
+    # A backend that commits with one switch must show the whole server old or new.
+    atomic = hasattr(PostfixDovecotBackend, "live_dir")
+    harness = CrashHarness(server, tmp_path, Workload("tcrash", size=ACCOUNTS),
+                           PORTS, whole_server=atomic)
+    assert not harness.setup(), "state 0 is not served as declared"
+    first, problems = harness.clean_step(1)
+    assert not problems, "\n".join(problems[:40])
+    changes = first["summary"]["total"] - first["summary"]["drift"]
+    print(f"seed {seed}; an uninterrupted step of {changes} changes takes "
+          f"{first['wall']:.2f} s ({first['summary']}); whole server: {atomic}")
+
+    rng, outcomes, failed = random.Random(seed), [], []
+    step = 2
+    while sum(o.killed for o in outcomes) < KILLS and time.monotonic() < deadline:
+        # the span: the longest uninterrupted run yet (a rerun after an early kill is one)
+        span = max([first["wall"], *harness.full_runs])
+        outcome = harness.killed_step(step, rng.uniform(0, span))
+        outcomes.append(outcome)
+        print(outcome.line())
+        if outcome.problems:
+            failed.append(outcome)
+            if not KEEP_GOING:
+                break
+        step += 1
+
+    last = outcomes[-1].step if outcomes else 1
+    failed += [Outcome(last, 0, False, lost)] if (lost := harness.letters_delivered(last)) else []
+    assert not failed, report(seed, failed, outcomes)
+    kills = sum(o.killed for o in outcomes)
+    assert kills >= KILLS, f"only {kills} kills in {DEADLINE} s (seed {seed})"
+
+
+def committed(backend: PostfixDovecotBackend, before: str) -> bool:
+    """The apply's own generation is live: not the one it started from, and not the one
+    that only announces new addresses to Dovecot (a pending.json, or a second switch)."""
+    live = backend.live_dir()
+    if live in (None, before):
+        return False
+    return (os.path.exists(os.path.join(live, "pending.json"))
+            or int(os.path.basename(live)) >= int(os.path.basename(before)) + 2)
+
+
+def report(seed: int | None, failed: list, outcomes: list) -> str:
+    """Seed, the failing steps with their delays, and their first problems."""
+    replay = f"seed {seed} (HYMAIL_CRASH_SEED={seed} replays the delays): " if seed else ""
+    lines = [f"{replay}{len(failed)} of {len(outcomes)} steps failed"]
+    for outcome in failed:
+        lines.append(outcome.line())
+        kinds = collections.Counter(re.sub(r"\S*\d\S*", "#", p)[:90] for p in outcome.problems)
+        lines += [f"  {count} x {kind}" for kind, count in kinds.most_common()]
+        lines += [f"    {problem}" for problem in outcome.problems[:15]]
+        if len(outcome.problems) > 15:
+            lines.append(f"    ... and {len(outcome.problems) - 15} more")
+    return "\n".join(lines)
+
+
+@pytest.mark.skipif(not hasattr(PostfixDovecotBackend, "live_dir"),
+                    reason="the backend has no single commit point to watch")
+def test_kills_right_after_the_commit_point_leave_the_new_state(server, tmp_path):
+    """The riskiest moment: the new generation is live, the work that follows it (old
+    generations dropped, notices written) is not done. The kill comes as soon as
+    ``live_dir()`` changes; the servers must serve the new state, and the rerun must
+    finish the notices."""
+    backend = PostfixDovecotBackend(str(server.state_dir), "hungyen.gov.vn")
+    harness = CrashHarness(server, tmp_path, Workload("tcommit", size=ACCOUNTS // 3),
+                           PORTS, whole_server=True)
+    assert not harness.setup(), "state 0 is not served as declared"
+    failed, outcomes = [], []
+    for step in range(1, 1 + COMMIT_KILLS):
+        before = backend.live_dir()
+        outcome = harness.killed_step(step, 0, when=lambda b=before: committed(backend, b))
+        if outcome.verdict.old_only:
+            outcome.problems.append(f"killed after the commit point, {outcome.verdict.old_only}"
+                                    " mailboxes are still served as before")
+        outcomes.append(outcome)
+        print(outcome.line())
+        if outcome.problems:
+            failed.append(outcome)
+            break
+    failed += [Outcome(step, 0, False, lost)] if (lost := harness.letters_delivered(step)) else []
+    assert not failed, report(None, failed, outcomes)
