@@ -239,10 +239,12 @@ class PostfixDovecotBackend(MailBackend):
             contents = self.render(new_state, early)
             changed = [name for name in FILES
                        if not _same_text(self._path(name), contents[name])]
-            pending = self._pending(todo, new_state, credentials, record, now)
-            staging = self._stage(contents, changed, pending, now)
+            staging = self._stage(contents, changed, now)
+            delivery = contents.pop("delivery.passwd")
+            del contents  # 0.3 GB of text at 100,000 accounts: gone before the notices
             try:
-                if self._announce(early, contents["delivery.passwd"], now):
+                self._write_pending(staging, todo, new_state, credentials, record, now)
+                if self._announce(early, delivery, now):
                     for name in changed:  # newer than what the announcement put live
                         _newer_second(os.path.join(staging, name), self._path(name))
                 live = self.generations.commit(staging)
@@ -338,7 +340,7 @@ class PostfixDovecotBackend(MailBackend):
         missing = [name for name in FILES if not os.path.exists(os.path.join(live, name))]
         if not missing:
             return False
-        staging = self._stage({}, [], None, _now(), name="layout")
+        staging = self._stage({}, [], _now(), name="layout")
         for name in missing:
             os.unlink(os.path.join(staging, name))
             _write_file(os.path.join(staging, name), "", _spec(modes, name))
@@ -397,7 +399,7 @@ class PostfixDovecotBackend(MailBackend):
             return False
         lines = sorted(set(self._lines("delivery.passwd")) | set(delivery.splitlines()))
         staging = self._stage({"delivery.passwd": self._text(lines)}, ["delivery.passwd"],
-                              None, now, name="announce")
+                              now, name="announce")
         try:
             committed = self.generations.commit(staging)
         except BaseException:
@@ -516,19 +518,16 @@ class PostfixDovecotBackend(MailBackend):
     def _db(self) -> str:
         return MAP_SUFFIXES.get(self.map_type, ".db")
 
-    def _stage(self, contents: dict[str, str], changed: list[str], pending: dict | None,
-               now: str, name: str = "next") -> str:
+    def _stage(self, contents: dict[str, str], changed: list[str], now: str,
+               name: str = "next") -> str:
         """Stage a generation (changed files written and indexed, the others hard links to
-        the live ones) with its digests and pending work; the caller commits it."""
+        the live ones) with its digests; the caller commits it."""
         staging = self.generations.stage(name)
         try:
             for name in FILES:
                 self._stage_file(staging, name, contents.get(name, ""), name in changed)
             # to tell hand edits (drift); files not rendered keep the live record
             digests.record(staging, contents, now, base=self._recorded_digests())
-            if pending is not None:
-                _write_file(os.path.join(staging, PENDING),
-                            json.dumps(pending, ensure_ascii=False), {"mode": 0o600})
             return staging
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -559,18 +558,27 @@ class PostfixDovecotBackend(MailBackend):
         if result.returncode != 0:
             raise BackendError("HYR013", f"{' '.join(command)} lỗi: {result.stderr.strip()}")
 
-    def _pending(self, todo: list[Change], state: ServerState, credentials: Credentials,
-                 record: dict | None, now: str) -> dict:
-        """What must follow the switch: journal entries, notices, the operator's bootstrap
-        credentials. Kept 0600 in the new generation until done (it holds passwords)."""
+    def _write_pending(self, staging: str, todo: list[Change], state: ServerState,
+                       credentials: Credentials, record: dict | None, now: str) -> None:
+        """What must follow the switch, one JSON line each: journal entries, notices by
+        recipient, the operator's bootstrap credentials. 0600 in the new generation until
+        done (it holds passwords); written a piece at a time, never one 100 MB text."""
         meta = {**(record or {}), "domain": self.domain, "operator": self.operator, "now": now}
         passwords = {address: pair[0] for address, pair in credentials.items()}
         final = {address: account.status for address, account in state.accounts.items()}
-        outgoing = notices.build(todo, passwords, final, meta)
-        return {"at": now, "journal": journal.entries_for(todo, record, now),
-                "notices": outgoing.notices,
-                "bootstrap": [[item["address"], notices.bootstrap_text(item, now)]
-                              for item in outgoing.bootstrap]}
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        fd = os.open(os.path.join(staging, PENDING), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for entry in journal.entries_for(todo, record, now):
+                handle.write(encode(["journal", entry]) + "\n")
+            outgoing = notices.build(todo, passwords, final, meta)
+            for recipient, notice in outgoing.notices.items():
+                handle.write(encode(["notice", recipient, notice]) + "\n")
+            for item in outgoing.bootstrap:
+                handle.write(encode(["bootstrap", item["address"],
+                                     notices.bootstrap_text(item, now)]) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def _finish(self, live: str | None) -> tuple[dict[str, int], list[str]]:
         """Drop superseded generations (Postfix reopens its maps), then do the committed
@@ -580,8 +588,7 @@ class PostfixDovecotBackend(MailBackend):
         path = os.path.join(live or "", PENDING)
         if live is None or not os.path.exists(path):
             return {}, []
-        with open(path, encoding="utf-8") as handle:
-            pending = json.load(handle)
+        pending = _read_pending(path)
         _once(live, "journal", lambda: journal.append(
             journal.journal_path(self.state_dir), pending["journal"]), None)
         sent = _once(live, "outbox", lambda: outbox.append_notices(
@@ -594,6 +601,21 @@ class PostfixDovecotBackend(MailBackend):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(live, f".done-{step}"))
         return sent, paths
+
+
+def _read_pending(path: str) -> dict:
+    """pending.json back: journal entries, notices by recipient, bootstrap files."""
+    pending = {"journal": [], "notices": {}, "bootstrap": []}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            kind, *fields = json.loads(line)
+            if kind == "journal":
+                pending["journal"].append(fields[0])
+            elif kind == "notice":
+                pending["notices"][fields[0]] = fields[1]
+            else:
+                pending["bootstrap"].append(fields)
+    return pending
 
 
 def fold(state: ServerState, todo: list[Change], credentials: Credentials,
