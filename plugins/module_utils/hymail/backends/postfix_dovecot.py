@@ -237,6 +237,7 @@ class PostfixDovecotBackend(MailBackend):
             new_state.history.append(_history_entry(todo, record, now))
             early = self._early(state, new_state)
             contents = self.render(new_state, early)
+            announce, early = bool(early), None  # 100,000 homes on a first apply: freed
             changed = [name for name in FILES
                        if not _same_text(self._path(name), contents[name])]
             staging = self._stage(contents, changed, now)
@@ -244,7 +245,7 @@ class PostfixDovecotBackend(MailBackend):
             del contents  # 0.3 GB of text at 100,000 accounts: gone before the notices
             try:
                 self._write_pending(staging, todo, new_state, credentials, record, now)
-                if self._announce(early, delivery, now):
+                if announce and self._announce(delivery, now):
                     for name in changed:  # newer than what the announcement put live
                         _newer_second(os.path.join(staging, name), self._path(name))
                 live = self.generations.commit(staging)
@@ -383,7 +384,7 @@ class PostfixDovecotBackend(MailBackend):
         return {name: self._home_in(new_state, owner)
                 for name, owner in self._delivered(new_state).items() if name not in known}
 
-    def _announce(self, early: dict[str, str], delivery: str, now: str) -> bool:
+    def _announce(self, delivery: str, now: str) -> bool:
         """Tell Dovecot the addresses Postfix will hand it before Postfix does.
 
         Postfix reads new maps at once; Dovecot looks at each passwd-file at most once a
@@ -395,8 +396,6 @@ class PostfixDovecotBackend(MailBackend):
         The new one keeps the early addresses too, so whichever of the two versions of
         users.passwd and delivery.passwd Dovecot holds in that second, it knows them all.
         """
-        if not early:
-            return False
         lines = sorted(set(self._lines("delivery.passwd")) | set(delivery.splitlines()))
         staging = self._stage({"delivery.passwd": self._text(lines)}, ["delivery.passwd"],
                               now, name="announce")
@@ -424,6 +423,13 @@ class PostfixDovecotBackend(MailBackend):
         rename still reaches the mailbox after it. No login: no passdb reads this file."""
         return sorted(f"{self._full(alias)}:::::{self._home_in(state, account.address)}::"
                       for account in state.accounts.values() for alias in account.aliases)
+
+    def _delivery_text(self, state: ServerState, early: dict[str, str]) -> str:
+        """delivery.passwd: the old addresses, then this batch's new ones (no sorted copy
+        of 100,000 lines on a first apply: the order is already stable)."""
+        lines = self._delivery_lines(state)
+        lines += (f"{self._full(name)}:::::{early[name]}::" for name in sorted(early))
+        return self._text(lines)
 
     def _home_in(self, state: ServerState, local: str) -> str:
         return _tail_home(state.tails.get(local, PASSWD_TAIL)) or self._maildir(local)
@@ -465,9 +471,7 @@ class PostfixDovecotBackend(MailBackend):
                 f"{state.tails.get(a.address, PASSWD_TAIL)}" for a in accounts),
             "deny.passwd": self._text(self._full(a.address) for a in accounts
                                       if a.status != "active"),
-            "delivery.passwd": self._text(sorted(
-                self._delivery_lines(state) + [f"{self._full(name)}:::::{home}::"
-                                               for name, home in (early or {}).items()])),
+            "delivery.passwd": self._delivery_text(state, early or {}),
             "vmailbox": self._text(f"{self._full(a.address)} OK" for a in accounts
                                    if a.status != "revoked"),
             "valias": self._text(sorted(state.kept_aliases) + self._alias_lines(accounts)),
