@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 
 from . import holds, journal
@@ -39,6 +38,7 @@ from .backup import (
     verify,
 )
 from .backup_create import MESSAGE_DIRS, unique_name
+from .files import replace_text
 
 MAILDIR_MARKERS = ("dovecot-uidlist", "maildirfolder")
 STATUS_WORDS = {"active": "đang hoạt động", "locked": "đang tạm khóa"}
@@ -187,13 +187,7 @@ def _replace_with(target: str, source: str, mode: int) -> None:
 
 
 def _write_replace(target: str, text: str, mode: int) -> None:
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".hymail-restore-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, mode)
-    os.replace(temp, target)
+    replace_text(target, text, mode, ".hymail-restore-")
 
 
 def _hold_warnings(site: Site) -> list[str]:

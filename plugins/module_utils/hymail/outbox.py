@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+
+from .files import replace_text
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -63,14 +64,7 @@ def keep_only(path: str, notices: list[dict]) -> None:
         if os.path.exists(path):
             os.unlink(path)
         return
-    text = "".join(_line(notice) for notice in notices)
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".outbox-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, PRIVATE_FILE)
-    os.replace(temp, path)
+    replace_text(path, "".join(_line(notice) for notice in notices), PRIVATE_FILE, ".outbox-")
 
 
 def _line(notice: dict) -> str:
@@ -83,12 +77,7 @@ def write_bootstrap(directory: str, address: str, text: str) -> str:
     """The operator mailbox's credentials, 0600 in a 0700 directory; returns the path."""
     _private_dir(directory)
     path = os.path.join(directory, f"{safe_name(address, '._@-')}.credentials")
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".bootstrap-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)  # mkstemp made it 0600
+    replace_text(path, text, 0o600, ".bootstrap-")
     return path
 
 
