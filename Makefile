@@ -13,7 +13,7 @@ ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners \
 	directory lint unit test test-deps clean drift emergency notify report bench \
-	backup restore purge
+	backup restore purge mailserver-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
 setup: $(STAMP)
@@ -43,9 +43,27 @@ mailserver: setup
 mailserver-up: setup
 	$(PLAYBOOK) playbooks/mailserver.yml -e mailserver_state=started $(ARGS)
 
-mailserver-down: setup
-	@ctl=$${HYMAIL_STATE_DIR:-.state}/bin/mailserverctl; \
-	if [ -x $$ctl ]; then $$ctl stop; else echo "mailserver: not set up"; fi
+# The local server's state: HYMAIL_STATE_DIR, or where the checkout's .state link points.
+STATE := $${HYMAIL_STATE_DIR:-.state}
+
+mailserver-down:
+	@ctl="$(STATE)/bin/mailserverctl"; \
+	if [ -x "$$ctl" ]; then "$$ctl" stop; else echo "mailserver: not set up"; fi
+
+## mailserver-destroy: stop the embedded server and delete its state (all its mail) and the
+##   .state link, so that deleting the checkout leaves nothing running or behind
+mailserver-destroy:
+	@state="$(STATE)"; \
+	if [ ! -e "$$state" ]; then echo "mailserver: not set up"; rm -f .state; exit 0; fi; \
+	real=$$(readlink -f -- "$$state"); \
+	if [ ! -x "$$real/bin/mailserverctl" ] || [ "$$real" = / ]; then \
+	  echo "mailserver-destroy: $$real holds no mail server of this project; left as it is" >&2; \
+	  exit 1; \
+	fi; \
+	"$$real/bin/mailserverctl" stop || exit 1; \
+	rm -rf -- "$$real" && echo "mailserver: removed $$real"; \
+	if [ -L .state ]; then rm -f .state; fi; \
+	rmdir --ignore-fail-on-non-empty /var/lib/hymail-local 2>/dev/null; true
 
 ## drift: what the server has that the repository does not say; build/drift.{json,md};
 ##   exit 0 no drift, 2 drift

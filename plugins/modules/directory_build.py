@@ -50,7 +50,7 @@ author: Hưng Yên official mail pipeline
 EXAMPLES = r"""
 - name: Ensure the published directory is up to date
   directory_build:
-    desired_file: "{{ repository_root }}/.state/desired.json"
+    desired_file: "{{ repository_root }}/build/desired.json"
     output_dir: "{{ repository_root }}/build/directory"
     templates_dir: "{{ playbook_dir }}/templates/directory"
 """

@@ -39,7 +39,7 @@ EXAMPLES = r"""
   mailbox_validate:
     mailboxes_dir: "{{ playbook_dir }}/../mailboxes"
     schema_file: "{{ playbook_dir }}/../schemas/agency.schema.json"
-    desired_file: "{{ playbook_dir }}/../.state/desired.json"
+    desired_file: "{{ playbook_dir }}/../build/desired.json"
 """
 
 RETURN = r"""
