@@ -1,10 +1,13 @@
 # One entry point for set-up, checks, the main job and the tests. Run from the repository root.
 SHELL := /bin/bash
 PYTHON ?= python3
-# HYMAIL_VENV: a virtual environment elsewhere (CI jobs that run in a copy of the checkout)
+# HYMAIL_VENV: a virtual environment elsewhere (CI jobs that run in a copy of the checkout).
+# Paths may hold spaces (a checkout in "~/my work"): they are quoted in recipes, never make
+# targets, and the absolute path is built without $(abspath), which splits on spaces.
 VENV := $(or $(HYMAIL_VENV),.venv)
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
-export PATH := $(abspath $(VENV))/bin:$(PATH)
+VENV_PATH := $(if $(patsubst /%,,$(firstword $(VENV))),$(CURDIR)/$(VENV),$(VENV))
+STAMP := $(VENV_PATH)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+export PATH := $(VENV_PATH)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 INVENTORY ?= inventory/local
 PLAYBOOK := ansible-playbook -i $(INVENTORY)
@@ -16,12 +19,13 @@ ARGS ?=
 	backup restore purge mailserver-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
-setup: $(STAMP)
-
-$(STAMP): requirements.txt
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements.txt
-	@rm -f $(VENV)/.installed-* && touch $@
+setup:
+	@if [ ! -e "$(STAMP)" ]; then \
+	  test -x "$(VENV_PATH)/bin/python" || $(PYTHON) -m venv "$(VENV_PATH)" || exit 1; \
+	  "$(VENV_PATH)/bin/pip" install --disable-pip-version-check -q -r requirements.txt \
+	    || exit 1; \
+	  rm -f "$(VENV_PATH)"/.installed-* && touch "$(STAMP)"; \
+	fi
 
 ## validate: check every file under mailboxes/ (ARGS="-e mailboxes_dir=DIR" for another tree)
 validate: setup
