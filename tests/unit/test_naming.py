@@ -38,6 +38,15 @@ def test_local_part_format(address, problem):
     assert (naming.local_part_problem(address) is not None) is problem
 
 
+@pytest.mark.parametrize(("text", "digits"), [
+    ("123", True), ("1 2 3", True), ("5", True), ("¹²³", True), ("ƻ", True), ("①", True),
+    ("---", False), (".", False), ("", False), ("nhphuc1", False), ("Phòng Nghiệp vụ 1", False),
+    ("Trần Văn Ⅻ", False),
+])
+def test_digits_alone_are_no_name(text, digits):
+    assert naming.digits_only(text) is digits
+
+
 def test_reserved_addresses_are_known():
     for address in ("postmaster", "abuse", "hostmaster", "webmaster", "root"):
         assert naming.is_reserved(address)

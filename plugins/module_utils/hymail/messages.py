@@ -64,6 +64,11 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "ghi họ tên hoặc tên cơ quan bằng chữ tiếng Việt"),
     "HY028": ("cơ quan loại {detail} phải khai báo address (tên viết tắt)", "Điều 5.1.a",
               "thêm 'address: {expected}' (tên viết tắt gợi ý) hoặc tên viết tắt đã thống nhất"),
+    "HY029": ("{field} '{detail}' không phải là tên: phần làm nên địa chỉ '{part}' chỉ có "
+              "chữ số", "Điều 5",
+              "địa chỉ được tạo từ tên nên phải có chữ cái: ghi họ tên, địa danh hoặc tên "
+              "viết tắt bằng chữ như trên văn bản; chữ số chỉ đi kèm chữ (ví dụ 'Phòng "
+              "Nghiệp vụ 1', địa chỉ 'nhphuc1')"),
     # The agency tree
     "HY035": ("cơ quan cấp trên '{detail}' không hợp lệ: {why}", "Điều 5.1.c",
               "UBND xã ghi parent là địa chỉ của huyện (tệp mailboxes/<huyện>.yml)"),

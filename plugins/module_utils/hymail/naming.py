@@ -128,6 +128,13 @@ def local_part_problem(address: str) -> str | None:
     return None
 
 
+def digits_only(text: str) -> bool:
+    """True for digits without a letter ('123', '1 2 3', '5'): a number names no one, so
+    no address, nor any part of one, is built from it alone (Điều 5). Text with neither
+    ('---') is not digits: it gives no address at all."""
+    return "".join(_words(text)).isdigit()
+
+
 def is_reserved(address: str) -> bool:
     """True for addresses kept for the system (postmaster, abuse, root, …)."""
     return address in RESERVED

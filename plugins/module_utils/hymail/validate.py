@@ -310,17 +310,35 @@ def agency_address(agency: dict, stem: str, report: Report) -> str:
         if not derived:
             report(_line(agency, "name"), "HY027", detail=name)
             return ""
+        if not check_name(agency, "name", "tên cơ quan", derived, report):
+            return ""
         return resolve_override(
             agency, derived, derived,
             lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report)
+    abbreviation = naming.agency_abbreviation(name)
+    named = check_name(agency, "name", "tên cơ quan", abbreviation, report)
     declared = _text(agency.get("address"))
-    if not declared and kind in ("department", "unit"):
-        report(_line(agency), "HY028", detail=kind, expected=naming.agency_abbreviation(name))
+    if not declared and kind in ("department", "unit") and named:
+        report(_line(agency), "HY028", detail=kind, expected=abbreviation)
     return declared
+
+
+def check_name(item: dict, key: str, field: str, kept: str, report: Report) -> bool:
+    """HY029: False when ``kept``, the part of ``item[key]`` an address keeps (a given name,
+    a place, an abbreviation), is digits alone: a number names no one (Điều 5)."""
+    if not naming.digits_only(kept):
+        return True
+    report(_line(item, key), "HY029", field=field, detail=item[key], part=kept)
+    return False
 
 
 def division_entry(agency_file, division, report) -> Entry | None:
     name, abbreviation = _text(division.get("name")), _text(division.get("abbreviation"))
+    if name:
+        check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report)
+    if abbreviation and not check_name(division, "abbreviation", "tên viết tắt",
+                                       abbreviation, report):
+        return None
     if not (name and abbreviation and agency_file.address):
         return None
     derived = f"{abbreviation}.{agency_file.address}"
@@ -340,6 +358,8 @@ def person_entry(agency_file, person, divisions, report) -> Entry | None:
         report(_line(person, "name"), "HY027", detail=name)
         return None
     token = naming.person_name_token(name)
+    if not check_name(person, "name", "họ tên", token, report):
+        return None
     address = resolve_override(
         person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
         report)
@@ -369,7 +389,8 @@ def resolve_override(item: dict, derived: str, token: str, suggestions, report) 
 def check_mailbox(entry: Entry, report: Report) -> None:
     """Format, reserved names, lock reason and request letter of one mailbox."""
     item, line = entry.item, entry.line
-    check_address(entry.address, _line(item, "address") if "address" in item else line, report)
+    declared = "address" in item
+    check_address(entry.address, _line(item, "address") if declared else line, report, declared)
     status, reason = item.get("status", "active"), item.get("lock_reason")
     if status == "locked" and not reason:
         report(_line(item, "status"), "HY030")
@@ -379,7 +400,9 @@ def check_mailbox(entry: Entry, report: Report) -> None:
     check_request(item, "password_reset", report, required=False)
 
 
-def check_address(address: str, line: int, report: Report) -> None:
+def check_address(address: str, line: int, report: Report, declared: bool = True) -> None:
+    """Format (HY021), reserved names (HY022), and for a declared address no part of digits
+    alone (HY029; a derived one keeps a name already checked)."""
     if not address:
         return
     why = naming.local_part_problem(address)
@@ -387,6 +410,8 @@ def check_address(address: str, line: int, report: Report) -> None:
         report(line, "HY021", detail=address, why=why)
     elif naming.is_reserved(address):
         report(line, "HY022", detail=address)
+    elif declared and (digits := [p for p in address.split(".") if naming.digits_only(p)]):
+        report(line, "HY029", field="địa chỉ", detail=address, part=digits[0])
 
 
 def check_request(item: dict, key: str, report: Report, required: bool) -> None:
