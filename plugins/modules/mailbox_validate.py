@@ -9,7 +9,8 @@ short_description: Validate every agency file under mailboxes/ against the schem
 description:
   - Reads C(<mailboxes_dir>/*.yml), checks each file (YAML safety, JSON Schema) and the whole
     province (one namespace for every address, collisions, delegates, request letters).
-  - "Fails listing every problem, one line each, as C(path:line: CODE message) in Vietnamese."
+  - "Fails listing every problem once, in C(summary), one line each, as
+    C(path:line: CODE message) in Vietnamese; C(msg) is one line saying so."
   - When valid and O(desired_file) is given, writes the desired state for the reconcile there,
     also in check mode, as it is an output and not a change.
 options:
@@ -48,6 +49,11 @@ problems:
   type: list
   elements: str
   returned: always
+summary:
+  description: "The count of problems and files, then every problem on its own line; or the
+    count of agencies and mailboxes when valid."
+  type: str
+  returned: always
 agencies: {description: Number of agency files read., type: int, returned: always}
 mailboxes: {description: Number of declared mailboxes., type: int, returned: always}
 """
@@ -71,8 +77,16 @@ def main() -> None:
     except OSError as error:
         module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
     if result["problems"]:
-        module.fail_json(msg=result["summary"], agencies=result["agencies"])
+        module.fail_json(**failure(result))
     module.exit_json(changed=False, **result)
+
+
+def failure(result: dict) -> dict:
+    """The failed result: Ansible prints ``msg`` twice (the error, then the result), so the
+    problems are not in it but once, in ``summary``, a block of one line each."""
+    count = result["summary"].split("\n", 1)[0].rstrip(":")
+    msg = f"{count}, liệt kê trong summary bên dưới: sửa từng dòng rồi kiểm tra lại."
+    return {"msg": msg, "summary": result["summary"], "agencies": result["agencies"]}
 
 
 if __name__ == "__main__":
