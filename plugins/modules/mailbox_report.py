@@ -9,12 +9,12 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 try:
-    from ansible.module_utils.hymail import journal
+    from ansible.module_utils.hymail import clock, journal
     from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from ansible.module_utils.hymail.model import Mailbox
     from ansible.module_utils.hymail.report import Period, build_report
 except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail import journal
+    from hymail import clock, journal
     from hymail.backends.postfix_dovecot import PostfixDovecotBackend
     from hymail.model import Mailbox
     from hymail.report import Period, build_report
@@ -98,7 +98,7 @@ def run(params: dict, now: datetime.datetime | None = None) -> dict:
     """The report's figures; the whole module minus Ansible."""
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     domain = params["domain"].lower()
-    period = resolve_period(params, now or datetime.datetime.now(datetime.UTC))
+    period = resolve_period(params, now or clock.now())
     accounts = PostfixDovecotBackend(params["state_dir"], domain).read_state()
     entries = journal.read(journal.journal_path(params["state_dir"]))
     report = build_report(accounts, entries, load_desired(params["desired_file"]), period, domain)

@@ -29,6 +29,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from . import clock
+
 FORMAT = 1
 MANIFEST = "MANIFEST"
 INFO = "backup.json"
@@ -403,7 +405,7 @@ def prepare_dir(site: Site, backup_dir: str, create: bool = True) -> None:
 
 
 def now_utc() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    return clock.now()
 
 
 def iso(moment: datetime.datetime) -> str:

@@ -8,12 +8,12 @@ operator releases it. Every event (set, release, clear) stays in the file's log.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
 
+from . import clock
 from .accounts import Account
 from .model import Mailbox
 from .planner import Change
@@ -150,7 +150,7 @@ def emergency_change(account: Account, hold: Hold) -> Change | None:
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    return clock.now().isoformat()
 
 
 @dataclass

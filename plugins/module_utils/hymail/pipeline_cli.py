@@ -13,11 +13,11 @@ CI_COMMIT_SHA, CI_JOB_URL.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
 
+from . import clock
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
 
 TOKEN = "HYMAIL_GITLAB_TOKEN"
@@ -44,7 +44,7 @@ def publish_command(args, env) -> int:
     with open(args.plan, encoding="utf-8") as handle:
         markdown = handle.read()
     context = {"sha": env.get("CI_COMMIT_SHA", "?"), "job_url": env.get("CI_JOB_URL"),
-               "at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()}
+               "at": clock.now().isoformat()}
     done = publish(gitlab, iid, note_body(markdown, context))
     words = {"created": "đã tạo", "updated": "đã cập nhật", "unchanged": "không đổi"}
     print(f"Ghi chú kế hoạch trên !{iid}: {words[done['action']]} (note {done['note_id']}).")

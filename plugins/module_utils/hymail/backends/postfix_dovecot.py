@@ -8,7 +8,6 @@ changed files in (temp file + os.replace) and rebuilds each changed Postfix map 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import grp
 import hashlib
 import json
@@ -21,7 +20,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from .. import digests, journal, notices, outbox
+from .. import clock, digests, journal, notices, outbox
 from ..accounts import Account
 from ..planner import Change
 from .base import BackendError, Credentials, MailBackend
@@ -804,4 +803,4 @@ def _same_text(path: str, text: str, chunk: int = 1 << 20) -> bool:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    return clock.now().isoformat()
