@@ -1,4 +1,9 @@
-"""Backup, verify, retention, restore and purge on a hand-made server (no mail server)."""
+"""Backup, verify, retention, restore and purge on a hand-made server (no mail server).
+
+A backup is named by the product's clock: every test here also runs with that clock one and
+three years ahead (the ``clock`` mark, tests/conftest.py); a test that compares a backup with
+the fixed ``NOW`` stands the clock there (``clock_at``).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ from hymail.model import Request
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("12/ĐN", "2026-11-01")
 HASH_LINE = "{ARGON2ID}$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA"
+
+pytestmark = pytest.mark.clock
 
 
 class FakeServer:
@@ -420,8 +427,10 @@ def test_purge_check_mode_deletes_nothing(server, backups):
     assert "purge" not in (server.data / "journal.jsonl").read_text()
 
 
-def test_purge_removes_the_mail_records_it_and_pins_the_backup(server, backups):
+def test_purge_removes_the_mail_records_it_and_pins_the_backup(server, backups, clock_at):
+    clock_at(NOW)  # the backup is taken, and the purge recorded, at NOW
     name = take(server, backups)["backup"]["name"]
+    assert name == NOW.strftime("%Y%m%dT%H%M%SZ")
     revoke(server, "nvan")
     maildir = server.mail / "nvan" / "Maildir"
     os.rename(maildir / "new" / "nvan-1", maildir / "cur" / "nvan-1:2,S")  # flags since
@@ -431,7 +440,7 @@ def test_purge_removes_the_mail_records_it_and_pins_the_backup(server, backups):
         "backup": name}
     assert not (server.mail / "nvan").exists() and (server.mail / "ttbinh").exists()
     entry = json.loads((server.data / "journal.jsonl").read_text().splitlines()[-1])
-    assert entry["action"] == "purge" and entry["address"] == "nvan"
+    assert (entry["action"], entry["address"], entry["at"]) == ("purge", "nvan", NOW.isoformat())
     assert entry["request"] == {"number": "12/ĐN", "date": "2026-11-01"}
     assert (entry["approved_by"], entry["reason"], entry["backup"]) == ("pheduyet", "nghỉ hưu",
                                                                         name)

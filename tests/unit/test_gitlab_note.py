@@ -36,6 +36,7 @@ def plan_notes(gitlab: FakeGitLab) -> list[dict]:
     return [note for note in gitlab.notes["7"] if MARKER in note["body"]]
 
 
+@pytest.mark.clock  # the note says when it was posted
 def test_first_push_creates_the_note_second_push_updates_it_in_place(gitlab, tmp_path, capsys):
     assert push(tmp_path, env_for(gitlab), PLAN_V1) == 0
     [note] = plan_notes(gitlab)
@@ -57,6 +58,7 @@ def test_without_a_token_the_note_is_skipped_with_a_clear_message(gitlab, tmp_pa
     assert gitlab.calls == [] and not plan_notes(gitlab)
 
 
+@pytest.mark.clock
 def test_a_refused_token_fails_the_job_with_what_to_check(gitlab, tmp_path, capsys):
     assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_TOKEN="wrong"), PLAN_V1) == 1
     assert "HYG002 GitLab trả lời 401" in capsys.readouterr().err

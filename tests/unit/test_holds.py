@@ -47,6 +47,7 @@ def test_an_undeclared_mailbox_keeps_its_hold():
     assert settled({"an": hold("an")}, []) == []
 
 
+@pytest.mark.clock  # a hold records when it was set
 def test_emergency_change_locks_once_and_needs_a_reason():
     account = account_from_mailbox(box("an"))
     change = emergency_change(account, emergency_hold(account, "lock", "x", "op", "compromised"))

@@ -133,7 +133,8 @@ def test_module_defaults_to_the_last_thirty_days(tmp_path):
     assert result["report"]["period"] == {"since": "2026-11-02", "until": "2026-12-01"}
     assert result["summary"]["total"] == 0 and result["changed"] is False
     with pytest.raises(mailbox_report.ReportError, match="HYP001"):
-        mailbox_report.run({"state_dir": str(tmp_path), "domain": DOMAIN, "first_day": "1/11"})
+        mailbox_report.run({"state_dir": str(tmp_path), "domain": DOMAIN, "first_day": "1/11"},
+                           now=now)
 
 
 def test_report_write_is_idempotent(report, tmp_path):

@@ -1,0 +1,105 @@
+"""The product's one clock, and the checks that no test's verdict depends on today's date.
+
+Two checks (issue 11), both in plain ``pytest``: tests/conftest.py runs every test marked
+``clock`` with the product's clock as it is, one and three years ahead; the scans below
+keep every other reading of the system clock out of the product and the tests.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+
+import pytest
+from helpers import ROOT
+from hymail import clock
+
+REAL = datetime.datetime(2026, 12, 6, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+# Reading the real clock: the date, the time of day, seconds since the epoch.
+CLOCK_CALL = re.compile(r"\b(?:datetime|date)\.(?:now|today|utcnow)\(|"
+                        r"\btime\.(?:time|time_ns|gmtime|localtime|ctime|asctime|strftime)\(")
+TEMPLATE_CLOCK = re.compile(r"\bnow\(|ansible_date_time|strftime")
+# Waits for the next whole second (Dovecot reads a changed passwd-file at most once a
+# second): pacing against the kernel's clock, no verdict.
+TEST_READS = {
+    "tests/e2e/e2e_support.py": {"time.sleep(1.05 - time.time() % 1)"},
+    "tests/e2e/crash_support.py": {"time.sleep(1.05 - time.time() % 1)"},
+}
+
+
+@pytest.fixture(name="system")
+def fixture_system(monkeypatch):
+    monkeypatch.setattr(clock, "system", lambda: REAL)
+    monkeypatch.delenv(clock.ENV, raising=False)
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("", REAL),
+    ("  ", REAL),
+    ("+365d", REAL + datetime.timedelta(days=365)),
+    ("-2h30m", REAL - datetime.timedelta(hours=2, minutes=30)),
+    ("+1d12h5m7s", REAL + datetime.timedelta(days=1, hours=12, minutes=5, seconds=7)),
+    ("2026-11-29T12:00:00+00:00", datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.UTC)),
+    ("2026-11-29T19:00:00+07:00", datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.UTC)),
+])
+def test_hymail_now_moves_or_stands_the_clock(system, monkeypatch, setting, expected):
+    monkeypatch.setenv(clock.ENV, setting)
+    moment = clock.now()
+    assert moment == expected.replace(microsecond=0) and moment.tzinfo == datetime.UTC
+
+
+@pytest.mark.parametrize("setting", ["tomorrow", "365d", "+1y", "+", "2026-11-29T12:00:00",
+                                     "2026-13-01T00:00:00+00:00"])
+def test_hymail_now_refuses_what_it_cannot_read(system, monkeypatch, setting):
+    monkeypatch.setenv(clock.ENV, setting)
+    with pytest.raises(clock.ClockError, match="HYC001"):
+        clock.now()
+
+
+def test_a_standing_clock_never_reads_the_system_clock(monkeypatch):
+    monkeypatch.setattr(clock, "system", lambda: pytest.fail("read the system clock"))
+    monkeypatch.setenv(clock.ENV, "2030-01-01T00:00:00+00:00")
+    assert clock.now().year == 2030
+
+
+@pytest.mark.clock
+def test_the_clock_mark_moves_the_products_clock(moved_clock):
+    ahead = (clock.now() - clock.system()).total_seconds() / 86400
+    if moved_clock is None:
+        assert os.environ.get(clock.ENV) or abs(ahead) < 1
+    else:
+        assert round(ahead) == int(moved_clock.strip("+d"))
+
+
+def scan(paths, pattern: re.Pattern) -> dict[str, set[str]]:
+    found = {}
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            if pattern.search(line):
+                found.setdefault(str(path.relative_to(ROOT)), set()).add(line.strip())
+    return found
+
+
+def test_only_the_clock_module_reads_the_system_clock():
+    """Every moment the product writes or compares with comes from hymail.clock, so
+    HYMAIL_NOW and the tests' moved clock reach them all. ``time.time()`` is left only
+    where a file's modification time is set for, or compared with, the kernel's clock."""
+    code = [*(ROOT / "plugins").rglob("*.py"), *(ROOT / "tools").rglob("*.py")]
+    found = scan(code, CLOCK_CALL)
+    assert found.pop("plugins/module_utils/hymail/clock.py") == {
+        "return datetime.datetime.now(datetime.UTC)"}
+    assert {path: lines for path, lines in found.items()
+            if any("st_mtime" not in line for line in lines)} == {}
+    templates = [p for p in (ROOT / "playbooks").rglob("*") if p.suffix in (".yml", ".j2")]
+    assert scan(templates, TEMPLATE_CLOCK) == {}
+
+
+def test_no_test_reads_the_real_clock():
+    """A test reads "now" from the product's clock (hymail.clock, moved by the ``clock``
+    mark or stood still with ``clock_at``), or compares moments it made itself."""
+    tests = sorted((ROOT / "tests").rglob("*.py"))
+    found = scan([path for path in tests if path.name != "test_clock.py"], CLOCK_CALL)
+    assert found == TEST_READS, ("a test reads the real clock: take the time from "
+                                 "hymail.clock (tests/conftest.py) or make it relative")
+
