@@ -144,7 +144,7 @@ unit: setup
 
 ## test-deps: what the tests need beyond the product: Debian packages (browser, rsync) and
 ##   gitlab-ci-local (npm ci from the committed lock file into .ci/gitlab-ci-local/)
-TEST_APT := chromium chromium-driver rsync
+TEST_APT := chromium chromium-driver rsync faketime
 GCL_DIR := .ci/gitlab-ci-local
 GCL_STAMP := $(GCL_DIR)/node_modules/.installed-$(shell sha1sum $(GCL_DIR)/package-lock.json | cut -c1-12)
 test-deps: $(GCL_STAMP)

@@ -7,7 +7,8 @@ year ahead and three years ahead, so a test that compares a fixed date with the 
 the day it is written, not months later. A test under tests/unit/ that makes the product
 read the system clock without the mark fails and says so, so none escapes the moved clock.
 A test that needs a fixed "now" sets ``HYMAIL_NOW`` to a moment (the ``clock_at`` fixture):
-it reads no clock and needs no mark.
+it reads no clock and needs no mark. ``tests/unit/test_clock.py`` also runs the unit tests
+under Debian's faketime a year ahead.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The product's one clock, and the checks that no test's verdict depends on today's date.
 
-Two checks (issue 11), both in plain ``pytest``: tests/conftest.py runs every test marked
+Three checks (issue 11), all in plain ``pytest``: tests/conftest.py runs every test marked
 ``clock`` with the product's clock as it is, one and three years ahead; the scans below
-keep every other reading of the system clock out of the product and the tests.
+keep every other reading of the system clock out of the product and the tests; and the last
+test runs the whole unit suite under Debian's faketime, a year ahead, in a subprocess.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import shutil
+import subprocess
+import sys
 
 import pytest
 from helpers import ROOT
@@ -26,6 +30,7 @@ TEST_READS = {
     "tests/e2e/e2e_support.py": {"time.sleep(1.05 - time.time() % 1)"},
     "tests/e2e/crash_support.py": {"time.sleep(1.05 - time.time() % 1)"},
 }
+FAKETIME_SHIFT = "+365d"
 
 
 @pytest.fixture(name="system")
@@ -103,3 +108,35 @@ def test_no_test_reads_the_real_clock():
     assert found == TEST_READS, ("a test reads the real clock: take the time from "
                                  "hymail.clock (tests/conftest.py) or make it relative")
 
+
+def test_the_unit_tests_pass_a_year_ahead_under_faketime(tmp_path):
+    """The whole unit suite again, in a subprocess under Debian's faketime one year ahead:
+    catches what the ``clock`` mark cannot, a test or a library that reads the clock by
+    itself. libfaketime moves what a process reads, not the times the kernel stamps on new
+    files: a test that compares a new file's mtime with the clock fails only here."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        message = "faketime is not installed: make test-deps installs it (Debian: faketime)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # The monotonic clock moves by the same constant, so durations keep their length;
+    # FAKETIME_DONT_FAKE_MONOTONIC=1 would break time.sleep (EINVAL, faketime 0.9.10).
+    env = {key: value for key, value in os.environ.items()
+           if key != clock.ENV and not key.startswith("FAKETIME")}
+    moved = [faketime, "-f", FAKETIME_SHIFT, sys.executable]
+    real, ahead = (float(subprocess.run([*prefix, "-c", "import time; print(time.time())"],
+                                        env=env, capture_output=True, text=True, timeout=60,
+                                        check=True).stdout)
+                   for prefix in ([sys.executable], moved))
+    assert ahead - real > 364 * 86400, "faketime moved nothing"
+    me = "tests/unit/test_clock.py::test_the_unit_tests_pass_a_year_ahead_under_faketime"
+    command = [*moved, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider",
+               "--basetemp", str(tmp_path / "base"), "--deselect", me]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=900, check=False)
+    lines = result.stdout.splitlines()
+    summary = [line for line in lines if line.startswith(("FAILED", "ERROR"))] + lines[-1:]
+    assert result.returncode == 0, (f"a year ahead ({FAKETIME_SHIFT}), under faketime:\n"
+                                    + "\n".join(summary) + result.stderr[-2000:])
+    assert "passed" in lines[-1], lines[-1]
