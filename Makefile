@@ -19,6 +19,13 @@ ARGS ?=
 	backup restore purge mailserver-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
+# The repository is the collection hungyen.mail (galaxy.yml): Ansible, the tests and the
+# tools find it through this link (ansible.cfg collections_path, pyproject.toml pythonpath).
+COLLECTION_LINK := .collections/ansible_collections/hungyen/mail
+# Python commands of the collection's code (tools, benchmarks, CI helpers).
+COLLECTION_PYTHON := PYTHONPATH="$(CURDIR)/.collections" python
+MODULE_UTILS := ansible_collections.hungyen.mail.plugins.module_utils
+
 setup:
 	@if [ ! -e "$(STAMP)" ]; then \
 	  test -x "$(VENV_PATH)/bin/python" || $(PYTHON) -m venv "$(VENV_PATH)" || exit 1; \
@@ -26,6 +33,8 @@ setup:
 	    || exit 1; \
 	  rm -f "$(VENV_PATH)"/.installed-* && touch "$(STAMP)"; \
 	fi
+	@[ -L $(COLLECTION_LINK) ] || { mkdir -p $(dir $(COLLECTION_LINK)) && \
+	  ln -sfn ../../.. $(COLLECTION_LINK); }
 
 ## validate: check every file under mailboxes/ (ARGS="-e mailboxes_dir=DIR" for another tree)
 validate: setup
@@ -77,10 +86,10 @@ drift: setup
 ## plan-note (CI): publish build/plan.md as the merge request's one note (skipped without
 ##   HYMAIL_GITLAB_TOKEN); reviewed-plan (CI): fetch the merged request's reviewed plan
 plan-note: setup
-	PYTHONPATH=plugins/module_utils python -m hymail.pipeline_cli publish-note --plan build/plan.md
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli publish-note --plan build/plan.md
 
 reviewed-plan: setup
-	PYTHONPATH=plugins/module_utils python -m hymail.pipeline_cli reviewed-plan \
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli reviewed-plan \
 	  --output build/reviewed/plan.json
 
 ## emergency: Điều 10.1.g, at once, e.g.
@@ -111,7 +120,7 @@ policy: setup
 
 ## codeowners: regenerate CODEOWNERS from the owners of each agency file (commit it too)
 codeowners: setup
-	PYTHONPATH=plugins/module_utils python -m hymail.policy_cli codeowners --write
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.policy_cli codeowners --write
 
 ## directory: build the published directory (danh bạ) into build/directory/
 directory: setup
@@ -130,7 +139,7 @@ report: setup
 ##   make bench BENCH_SIZES=10000   for a quicker run; results in build/bench/
 BENCH_SIZES ?= 10000 100000
 bench: setup
-	python bench/run.py --sizes $(BENCH_SIZES) --out build/bench
+	$(COLLECTION_PYTHON) bench/run.py --sizes $(BENCH_SIZES) --out build/bench
 
 ## lint: ruff, yamllint and ansible-lint (production profile)
 lint: setup

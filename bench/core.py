@@ -19,18 +19,17 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(ROOT, "plugins", "module_utils"),
-                os.path.join(ROOT, "plugins", "modules")]
 
 DOMAIN = "hungyen.gov.vn"
 
 
 def validate(args) -> dict:
-    from hymail.validation_run import run_validation
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        run_validation,
+    )
 
     result = run_validation({
         "mailboxes_dir": args.mailboxes, "schema_file": os.path.join(ROOT, "schemas",
@@ -43,7 +42,7 @@ def validate(args) -> dict:
 
 
 def reconcile(args) -> dict:
-    import mailbox_reconcile
+    from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 
     params = {"desired_file": args.desired, "state_dir": args.state_dir, "domain": DOMAIN,
               "hash_time_cost": args.time_cost, "hash_memory_kib": args.memory_kib,
@@ -56,7 +55,7 @@ def reconcile(args) -> dict:
 
 
 def notify(args) -> dict:
-    import mail_notify
+    from ansible_collections.hungyen.mail.plugins.modules import mail_notify
 
     folder = os.path.join(ROOT, "playbooks", "templates", "notify")
     templates = {}
@@ -73,7 +72,10 @@ def notify(args) -> dict:
 
 def hash_time(args) -> dict:
     """The time of one hash, alone on one CPU: the median of ``count``."""
-    from hymail.passwords import HashSettings, hash_password
+    from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+        HashSettings,
+        hash_password,
+    )
 
     settings = HashSettings(args.time_cost, args.memory_kib, args.parallelism)
     times = []
@@ -86,7 +88,10 @@ def hash_time(args) -> dict:
 
 def hash_rate(args) -> dict:
     """Hashes per second on every CPU at once (the production setting's throughput)."""
-    from hymail.passwords import HashSettings, hash_many
+    from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+        HashSettings,
+        hash_many,
+    )
 
     settings = HashSettings(args.time_cost, args.memory_kib, args.parallelism)
     start = time.perf_counter()

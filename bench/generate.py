@@ -19,10 +19,8 @@ import argparse
 import dataclasses
 import os
 import random
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "plugins", "module_utils"))
-from hymail import naming  # noqa: E402
+from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
 
 # Share of the population (%), after the usual surveys of Vietnamese family names.
 FAMILY = {

@@ -25,13 +25,15 @@ import sys
 import tempfile
 import time
 
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+    HashSettings,
+    hash_password,
+)
 from measure import Run, machine, measure
 from server import BenchServer
 from tables import render
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "plugins", "module_utils"))
-from hymail.passwords import HashSettings, hash_password  # noqa: E402
 
 PYTHON = sys.executable
 # Cheap hashing so 100,000 creates take minutes (Argon2id t=1, 8 MiB: the e2e tests' own).

@@ -1,6 +1,6 @@
 """The suite's clock (issue 11): no verdict may depend on today's date.
 
-The product reads the time only through ``hymail.clock`` (``HYMAIL_NOW`` moves it). A test
+The product reads the time only through ``common/clock.py`` (``HYMAIL_NOW`` moves it). A test
 marked ``clock`` makes it read the system clock (a backup's name, a purge's journal entry,
 a hold, a report's default period...): it runs three times, with the clock as it is, one
 year ahead and three years ahead, so a test that compares a fixed date with the clock fails
@@ -17,7 +17,7 @@ import datetime
 import pathlib
 
 import pytest
-from hymail import clock
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 
 SHIFTS = {"clock-now": None, "clock+1y": "+365d", "clock+3y": "+1096d"}
 UNIT = pathlib.Path(__file__).resolve().parent / "unit"

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "plugins", "module_utils"))
-from hymail import naming  # noqa: E402
+from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
 
 MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json"
 # The decision that created the system is the request of the first, province-wide issue.

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 from ansible.errors import AnsibleFilterError
-
-# The rules live in plugins/module_utils/hymail; on the controller it is a plain package.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "module_utils"))
-from hymail import naming  # noqa: E402
+from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
 
 
 def _text(filter_name: str, value: object) -> str:

@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import (
+    build_directory,
+    read_desired,
+    render_site,
+    sync_files,
+)
 from jinja2 import TemplateError  # ansible-core's own dependency
-
-try:
-    from ansible.module_utils.hymail.directory import (
-        build_directory,
-        read_desired,
-        render_site,
-        sync_files,
-    )
-except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail.directory import build_directory, read_desired, render_site, sync_files
 
 DOCUMENTATION = r"""
 ---
@@ -49,7 +45,7 @@ author: Hưng Yên official mail pipeline
 
 EXAMPLES = r"""
 - name: Ensure the published directory is up to date
-  directory_build:
+  hungyen.mail.directory_build:
     desired_file: "{{ repository_root }}/build/desired.json"
     output_dir: "{{ repository_root }}/build/directory"
     templates_dir: "{{ playbook_dir }}/templates/directory"

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail.notify import NotifyError, SmtpSettings, send_pending
-except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail.notify import NotifyError, SmtpSettings, send_pending
+from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import (
+    NotifyError,
+    SmtpSettings,
+    send_pending,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -69,7 +69,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure every pending notice is sent
-  mail_notify:
+  hungyen.mail.mail_notify:
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
     smtp_host: 127.0.0.1

@@ -4,17 +4,12 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail import backup_site
-    from ansible.module_utils.hymail.backends.base import BackendError
-    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
-    from ansible.module_utils.hymail.backup import BackupError
-except ImportError:  # tests import the same core as ``hymail``
-    from hymail import backup_site
-    from hymail.backends.base import BackendError
-    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
-    from hymail.backup import BackupError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
+from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import BackupError
 
 DOCUMENTATION = r"""
 ---
@@ -74,14 +69,14 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure a verified backup of the mail server is taken
-  mailbox_backup:
+  hungyen.mail.mailbox_backup:
     action: backup
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
     backup_dir: /srv/backup/hymail
 
 - name: Ensure the mail of nvan is restored from the newest backup
-  mailbox_backup:
+  hungyen.mail.mailbox_backup:
     action: restore
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn

@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail import drift
-except ImportError:  # tests import the same core as ``hymail``
-    from hymail import drift
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift
 
 DOCUMENTATION = r"""
 ---
@@ -29,7 +25,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Report drift
-  mailbox_drift:
+  hungyen.mail.mailbox_drift:
     desired_file: /tmp/desired.json
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn

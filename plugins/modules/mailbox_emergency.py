@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail import emergency
-    from ansible.module_utils.hymail.backends.base import BackendError
-    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
-except ImportError:  # tests import the same core as ``hymail``
-    from hymail import emergency
-    from hymail.backends.base import BackendError
-    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import emergency
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -49,7 +45,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure the mailbox is locked at once
-  mailbox_emergency:
+  hungyen.mail.mailbox_emergency:
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
     address: nvan@hungyen.gov.vn

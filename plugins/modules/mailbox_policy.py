@@ -52,7 +52,7 @@ author: Hưng Yên official mail pipeline
 
 EXAMPLES = r"""
 - name: Ensure the change follows the change-request policy
-  mailbox_policy:
+  hungyen.mail.mailbox_policy:
     repository: "{{ playbook_dir | dirname }}"
     schema_dir: "{{ playbook_dir | dirname }}/schemas"
     base: origin/main
@@ -84,9 +84,11 @@ counts:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.hymail.gitfiles import GitError  # noqa: E402
-from ansible.module_utils.hymail.policy_cli import run_policy  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import GitError
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
+    run_policy,
+)
 
 ARGUMENT_SPEC = {
     "repository": {"type": "path", "required": True},

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail.backends.base import BackendError
-    from ansible.module_utils.hymail.reconcile import ReconcileError, reconcile
-except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail.backends.base import BackendError
-    from hymail.reconcile import ReconcileError, reconcile
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import (
+    ReconcileError,
+    reconcile,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
 
 DOCUMENTATION = r"""
 ---
@@ -121,7 +119,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure the mail server matches the declared mailboxes
-  mailbox_reconcile:
+  hungyen.mail.mailbox_reconcile:
     desired_file: /var/lib/hymail/desired.json
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn

@@ -7,17 +7,16 @@ import datetime
 import json
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail import clock, journal
-    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
-    from ansible.module_utils.hymail.model import Mailbox
-    from ansible.module_utils.hymail.report import Period, build_report
-except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail import clock, journal
-    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
-    from hymail.model import Mailbox
-    from hymail.report import Period, build_report
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
+    Period,
+    build_report,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -64,7 +63,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure the report's figures are read from the mail server
-  mailbox_report:
+  hungyen.mail.mailbox_report:
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
     first_day: "2026-11-01"

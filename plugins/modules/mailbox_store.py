@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail.backends.base import BackendError
-    from ansible.module_utils.hymail.backends.postfix_dovecot import PostfixDovecotBackend
-except ImportError:  # tests import the same core as ``hymail``
-    from hymail.backends.base import BackendError
-    from hymail.backends.postfix_dovecot import PostfixDovecotBackend
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -38,7 +35,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure the data files are present.
-  mailbox_store:
+  hungyen.mail.mailbox_store:
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
     files:

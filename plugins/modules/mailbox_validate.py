@@ -37,7 +37,7 @@ author: Hưng Yên official mail pipeline
 
 EXAMPLES = r"""
 - name: Ensure the declared mailboxes are valid
-  mailbox_validate:
+  hungyen.mail.mailbox_validate:
     mailboxes_dir: "{{ playbook_dir }}/../mailboxes"
     schema_file: "{{ playbook_dir }}/../schemas/agency.schema.json"
     desired_file: "{{ playbook_dir }}/../build/desired.json"
@@ -58,8 +58,10 @@ agencies: {description: Number of agency files read., type: int, returned: alway
 mailboxes: {description: Number of declared mailboxes., type: int, returned: always}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.hymail.validation_run import run_validation  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+)
 
 ARGUMENT_SPEC = {
     "mailboxes_dir": {"type": "path", "required": True},

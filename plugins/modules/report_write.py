@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
-try:
-    from ansible.module_utils.hymail.directory import sync_files
-    from ansible.module_utils.hymail.report_render import markdown, render_report
-except ImportError:  # tests and the controller import the same core as ``hymail``
-    from hymail.directory import sync_files
-    from hymail.report_render import markdown, render_report
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import sync_files
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.report_render import (
+    markdown,
+    render_report,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -37,7 +35,7 @@ author: Hưng Yên mail team
 
 EXAMPLES = r"""
 - name: Ensure the report files are written
-  report_write:
+  hungyen.mail.report_write:
     report: "{{ report_figures.report }}"
     output_dir: "{{ repository_root }}/build/report"
 """

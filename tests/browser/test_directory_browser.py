@@ -11,8 +11,10 @@ import shutil
 import tempfile
 
 import pytest
-from hymail import directory as d
-from hymail.validation_run import run_validation
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.publish import directory as d
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "good"

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-if __name__ == "__main__":  # the driver's own process: the paths pytest would give
-    sys.path[:0] = [str(ROOT / "plugins" / "module_utils"), str(ROOT / "plugins" / "modules")]
 
 DOMAIN = "hungyen.gov.vn"
 # Argon2id at 1 MiB: Dovecot checks thousands of passwords after every kill, and the cost of
@@ -50,7 +48,7 @@ TITLES = ("Chuyên viên", "Phó trưởng phòng", "Trưởng phòng")
 
 def drive(command: str, params_file: str) -> dict:
     """What the driver process does; returns the JSON line it prints."""
-    import mailbox_reconcile
+    from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 
     params = json.loads(pathlib.Path(params_file).read_text("utf-8"))
     started = time.monotonic()
@@ -77,7 +75,7 @@ class Driver:
         return subprocess.Popen(
             [sys.executable, str(HERE / "crash_support.py"), command, str(self.params_file)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
+            start_new_session=True, env=dict(os.environ, PYTHONPATH=str(ROOT / ".collections")))
 
     def complete(self, mailboxes: list, command: str = "run", timeout: float = 300) -> dict:
         """Run the driver to its end: its JSON line, with the wall time of the process

@@ -17,9 +17,11 @@ import subprocess
 import sys
 import time
 
-import mailbox_reconcile
-from hymail.backends.postfix_dovecot import PostfixDovecotBackend
-from hymail.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 from secrets_scan import Scanner, describe
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -15,12 +15,18 @@ import threading
 import time
 
 import pytest
-from hymail.accounts import account_from_mailbox
-from hymail.backends.base import BackendError
-from hymail.backends.postfix_dovecot import MAPS, PostfixDovecotBackend
-from hymail.model import Mailbox, Request
-from hymail.passwords import HashSettings, issue
-from hymail.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+    HashSettings,
+    issue,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    MAPS,
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("7/ĐN", "2026-11-01")

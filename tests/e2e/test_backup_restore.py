@@ -13,10 +13,14 @@ import os
 import pathlib
 import shutil
 
-import mailbox_backup
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import (
+    BackupError,
+    complete,
+    read_manifest,
+)
+from ansible_collections.hungyen.mail.plugins.modules import mailbox_backup
 from e2e_support import DOMAIN, mailbox, run_playbook
-from hymail.backup import BackupError, complete, read_manifest
 
 pytestmark = pytest.mark.server
 

@@ -17,9 +17,11 @@ import re
 import time
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 from crash_support import CrashHarness, Outcome, Workload, drop_notices
 from e2e_support import PORTS
-from hymail.backends.postfix_dovecot import PostfixDovecotBackend
 
 pytestmark = pytest.mark.server
 KILLS = int(os.environ.get("HYMAIL_CRASH_KILLS", "20"))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, emergency
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 from e2e_support import DOMAIN, mailbox
-from hymail import drift, emergency
-from hymail.backends.postfix_dovecot import PostfixDovecotBackend
 
 pytestmark = pytest.mark.server
 

@@ -7,11 +7,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import emergency
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
+    HoldError,
+    load_holds,
+    read_file,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
 from e2e_support import DOMAIN, mailbox
-from hymail import emergency
-from hymail.backends.postfix_dovecot import PostfixDovecotBackend
-from hymail.holds import HoldError, load_holds, read_file
-from hymail.model import Request
 
 pytestmark = pytest.mark.server
 LOCK_LETTER = Request("303/STTTT-KHAN", "2026-11-30")

@@ -7,9 +7,12 @@ import json
 import stat
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+    meets_policy,
+    verify,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
 from e2e_support import DOMAIN, mailbox
-from hymail.model import Request
-from hymail.passwords import meets_policy, verify
 
 pytestmark = pytest.mark.server
 RESET_LETTER = Request("202/ĐN-E2E", "2026-11-30")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import mailbox_reconcile
 import pytest
-from mailbox_reconcile import ReconcileError
+from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
+from ansible_collections.hungyen.mail.plugins.modules.mailbox_reconcile import ReconcileError
 
 DOMAIN = "hungyen.gov.vn"
 FAKE_POSTMAP = '#!/bin/sh\nfor last; do :; done\ncp "${last#*:}" "${last#*:}.db"\n'

@@ -14,12 +14,12 @@ import socket
 import stat
 import time
 
-import mail_notify
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.notices import outbox
+from ansible_collections.hungyen.mail.plugins.module_utils.notices.notices import new_notice
+from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import load_templates
+from ansible_collections.hungyen.mail.plugins.modules import mail_notify
 from e2e_support import DOMAIN, PORTS, ROOT, assert_no_secret, mailbox, run_playbook
-from hymail import outbox
-from hymail.notices import new_notice
-from hymail.notify import load_templates
 
 pytestmark = pytest.mark.server
 TEMPLATES = load_templates(str(ROOT / "playbooks" / "templates" / "notify"))

@@ -17,16 +17,20 @@ import pathlib
 import stat
 import time
 
-import directory_build
-import mail_notify
-import mailbox_reconcile
-import mailbox_report
 import pytest
-import report_write
 from ansible.module_utils import basic
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, emergency, passwords
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.modules import (
+    directory_build,
+    mail_notify,
+    mailbox_reconcile,
+    mailbox_report,
+    report_write,
+)
 from e2e_support import CHEAP_HASH, DOMAIN, PORTS, ROOT, mailbox
-from hymail import drift, emergency, passwords
-from hymail.backends.postfix_dovecot import PostfixDovecotBackend
 from secrets_scan import (
     HASH,
     PASSWORD,
@@ -153,7 +157,7 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
                "reconcile --diff": module_args(mailbox_reconcile, args, diff=True)}
     applied = json.loads(outputs["reconcile --diff"])
     assert applied["changed"] and applied["summary"]["create"] == 3, applied["summary"]
-    assert planted.handed, "the reconcile did not ask hymail.passwords.generate"
+    assert planted.handed, "the reconcile did not ask apply.passwords.generate"
     outputs["reconcile (again)"] = module_args(
         mailbox_reconcile, args | {"full_result": False}, diff=True)
     assert json.loads(outputs["reconcile (again)"])["changed"] is False

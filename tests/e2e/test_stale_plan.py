@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import StalePlanError
 from e2e_support import Province, mailbox
-from hymail.review import StalePlanError
 
 pytestmark = pytest.mark.server
 

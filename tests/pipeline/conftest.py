@@ -22,6 +22,7 @@ GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-lo
 # HYMAIL_PIPELINE_SMTP_PORT etc. move them again (two test runs on one machine).
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_PIPELINE_{name}_PORT", default)
          for name, default in (("SMTP", "13525"), ("IMAP", "13143"), ("LMTP", "13424"))}
+MODULE_UTILS = "ansible_collections.hungyen.mail.plugins.module_utils"
 SKIPPED = ("mailboxes/", "approvals/", "CODEOWNERS", ".ci/gitlab-ci-local/node_modules/")
 
 
@@ -98,9 +99,10 @@ def repo():
 
 def _initial_commit(repository: Repo) -> None:
     copy_checkout(repository.path)
-    subprocess.run([sys.executable, "-m", "hymail.policy_cli", "codeowners", "--write",
+    subprocess.run([sys.executable, "-m", f"{MODULE_UTILS}.change_request.policy_cli", "codeowners",
+                    "--write",
                     "--root", str(repository.path)], check=True, capture_output=True,
-                   env=dict(os.environ, PYTHONPATH=str(ROOT / "plugins" / "module_utils")))
+                   env=dict(os.environ, PYTHONPATH=str(ROOT / ".collections")))
     repository.git("init", "-q", "-b", "main")
     repository.git("config", "user.email", "ci@hungyen.gov.vn")
     repository.git("config", "user.name", "CI")

@@ -12,8 +12,8 @@ import pathlib
 import re
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab_note import MARKER
 from gitlab_fake import FakeGitLab
-from hymail.gitlab_note import MARKER
 from secrets_scan import REAL_HASH, Scanner, describe, repository_files
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.server, pytest.mark.playbook]

@@ -15,9 +15,9 @@ import pathlib
 import shutil
 
 import pytest
-from hymail import backup_create, backup_restore
-from hymail.accounts import Account
-from hymail.backup import (
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import create as backup_create
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import restore as backup_restore
+from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import (
     Entry,
     Site,
     choose_retention,
@@ -28,8 +28,9 @@ from hymail.backup import (
     read_manifest,
     verify,
 )
-from hymail.backup_restore import merge_journal
-from hymail.model import Request
+from ansible_collections.hungyen.mail.plugins.module_utils.backup.restore import merge_journal
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("12/ĐN", "2026-11-01")
@@ -462,8 +463,8 @@ def test_purge_of_a_purged_mailbox_changes_nothing(server, backups):
 
 
 def test_argument_spec_matches_documentation():
-    import mailbox_backup
     import yaml
+    from ansible_collections.hungyen.mail.plugins.modules import mailbox_backup
 
     documented = yaml.safe_load(mailbox_backup.DOCUMENTATION)["options"]
     assert set(documented) == set(mailbox_backup.ARGUMENT_SPEC)

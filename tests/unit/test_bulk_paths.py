@@ -6,12 +6,16 @@ import dataclasses
 import hashlib
 import json
 
-from hymail.accounts import Account
-from hymail.backends.postfix_dovecot import ServerState, _metadata_json, _same_text
-from hymail.model import Mailbox, Request
-from hymail.plan_render import plan_json, render_json
-from hymail.planner import plan_changes
-from hymail.reconcile import state_digest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import state_digest
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    ServerState,
+    _metadata_json,
+    _same_text,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import plan_json, render_json
 
 LETTER = Request("7/UBND-VP", "2026-03-02")
 PEOPLE = [

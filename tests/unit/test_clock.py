@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from helpers import ROOT
-from hymail import clock
 
 REAL = datetime.datetime(2026, 12, 6, 9, 30, 15, 123456, tzinfo=datetime.UTC)
 # Reading the real clock: the date, the time of day, seconds since the epoch.
@@ -87,12 +87,12 @@ def scan(paths, pattern: re.Pattern) -> dict[str, set[str]]:
 
 
 def test_only_the_clock_module_reads_the_system_clock():
-    """Every moment the product writes or compares with comes from hymail.clock, so
+    """Every moment the product writes or compares with comes from common/clock.py, so
     HYMAIL_NOW and the tests' moved clock reach them all. ``time.time()`` is left only
     where a file's modification time is set for, or compared with, the kernel's clock."""
     code = [*(ROOT / "plugins").rglob("*.py"), *(ROOT / "tools").rglob("*.py")]
     found = scan(code, CLOCK_CALL)
-    assert found.pop("plugins/module_utils/hymail/clock.py") == {
+    assert found.pop("plugins/module_utils/common/clock.py") == {
         "return datetime.datetime.now(datetime.UTC)"}
     assert {path: lines for path, lines in found.items()
             if any("st_mtime" not in line for line in lines)} == {}
@@ -101,12 +101,12 @@ def test_only_the_clock_module_reads_the_system_clock():
 
 
 def test_no_test_reads_the_real_clock():
-    """A test reads "now" from the product's clock (hymail.clock, moved by the ``clock``
+    """A test reads "now" from the product's clock (common/clock.py, moved by the ``clock``
     mark or stood still with ``clock_at``), or compares moments it made itself."""
     tests = sorted((ROOT / "tests").rglob("*.py"))
     found = scan([path for path in tests if path.name != "test_clock.py"], CLOCK_CALL)
     assert found == TEST_READS, ("a test reads the real clock: take the time from "
-                                 "hymail.clock (tests/conftest.py) or make it relative")
+                                 "common/clock.py (tests/conftest.py) or make it relative")
 
 
 def test_the_unit_tests_pass_a_year_ahead_under_faketime(tmp_path):

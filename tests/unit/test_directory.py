@@ -11,9 +11,11 @@ import pathlib
 import re
 
 import pytest
-from hymail import directory as d
-from hymail.model import Mailbox
-from hymail.validation_run import run_validation
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.publish import directory as d
 
 # Not ``from conftest import``: with tests/e2e/conftest.py beside it, that name is ambiguous.
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -320,7 +322,7 @@ def test_pages_of_agencies_no_longer_listed_are_removed(directory, tmp_path):
 
 
 def test_module_build_is_idempotent(desired_file, tmp_path):
-    import directory_build
+    from ansible_collections.hungyen.mail.plugins.modules import directory_build
 
     params = {"desired_file": str(desired_file), "output_dir": str(tmp_path / "site"),
               "templates_dir": TEMPLATES}

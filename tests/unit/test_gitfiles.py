@@ -5,11 +5,19 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request import gitfiles
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
+    GitError,
+    files_at,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy import (
+    codeowners_text,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
+    main,
+    run_policy,
+)
 from helpers import ROOT
-from hymail import gitfiles
-from hymail.gitfiles import GitError, files_at
-from hymail.policy import codeowners_text
-from hymail.policy_cli import main, run_policy
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
 

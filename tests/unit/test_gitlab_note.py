@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request import pipeline_cli
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab_note import (
+    MARKER,
+    NOTE_LIMIT,
+    note_body,
+)
 from gitlab_fake import FakeGitLab
-from hymail import pipeline_cli
-from hymail.gitlab_note import MARKER, NOTE_LIMIT, note_body
 
 PLAN_V1 = "# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn\n\n| Tạo mới | `create` | 1 |\n"
 PLAN_V2 = PLAN_V1.replace("| 1 |", "| 2 |")

@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 
 import pytest
-from hymail import digests
-from hymail.accounts import account_from_mailbox
-from hymail.drift import build, render_markdown
-from hymail.holds import Hold, HoldError, emergency_change, emergency_hold, settled
-from hymail.model import Mailbox, Request
-from hymail.plan_render import plan_document
-from hymail.plan_render import render_markdown as plan_markdown
-from hymail.planner import plan_changes
-from hymail.review import StalePlanError, check_reviewed, unshown
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.drift import build, render_markdown
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
+    Hold,
+    HoldError,
+    emergency_change,
+    emergency_hold,
+    settled,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends import digests
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import plan_document
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
+    render_markdown as plan_markdown,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import (
+    StalePlanError,
+    check_reviewed,
+    unshown,
+)
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("1/ĐN", "2026-11-01")

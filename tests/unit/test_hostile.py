@@ -25,9 +25,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
+    DesiredStateError,
+    load_desired,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+)
 from helpers import ROOT, SCHEMA
-from hymail.model import DesiredStateError, load_desired
-from hymail.validation_run import run_validation
 
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yml").read_text("utf-8"))

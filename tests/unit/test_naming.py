@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import naming as naming_filters  # plugins/filter/naming.py
 import pytest
 from ansible.errors import AnsibleFilterError
+from ansible_collections.hungyen.mail.plugins.filter import naming as naming_filters
+from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
 from helpers import case_table
-from hymail import naming
 
 FILTERS = naming_filters.FilterModule().filters()
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from hymail import journal, notices
-from hymail.accounts import account_from_mailbox
-from hymail.model import Mailbox, Request
-from hymail.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.notices import notices
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("12/UBND-VP", "2024-03-01")

@@ -8,12 +8,12 @@ import email.policy
 import json
 import socket
 
-import mail_notify
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.notices import notices, notify, outbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.modules import mail_notify
 from helpers import ROOT
-from hymail import notices, notify, outbox
-from hymail.model import Mailbox, Request
-from hymail.planner import plan_changes
 
 DOMAIN = "hungyen.gov.vn"
 TEMPLATES = notify.load_templates(str(ROOT / "playbooks" / "templates" / "notify"))

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argon2
 import pytest
-from hymail import passwords
-from hymail.passwords import HashSettings, generate, hash_many, hash_password, meets_policy
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import passwords
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+    HashSettings,
+    generate,
+    hash_many,
+    hash_password,
+    meets_policy,
+)
 
 CHEAP = HashSettings(time_cost=1, memory_kib=8192, parallelism=1)
 

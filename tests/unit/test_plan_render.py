@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from hymail.accounts import account_from_mailbox
-from hymail.model import Mailbox, Request
-from hymail.passwords import HashSettings, generate, hash_password
-from hymail.plan_render import render_json, render_markdown
-from hymail.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
+    HashSettings,
+    generate,
+    hash_password,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
+    render_json,
+    render_markdown,
+)
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("12/ĐN-STTTT", "2026-11-02")

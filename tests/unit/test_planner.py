@@ -6,9 +6,17 @@ import copy
 import json
 
 import pytest
-from hymail.accounts import Account, account_from_mailbox
-from hymail.model import Mailbox, Request
-from hymail.planner import ACTIONS, NEW_PASSWORD, plan_changes, summarize
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import (
+    Account,
+    account_from_mailbox,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import (
+    ACTIONS,
+    NEW_PASSWORD,
+    plan_changes,
+    summarize,
+)
 
 LETTER = Request("12/ĐN-STTTT", "2026-11-02")
 RESET = Request("15/ĐN-STTTT", "2026-11-20")

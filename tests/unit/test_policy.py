@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from helpers import ROOT, case_table
-from hymail.policy import (
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy import (
     CODEOWNERS,
     Thresholds,
     codeowners_text,
     codeowners_violation,
     decide,
 )
-from hymail.policy_cli import checkout_files, main
-from hymail.policy_messages import CATALOG
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
+    checkout_files,
+    main,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_messages import (
+    CATALOG,
+)
+from helpers import ROOT, case_table
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
 GIVEN_NAMES = ("Bảo", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Quang",

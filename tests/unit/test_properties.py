@@ -12,14 +12,21 @@ from __future__ import annotations
 import string
 import unicodedata
 
-import naming as naming_filters  # plugins/filter/naming.py
 import pytest
 from ansible.errors import AnsibleFilterError
-from hymail import naming
-from hymail.accounts import Account
-from hymail.backends.postfix_dovecot import ServerState, fold
-from hymail.model import LOCK_REASONS, Mailbox, Request
-from hymail.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.filter import naming as naming_filters
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    ServerState,
+    fold,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
+    LOCK_REASONS,
+    Mailbox,
+    Request,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

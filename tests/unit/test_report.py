@@ -7,15 +7,18 @@ import datetime
 import json
 import re
 
-import mailbox_report
 import pytest
-import report_write
 import yaml
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
+from ansible_collections.hungyen.mail.plugins.module_utils.publish import report_render
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
+    Period,
+    build_report,
+    default_period,
+)
+from ansible_collections.hungyen.mail.plugins.modules import mailbox_report, report_write
 from helpers import ROOT
-from hymail import report_render
-from hymail.accounts import Account
-from hymail.model import Mailbox
-from hymail.report import Period, build_report, default_period
 
 DOMAIN = "hungyen.gov.vn"
 FIXTURE = yaml.safe_load((ROOT / "tests/fixtures/report/province.yml").read_text("utf-8"))

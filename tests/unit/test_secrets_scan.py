@@ -9,7 +9,7 @@ import json
 import pathlib
 
 import pytest
-from hymail import passwords
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import passwords
 from secrets_scan import (
     HASH,
     PASSWORD,

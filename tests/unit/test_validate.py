@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+)
 from helpers import ROOT, SCHEMA, case_table
-from hymail.validation_run import run_validation
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
 
@@ -46,7 +48,7 @@ def test_validation_case(tmp_path, case):
 
 
 def test_every_code_in_the_catalog_has_a_case():
-    from hymail.messages import CATALOG
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.messages import CATALOG
 
     tested = {code.split()[-1] for row in case_table("validation_cases.yml")
               for code in row.values[0]["expect"]}

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.desired import build_mailboxes
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validate import validate_tree
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+    run_validation,
+    schema_validator,
+)
 from helpers import ROOT, SCHEMA, case_table
-from hymail.desired import build_mailboxes
-from hymail.validate import validate_tree
-from hymail.validation_run import run_validation, schema_validator
 from test_validate import lay_out
 
 

@@ -1,0 +1,1 @@
+"""Applying a plan: the reconcile, passwords, emergency holds, the journal, drift."""

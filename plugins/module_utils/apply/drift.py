@@ -1,0 +1,92 @@
+"""The drift report: what the mail server has that the repository does not say.
+
+Four kinds of finding, each with a stable code: HYD001 a mailbox no file declares,
+HYD002 an emergency hold, HYD003 a data file changed by hand (its digest differs from the
+one the backend recorded when it wrote it), HYD004 a declared change not (yet) applied.
+Nothing is changed on the server.
+"""
+
+from __future__ import annotations
+
+from ..backends.digests import hand_edits
+from ..backends.postfix_dovecot import FILES, PostfixDovecotBackend
+from ..declared.model import load_desired
+from ..plan.planner import Change, plan_changes
+from ..plan.render import LABELS, hold_block
+from .holds import HoldSet
+
+CODES = {"undeclared": "HYD001", "holds": "HYD002", "hand_edits": "HYD003",
+         "pending": "HYD004"}
+TITLES = {
+    "undeclared": "Hộp thư có trên máy chủ nhưng không được khai báo",
+    "holds": "Tạm giữ khẩn cấp đang có hiệu lực (Điều 10.1.g)",
+    "hand_edits": "Tệp dữ liệu bị sửa tay (khác dấu kiểm công cụ ghi lần cuối)",
+    "pending": "Thay đổi đã khai báo nhưng chưa áp dụng",
+}
+FILE_STATES = {"edited": "nội dung đã bị sửa", "missing": "tệp đã bị xóa",
+               "unrecorded": "công cụ chưa từng ghi tệp này (không có dấu kiểm)"}
+
+
+class DriftError(ValueError):
+    """The report cannot be made; the message starts with its code."""
+
+
+def run(params: dict) -> dict:
+    """``params``: desired_file, state_dir, domain (+ postmap, postfix_config_dir unused)."""
+    backend = PostfixDovecotBackend(params["state_dir"], params["domain"])
+    desired = load_desired(params["desired_file"], backend.domain, DriftError)
+    holds = HoldSet.load(params["state_dir"], desired)
+    changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
+    edits = hand_edits(backend.live_dir() or backend.data_dir, FILES)
+    report = build(changes, holds.describe(), edits, backend.domain)
+    return {"changed": False, "drift": report["drift"], "summary": report["summary"],
+            "report": report, "markdown": render_markdown(report)}
+
+
+def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str) -> dict:
+    """The report as JSON-ready data; ``drift`` is true when anything was found."""
+    found = {
+        "undeclared": [c.to_dict() for c in changes if c.action == "drift"],
+        "holds": holds,
+        "hand_edits": edits,
+        "pending": [c.to_dict() for c in changes if c.action != "drift"],
+    }
+    summary = {kind: len(items) for kind, items in found.items()}
+    return {"version": 1, "domain": domain, "drift": any(summary.values()),
+            "codes": CODES, "summary": summary, **found}
+
+
+def render_markdown(report: dict) -> str:
+    """The report for Sở TTTT, in Vietnamese: counts first, then every finding."""
+    domain = report["domain"]
+    lines = [f"# Báo cáo sai lệch máy chủ thư @{domain}", ""]
+    if not report["drift"]:
+        return "\n".join(lines + ["**Không có sai lệch**: máy chủ đúng như kho khai báo.", ""])
+    lines += ["| Mã | Loại | Số lượng |", "|---|---|---:|"]
+    lines += [f"| {CODES[k]} | {TITLES[k]} | {n} |" for k, n in report["summary"].items() if n]
+    lines.append("")
+    lines += _section("undeclared", [_account_line(e, domain) for e in report["undeclared"]])
+    lines += _section("holds", hold_block(report["holds"], domain))
+    lines += _section("hand_edits", [_edit_line(e) for e in report["hand_edits"]])
+    lines += _section("pending", [_pending_line(e, domain) for e in report["pending"]])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section(kind: str, lines: list[str]) -> list[str]:
+    return [f"## {CODES[kind]} {TITLES[kind]}", "", *lines, ""] if lines else []
+
+
+def _account_line(entry: dict, domain: str) -> str:
+    before = entry.get("before") or {}
+    return (f"- `{entry['address']}@{domain}` — {entry.get('name') or '(không tên)'}, cơ quan "
+            f"`{entry.get('agency') or '?'}`, trạng thái {before.get('status')}")
+
+
+def _edit_line(entry: dict) -> str:
+    return f"- `data/live/{entry['file']}`: {FILE_STATES[entry['state']]}"
+
+
+def _pending_line(entry: dict, domain: str) -> str:
+    held = " (tạm giữ: không áp dụng)" if entry.get("held") else ""
+    return (f"- {LABELS[entry['action']]} `{entry['action']}` `{entry['address']}@{domain}` — "
+            f"{entry.get('name') or '(không tên)'}{held}")

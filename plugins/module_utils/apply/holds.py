@@ -1,0 +1,188 @@
+"""Emergency holds (Điều 10.1.g): what Sở TTTT locked or revoked at once, outside a review.
+
+A hold lives on the mail host in ``<state_dir>/data/holds.json``. While it is active, apply
+plans the held address's changes but never applies them, so an emergency action is never
+undone; it ends when the repository declares the held status (cleared by apply) or when an
+operator releases it. Every event (set, release, clear) stays in the file's log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+
+from ..common import clock
+from ..declared.model import Mailbox
+from ..plan.accounts import Account
+from ..plan.planner import Change
+
+HOLDS_FILE = "holds.json"
+HELD_STATUS = {"lock": "locked", "revoke": "revoked"}
+ACTIONS = (*HELD_STATUS, "release")
+# Root only: apply and the emergency playbook (root on the mail host) read it.
+FILE_MODE = 0o600
+
+
+class HoldError(ValueError):
+    """An emergency request that cannot be carried out; a stable code, then what to do."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One emergency action: who did what to which address, when and why."""
+
+    address: str
+    action: str
+    reason: str
+    by: str
+    at: str
+    lock_reason: str | None = None
+    status_before: str = "active"
+
+    @property
+    def status(self) -> str:
+        """The account status the hold keeps."""
+        return HELD_STATUS[self.action]
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"status": self.status}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Hold:
+        names = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+
+def holds_path(state_dir: str) -> str:
+    return os.path.join(state_dir, "data", HOLDS_FILE)
+
+
+def read_file(state_dir: str) -> dict:
+    """The whole file: ``{"version", "holds": {address: hold}, "log": [events]}``."""
+    path = holds_path(state_dir)
+    if not os.path.exists(path):
+        return {"version": 1, "holds": {}, "log": []}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise HoldError(f"HYH010 không đọc được {path} ({error}). Cách sửa: khôi phục tệp từ "
+                        "bản sao lưu; không xóa tệp (sẽ mất tạm giữ khẩn cấp)") from error
+    return {"version": 1, "holds": data.get("holds", {}), "log": data.get("log", [])}
+
+
+def load_holds(state_dir: str) -> dict[str, Hold]:
+    """Active holds by address (local part)."""
+    return {address: Hold.from_dict(item)
+            for address, item in sorted(read_file(state_dir)["holds"].items())}
+
+
+def save(state_dir: str, holds: dict[str, Hold], events: list[dict]) -> None:
+    """Write the holds and append ``events`` to the log, atomically (temp file + rename)."""
+    data = read_file(state_dir)
+    data["holds"] = {address: holds[address].to_dict() for address in sorted(holds)}
+    data["log"] = data["log"] + events
+    path = holds_path(state_dir)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".hymail-holds-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temp, FILE_MODE)
+    os.replace(temp, path)
+
+
+def event(kind: str, hold: Hold, by: str, reason: str = "", now: str | None = None) -> dict:
+    """One log line: ``set``, ``release`` or ``clear`` of a hold."""
+    return {"event": kind, "address": hold.address, "action": hold.action, "by": by,
+            "reason": reason, "at": now or now_iso()}
+
+
+def settled(holds: dict[str, Hold], desired: list[Mailbox]) -> list[Hold]:
+    """Holds whose address the repository now declares with the held status."""
+    declared = {}
+    for mailbox in desired:
+        for address in (mailbox.address, *mailbox.previous):
+            declared.setdefault(address, mailbox.status)
+    return [hold for address, hold in holds.items() if declared.get(address) == hold.status]
+
+
+def active(holds: dict[str, Hold], cleared: list[Hold]) -> dict[str, Hold]:
+    gone = {hold.address for hold in cleared}
+    return {address: hold for address, hold in holds.items() if address not in gone}
+
+
+def describe(holds: dict[str, Hold], cleared: list[Hold]) -> list[dict]:
+    """The holds as a plan or report shows them; ``clears`` tells which apply will end."""
+    gone = {hold.address for hold in cleared}
+    return [hold.to_dict() | {"clears": address in gone} for address, hold in holds.items()]
+
+
+def emergency_hold(account: Account, action: str, reason: str, by: str,
+                   lock_reason: str | None) -> Hold:
+    """The hold an emergency lock or revoke of ``account`` records."""
+    if action not in HELD_STATUS:
+        raise HoldError(f"HYH001 action={action!r} không hợp lệ. Cách sửa: dùng "
+                        f"{', '.join(ACTIONS)}")
+    if not reason.strip():
+        raise HoldError("HYH002 thiếu lý do (reason). Cách sửa: -e reason='...' nêu rõ nguy cơ "
+                        "an toàn thông tin (Điều 10.1.g)")
+    if account.status == "revoked" and action == "lock":
+        raise HoldError(f"HYH003 {account.address} đã bị thu hồi: không khóa được. Cách sửa: "
+                        "không cần thao tác khẩn cấp")
+    return Hold(address=account.address, action=action, reason=reason.strip(), by=by,
+                at=now_iso(), lock_reason=lock_reason if action == "lock" else None,
+                status_before=account.status)
+
+
+def emergency_change(account: Account, hold: Hold) -> Change | None:
+    """The lock or revoke that puts ``account`` in the held status; None if it already is."""
+    if account.status == hold.status:
+        return None
+    after = account.evolve(status=hold.status, lock_reason=hold.lock_reason)
+    return Change(action=hold.action, address=account.address, agency=account.agency,
+                  name=account.name, request=account.request, before=account.view(),
+                  after=after.view())
+
+
+def now_iso() -> str:
+    return clock.now().isoformat()
+
+
+@dataclass
+class HoldSet:
+    """The holds one reconcile run works with: which stay, and which the declaration ends."""
+
+    holds: dict[str, Hold]
+    cleared: list[Hold]
+
+    @classmethod
+    def load(cls, state_dir: str, desired: list[Mailbox]) -> HoldSet:
+        holds = load_holds(state_dir)
+        return cls(holds, settled(holds, desired))
+
+    def frozen(self, extra=()) -> set[str]:
+        """Addresses whose changes are planned but not applied."""
+        return set(extra) | set(active(self.holds, self.cleared))
+
+    def describe(self) -> list[dict]:
+        return describe(self.holds, self.cleared)
+
+    def check_unchanged(self, state_dir: str) -> None:
+        """Refuse to apply when an emergency action landed while this run was planning."""
+        if load_holds(state_dir) != self.holds:
+            raise HoldError("HYR005 một thao tác khẩn cấp vừa được ghi trong lúc lập kế hoạch. "
+                            "Cách sửa: chạy lại lần áp dụng (kế hoạch sẽ tính cả tạm giữ mới)")
+
+    def clear(self, state_dir: str, by: str) -> list[str]:
+        """End the holds the repository now agrees with; returns their addresses."""
+        if not self.cleared:
+            return []
+        events = [event("clear", hold, by, f"kho đã khai báo {hold.status}")
+                  for hold in self.cleared]
+        save(state_dir, active(self.holds, self.cleared), events)
+        return [hold.address for hold in self.cleared]

@@ -1,0 +1,126 @@
+"""The reconcile of mailbox_reconcile: read the server, plan, and apply in one batch.
+
+The module only wires Ansible's arguments to ``reconcile``; everything here is plain Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from ..backends.postfix_dovecot import LOCK_TIMEOUT, PostfixDovecotBackend
+from ..common.parallel import paused_gc
+from ..declared.model import load_desired
+from ..plan.planner import plan_changes
+from ..plan.render import plan_document, plan_pieces, render_markdown
+from ..plan.review import check_reviewed, load_reviewed
+from .holds import HoldSet
+from .passwords import HashSettings, issue
+
+
+class ReconcileError(Exception):
+    """A problem the operator must fix; a stable code, then what to do (Vietnamese)."""
+
+
+def reconcile(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict:
+    """Plan, and unless in check mode apply; ``params`` as mailbox_reconcile documents them."""
+    with paused_gc():  # 100,000 accounts are acyclic: the cyclic GC only costs time
+        return _reconcile(params, check_mode, diff_mode)
+
+
+def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
+    backend = make_backend(params)
+    if check_mode:  # reads only: the live generation is never half-written
+        return _plan_and_apply(backend, params, check_mode, diff_mode)
+    with backend.locked(params.get("lock_timeout") or LOCK_TIMEOUT):
+        recovered = backend.recover()  # what a killed apply left is finished first
+        result = _plan_and_apply(backend, params, check_mode, diff_mode)
+    if any(recovered[key] for key in ("removed", "notices", "bootstrap")):
+        result["recovered"] = recovered
+    return result
+
+
+def _plan_and_apply(backend: PostfixDovecotBackend, params: dict, check_mode: bool,
+                    diff_mode: bool) -> dict:
+    """Plan from the live state and, unless in check mode, apply (the caller holds the
+    lock, so the state planned from is the state applied to)."""
+    desired = load_desired(params["desired_file"], backend.domain, ReconcileError)
+    actual, holds = backend.read_state(), HoldSet.load(params["state_dir"], desired)
+    digest = state_digest(actual)
+    check_not_stale(params["expected_state"], digest)
+    changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
+    if params["reviewed_plan"]:
+        check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest)
+    result = report(changes, backend.domain, digest, holds)
+    if params["plan_file"]:
+        write_plan(params["plan_file"], result)
+    if diff_mode:
+        result["diff"] = backend.diff(changes)
+    if not check_mode and result["changed"]:
+        holds.check_unchanged(params["state_dir"])
+        result["applied"] = apply(backend, changes, params)
+        holds.clear(params["state_dir"], params["approved_by"] or params["commit"] or "apply")
+    return result
+
+
+def make_backend(params: dict) -> PostfixDovecotBackend:
+    return PostfixDovecotBackend(
+        params["state_dir"], params["domain"], postmap=params["postmap"],
+        postfix_config_dir=params["postfix_config_dir"], operator=params["operator_mailbox"],
+    )
+
+
+def check_not_stale(expected: str | None, digest: str) -> None:
+    """Refuse to apply a reviewed plan when the live state moved since it was made."""
+    if expected and expected != digest:
+        raise ReconcileError("HYR003 kế hoạch đã cũ: trạng thái máy chủ đã đổi từ khi kế hoạch "
+                             "được duyệt. Cách sửa: lập lại kế hoạch (make plan) và duyệt lại")
+
+
+def report(changes: list, domain: str, digest: str, holds: HoldSet) -> dict:
+    """The result every run returns, check mode or not (no secrets anywhere)."""
+    held = holds.describe()
+    plan = plan_document(changes, domain, {"state_digest": digest, "holds": held})
+    return {
+        "changed": any(change.applies for change in changes) or bool(holds.cleared),
+        "changes": [c for c in plan["changes"] if c["action"] != "drift"],
+        "summary": plan["summary"], "drift": plan["drift"], "holds": held,
+        "holds_cleared": [hold.address for hold in holds.cleared],
+        "plan": plan, "plan_markdown": render_markdown(changes, domain, held),
+    }
+
+
+def apply(backend: PostfixDovecotBackend, changes: list, params: dict) -> dict:
+    """Issue the new passwords (hashed on every CPU), then apply the batch."""
+    addresses = sorted({c.address for c in changes if c.applies and c.needs_password})
+    settings = HashSettings(params["hash_time_cost"], params["hash_memory_kib"],
+                            params["hash_parallelism"])
+    credentials = issue(addresses, params["password_length"], settings)
+    record = {"commit": params["commit"], "approved_by": params["approved_by"]}
+    return backend.apply(changes, credentials, record,
+                         lock_timeout=params.get("lock_timeout") or LOCK_TIMEOUT)
+
+
+def state_digest(actual: dict) -> str:
+    """A fingerprint of the live state the plan was made from (to spot a stale plan).
+
+    The SHA-256 of ``json.dumps({address: view}, sort_keys=True)``, fed one account at a
+    time: the same digest, without 100,000 views and their text in memory at once.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    digest = hashlib.sha256(b"{")
+    for index, (address, account) in enumerate(sorted(actual.items())):
+        separator = ", " if index else ""
+        digest.update(f"{separator}{encode(address)}: {encode(account.view())}".encode())
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
+def write_plan(path: str, result: dict) -> None:
+    """The plan JSON at ``path`` and its Markdown beside it (``.md``)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(plan_pieces(result["plan"]))
+    with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as handle:
+        handle.write(result["plan_markdown"])

@@ -1,0 +1,121 @@
+"""The backup actions on a real backend: the Site adapter, and one entry point for the module.
+
+The Postfix + Dovecot backend offers the lock, the live generation, each account's home and
+the generations themselves; a restored generation is staged and committed the way an apply
+commits one (``generations.py``), after finishing what an interrupted apply left.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+
+from .archive import (
+    DEFAULT_KEEP,
+    DEFAULT_KEEP_DAYS,
+    LOCK_TIMEOUT,
+    BackupError,
+    Entry,
+    Site,
+    copy_file,
+    owner_ids,
+)
+from .create import create
+from .restore import purge, restore_all, restore_mailbox, verify_all
+
+ACTIONS = ("backup", "verify", "restore", "purge")
+
+
+def site_for(backend) -> Site:
+    """The Site of a PostfixDovecotBackend."""
+    return Site(state_dir=backend.state_dir, domain=backend.domain,
+                live_dir=backend.live_dir, locked=backend.locked, home=backend.home,
+                accounts=backend.read_state,
+                install=lambda directory, entries: install(backend, directory, entries),
+                data_dir=backend.data_dir)
+
+
+def install(backend, directory: str, entries: list[Entry]) -> str:
+    """Make the backup's data files the live generation; returns its name."""
+    with backend.locked():
+        backend.recover()  # an interrupted apply's work is finished before it is replaced
+        generations = backend.generations
+        live = generations.live_dir()
+        staging = generations.stage()
+        try:
+            for entry in entries:
+                place(os.path.join(directory, entry.path), os.path.join(staging, entry.path),
+                      entry, os.path.join(live, entry.path) if live else None)
+            final = generations.commit(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        generations.prune()
+    return os.path.basename(final)
+
+
+def place(source: str, target: str, entry: Entry, current: str | None) -> None:
+    """One data file, byte for byte, with its recorded mode and owner, and an mtime in a
+    later second than the file it replaces (Dovecot re-reads a passwd-file on a change of
+    whole-second mtime or size)."""
+    digest = copy_file(source, target, entry.mode, times=False)
+    if digest != entry.sha256:
+        raise BackupError("HYB018", f"{source} đổi nội dung trong lúc khôi phục. Cách sửa: "
+                          "kiểm tra backup_dir rồi chạy lại")
+    os.chown(target, *owner_ids(entry))
+    if current and os.path.exists(current):
+        stamp = max(time.time(), math.floor(os.stat(current).st_mtime) + 1)
+        os.utime(target, (stamp, stamp))
+
+
+def run(backend, params: dict, check_mode: bool = False) -> dict:
+    """One action of ``mailbox_backup``: backup, verify, restore (all, or one mailbox), purge."""
+    site = site_for(backend)
+    backup_dir = params.get("backup_dir") or os.path.join(backend.state_dir, "backups")
+    action, timeout = params["action"], float(params.get("lock_timeout") or LOCK_TIMEOUT)
+    if action == "backup":
+        result = create(site, backup_dir, _int(params, "keep", DEFAULT_KEEP),
+                        _int(params, "keep_days", DEFAULT_KEEP_DAYS),
+                        params.get("tool_version") or "", timeout, check_mode)
+        return result | {"msg": backup_message(result, check_mode)}
+    if action == "verify":
+        return verify_all(backup_dir, params.get("backup"))
+    if action == "restore" and params.get("address"):
+        return restore_mailbox(site, backup_dir, params["address"], params.get("source"),
+                               params.get("backup"), check_mode)
+    if action == "restore":
+        return restore_all(site, backup_dir, params.get("backup"), bool(params.get("force")),
+                           timeout, check_mode)
+    if action == "purge":
+        if not params.get("address"):
+            raise BackupError("HYB009", "thiếu địa chỉ hộp thư cần xóa. Cách sửa: "
+                              "-e address=<tên>")
+        return purge(site, backup_dir, params["address"], params.get("by") or "",
+                     params.get("reason") or "", timeout, check_mode)
+    raise BackupError("HYB009", f"action={action!r} không hợp lệ. Cách sửa: dùng "
+                      f"{', '.join(ACTIONS)}")
+
+
+def backup_message(result: dict, check_mode: bool) -> str:
+    backup, deleted = result["backup"], result["retention"]["deleted"]
+    if check_mode:
+        return (f"sẽ sao lưu {backup['accounts']} hộp thư; chính sách lưu giữ sẽ xóa "
+                f"{len(deleted)} bản cũ")
+    return (f"đã sao lưu và kiểm tra {backup['name']}: {backup['accounts']} hộp thư, "
+            f"{backup['messages']} thư, {backup['files']} tệp ({_size(backup['bytes'])}); "
+            f"xóa {len(deleted)} bản cũ theo chính sách lưu giữ")
+
+
+def _int(params: dict, key: str, default: int) -> int:
+    value = params.get(key)
+    return default if value is None else int(value)
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return ""

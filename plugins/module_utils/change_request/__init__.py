@@ -1,0 +1,1 @@
+"""Judging a change request: the policy, its messages, git and GitLab."""

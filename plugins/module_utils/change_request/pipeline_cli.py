@@ -1,0 +1,95 @@
+"""The pipeline's GitLab steps, from the CI job's environment.
+
+    make plan-note        # publish-note --plan build/plan.md
+    make reviewed-plan    # reviewed-plan --output build/reviewed/plan.json
+(``python -m <collection>.plugins.module_utils.change_request.pipeline_cli``, Makefile)
+
+``publish-note`` skips with a message (exit 0) when there is no token; ``reviewed-plan``
+cannot, since apply refuses to run without the plan the reviewers saw (exit 1).
+Environment: HYMAIL_GITLAB_TOKEN, CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID,
+CI_COMMIT_SHA, CI_JOB_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ..common import clock
+from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
+
+TOKEN = "HYMAIL_GITLAB_TOKEN"
+
+
+def gitlab_from(env) -> GitLab | None:
+    """The API client of the job's project, or None without a token."""
+    token = env.get(TOKEN, "").strip()
+    if not token:
+        return None
+    return GitLab(env.get("CI_API_V4_URL", ""), env.get("CI_PROJECT_ID", ""), token)
+
+
+def publish_command(args, env) -> int:
+    gitlab, iid = gitlab_from(env), env.get("CI_MERGE_REQUEST_IID", "")
+    if gitlab is None:
+        print(f"HYG001 Không có biến CI {TOKEN}: bỏ qua việc đăng kế hoạch lên yêu cầu hợp "
+              f"nhất. Kế hoạch vẫn có trong artifact {args.plan}.")
+        return 0
+    if not iid:
+        print("HYG003 Không phải pipeline của yêu cầu hợp nhất (thiếu CI_MERGE_REQUEST_IID): "
+              "bỏ qua việc đăng kế hoạch.")
+        return 0
+    with open(args.plan, encoding="utf-8") as handle:
+        markdown = handle.read()
+    context = {"sha": env.get("CI_COMMIT_SHA", "?"), "job_url": env.get("CI_JOB_URL"),
+               "at": clock.now().isoformat()}
+    done = publish(gitlab, iid, note_body(markdown, context))
+    words = {"created": "đã tạo", "updated": "đã cập nhật", "unchanged": "không đổi"}
+    print(f"Ghi chú kế hoạch trên !{iid}: {words[done['action']]} (note {done['note_id']}).")
+    return 0
+
+
+def reviewed_command(args, env) -> int:
+    gitlab = gitlab_from(env)
+    if gitlab is None:
+        print(f"HYG001 Không có biến CI {TOKEN}: không lấy được kế hoạch đã duyệt, nên không "
+              "áp dụng. Cách sửa: đặt biến (xem docs/pipeline.md)", file=sys.stderr)
+        return 1
+    content, origin = reviewed_plan(gitlab, env.get("CI_COMMIT_SHA", ""))
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "wb") as handle:
+        handle.write(content)
+    print(f"Kế hoạch đã duyệt: !{origin['merge_request']}, pipeline {origin['pipeline']}, "
+          f"job {origin['job']} → {args.output}")
+    print(json.dumps(origin))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="pipeline_cli",
+                                  description="Các bước GitLab của pipeline hộp thư công vụ.")
+    commands = top.add_subparsers(dest="command", required=True)
+    note = commands.add_parser("publish-note", help="đăng hoặc cập nhật ghi chú kế hoạch")
+    note.add_argument("--plan", default="build/plan.md", help="kế hoạch Markdown")
+    fetch = commands.add_parser("reviewed-plan", help="tải kế hoạch đã duyệt của commit")
+    fetch.add_argument("--output", default="build/reviewed/plan.json")
+    return top
+
+
+def main(argv: list[str] | None = None, env=None) -> int:
+    args = parser().parse_args(argv)
+    command = publish_command if args.command == "publish-note" else reviewed_command
+    try:
+        return command(args, os.environ if env is None else env)
+    except GitLabError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Lỗi: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

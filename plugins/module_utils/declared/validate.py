@@ -1,0 +1,548 @@
+"""Province-wide validation of the declared mailboxes: every problem at once, one line each.
+
+``validate_tree(directory, schema)`` reads ``<directory>/*.yml`` and returns every problem
+as ``path:line: CODE message``, plus the agency files it could read. The rules of Điều 5
+come from ``naming``; this module only decides which rule applies where.
+"""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import os
+import re
+import stat
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from ..common.parallel import fork_map
+from . import naming
+from .messages import render, shown
+from .schema_errors import schema_problems
+from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
+
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+MODELINE = MODELINE_PREFIX + "../schemas/agency.schema.json"
+PLACE_KINDS = ("district", "commune")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem of one file, at one line, with its stable code."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Entry:
+    """One address claimed in the province: a mailbox, or a previous address kept as alias."""
+
+    address: str
+    role: str  # agency, division, person or previous
+    agency: str
+    name: str
+    path: str
+    line: int
+    derived: bool = False
+    token: str = ""
+    item: dict = field(default_factory=dict, repr=False)
+
+    def place(self) -> str:
+        return f"{self.path}:{self.line} ({self.name})"
+
+
+@dataclass
+class AgencyFile:
+    """A readable agency file: its id (file stem), data and the addresses it claims."""
+
+    id: str
+    path: str
+    data: dict
+    address: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+    def light(self) -> AgencyFile:
+        """Only what the province-wide rules read (check_tree): the ``agency`` mapping and
+        each entry without its item, but an agency's own (its ``parent``). Cheap to pickle.
+        """
+        head = self.data["agency"]
+        data = YDict(agency=head)
+        data.line = self.data.line
+        data.key_lines = {"agency": self.data.key_lines.get("agency", head.line)}
+        entries = [entry if entry.item is head else replace(entry, item={})
+                   for entry in self.entries]
+        return AgencyFile(self.id, self.path, data, self.address, entries)
+
+
+class Report:
+    """Collects problems for one file."""
+
+    def __init__(self, path: str, sink: list[Problem]) -> None:
+        self.path, self.sink = path, sink
+
+    def __call__(self, line: int, code: str, **fields: object) -> None:
+        self.sink.append(Problem(self.path, line, code, render(code, **fields)))
+
+
+@dataclass
+class Result:
+    problems: list[Problem]
+    agencies: list[AgencyFile]
+    extras: list = field(default_factory=list)  # each(agency file), in file order
+
+
+@dataclass
+class FileOutcome:
+    """What reading one file gave: its problems, the agency (or None), ``each``'s answer."""
+
+    stem: str
+    problems: list[Problem]
+    agency: AgencyFile | None
+    extra: object = None
+
+
+def validate_tree(directory: str, validator, label: str | None = None, *, each=None,
+                  workers: int = 1) -> Result:
+    """Validate every agency file under ``directory``; ``label`` prefixes the reported paths.
+
+    ``each(agency_file)`` is called on every file read without a problem, right after it
+    is read; its answers are kept in ``Result.extras`` (None for the other files). With
+    ``workers`` > 1 the files are read by that many forked processes and come back light
+    (``AgencyFile.light``), so whatever needs a file's full data belongs in ``each``.
+    """
+    label = directory if label is None else label
+    problems: list[Problem] = []
+    names = sorted(os.listdir(directory))
+    for name in names:
+        if name.lower().endswith((".yaml", ".yml")) and not name.endswith(".yml"):
+            Report(_label_path(label, name), problems)(1, "HY009", detail=name)
+    job = _FileJob(directory, label, validator, each, light=workers > 1)
+    outcomes = fork_map(job, [name for name in names if name.endswith(".yml")], workers)
+    agencies, unreadable, extras = [], set(), []
+    for outcome in outcomes:
+        problems += outcome.problems
+        if outcome.agency:
+            agencies.append(outcome.agency)
+            extras.append(outcome.extra)
+        else:
+            unreadable.add(outcome.stem)
+    check_tree(agencies, problems, unreadable)
+    problems.sort()
+    return Result(capped(problems), agencies, extras)
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_FILE_PROBLEMS problems of each file (sorted), then one HY041 line."""
+    kept, counts = [], defaultdict(int)
+    for problem in problems:
+        counts[problem.path] += 1
+        if counts[problem.path] <= MAX_FILE_PROBLEMS:
+            kept.append(problem)
+        elif counts[problem.path] == MAX_FILE_PROBLEMS + 1:
+            Report(problem.path, kept)(problem.line, "HY041", detail=MAX_FILE_PROBLEMS)
+    return kept
+
+
+def _label_path(label: str, name: str) -> str:
+    """The path a message names: a file name an attacker chose is shown escaped."""
+    name = shown(name, None)
+    return os.path.join(label, name) if label else name
+
+
+class _FileJob:
+    """Read and check one file (in a worker process when the tree is read in parallel)."""
+
+    def __init__(self, directory, label, validator, each, light: bool) -> None:
+        self.directory, self.label, self.validator = directory, label, validator
+        self.each, self.light = each, light
+
+    def __call__(self, name: str) -> FileOutcome:
+        problems: list[Problem] = []
+        path, raw = _label_path(self.label, name), None
+        if naming.local_part_problem(name[:-4]):  # not even opened
+            why = "tên tệp phải là địa chỉ của cơ quan (chữ a–z, chữ số, dấu chấm đơn)"
+        else:
+            raw, why = read_bounded(os.path.join(self.directory, name))
+        if why:
+            Report(path, problems)(1, "HY038", detail=name, why=why)
+            return FileOutcome(name[:-4], problems, None)
+        if raw is None or len(raw) > MAX_FILE_BYTES:
+            size = os.stat(os.path.join(self.directory, name)).st_size
+            Report(path, problems)(1, "HY004", detail=f"{size} byte > {MAX_FILE_BYTES}")
+            return FileOutcome(name[:-4], problems, None)
+        agency = read_agency_file(name[:-4], path, raw, self.validator, problems)
+        extra = self.each(agency) if agency and self.each and not problems else None
+        if agency and self.light:
+            agency = agency.light()
+        return FileOutcome(name[:-4], problems, agency, extra)
+
+
+def read_bounded(path: str) -> tuple[bytes | None, str | None]:
+    """(content, None) of a regular file, None as content when it is over MAX_FILE_BYTES;
+    (None, why) for anything else. Never follows a link, never waits on a pipe, never
+    reads more than MAX_FILE_BYTES + 1 bytes (a link to /dev/zero cannot fill memory)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None, "là liên kết tượng trưng (symlink)"
+        return None, f"không mở được ({error.strerror})"
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            return None, "là thư mục"
+        if not stat.S_ISREG(info.st_mode):
+            return None, "không phải tệp thường (thiết bị, ống dẫn hoặc socket)"
+        return None, None
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1), None
+
+
+def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile | None:
+    """Load, screen and schema-check one file; returns what can be checked further."""
+    report = Report(path, problems)
+    data, load_problems = load_text(raw, screen_values=True)
+    for problem in load_problems:
+        report(problem.line, problem.code, detail=problem.detail, first=problem.detail)
+    if load_problems:
+        return None
+    first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    if not (first_line.startswith(MODELINE_PREFIX) and first_line.endswith("agency.schema.json")):
+        report(1, "HY008", detail=MODELINE)
+    for line, detail in schema_problems(validator, data if data is not None else {}):
+        report(line, "HY010", detail=detail)
+    check_texts(data, report)
+    agency = data.get("agency") if isinstance(data, dict) else None
+    if not isinstance(agency, dict) or not _text(agency.get("name")):
+        return None
+    agency.line = data.key_lines.get("agency", agency.line)  # report at 'agency:'
+    agency_file = AgencyFile(stem, path, data)
+    collect_entries(agency_file, report)
+    return agency_file
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _items(data: dict, key: str) -> list[dict]:
+    value = data.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _line(item: dict, key: str | None = None) -> int:
+    if key and key in getattr(item, "key_lines", {}):
+        return item.key_lines[key]
+    return getattr(item, "line", 1)
+
+
+# ---------------------------------------------------------------- one file
+
+# What a name or title may hold besides letters: ASCII digits, spaces, Latin combining marks
+# and a few punctuation marks. Never ':' ';' '@' '<' '|' '#' '"' ... (separators of the
+# server's files and of the formats names are published in).
+_NAME_PUNCTUATION = " \u00a0-,.'()/&\u2013\u2019"
+_NAME_ODD = re.compile(  # a character that is not a letter, an ASCII digit or one of those
+    rf"[^\w{re.escape(_NAME_PUNCTUATION)}\u0300-\u036f]|_|(?![0-9])\d")
+_TEXT_FIELDS = (("agency", "name", "tên cơ quan"), ("divisions", "name", "tên phòng, ban"),
+                ("people", "name", "họ tên"), ("people", "title", "chức vụ"))
+
+
+def check_texts(data: object, report: Report) -> None:
+    """HY040: names and titles hold only letters, digits, spaces and a few marks."""
+    if not isinstance(data, dict):
+        return
+    for section, key, label in _TEXT_FIELDS:
+        items = [data.get(section)] if section == "agency" else _items(data, section)
+        for item in items:
+            value = item.get(key) if isinstance(item, dict) else None
+            if isinstance(value, str) and _NAME_ODD.search(value):
+                report(_line(item, key), "HY040", detail=value, field=label,
+                       chars=", ".join(f"'{c}'" for c in _odd_characters(value)))
+
+
+def _odd_characters(value: str) -> list[str]:
+    odd = [c for c in dict.fromkeys(value) if _NAME_ODD.match(c)]
+    return [shown(c) for c in odd[:5]]
+
+
+def collect_entries(agency_file: AgencyFile, report: Report) -> None:
+    """Resolve every address the file claims and check the rules local to the file."""
+    agency = agency_file.data["agency"]
+    agency_file.address = agency_address(agency, agency_file.id, report)
+    if agency_file.address and agency_file.address != agency_file.id:
+        report(_line(agency), "HY020", detail=agency_file.id, expected=agency_file.address)
+    add = agency_file.entries.append
+    add(_entry(agency_file, agency, "agency", agency_file.address, agency["name"]))
+    divisions = {}
+    for division in _items(agency_file.data, "divisions"):
+        entry = division_entry(agency_file, division, report)
+        if entry:
+            add(entry)
+            divisions[_text(division.get("abbreviation"))] = entry
+    for person in _items(agency_file.data, "people"):
+        entry = person_entry(agency_file, person, divisions, report)
+        if entry:
+            add(entry)
+    for entry in list(agency_file.entries):
+        check_mailbox(entry, report)
+        _previous_entries(agency_file, entry, report)
+    check_delegates(agency_file, report)
+
+
+def _entry(agency_file, item, role, address, name, derived=True, token="") -> Entry:
+    line = _line(item)
+    return Entry(address, role, agency_file.id, name, agency_file.path, line, derived, token, item)
+
+
+def agency_address(agency: dict, stem: str, report: Report) -> str:
+    """The agency mailbox's address: derived from a place name, or declared (Điều 5.1)."""
+    name, kind = agency["name"], agency.get("kind")
+    if kind in PLACE_KINDS:
+        derived = naming.place_local_part(name)
+        if not derived:
+            report(_line(agency, "name"), "HY027", detail=name)
+            return ""
+        if not check_name(agency, "name", "tên cơ quan", derived, report):
+            return ""
+        return resolve_override(
+            agency, derived, derived,
+            lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report)
+    abbreviation = naming.agency_abbreviation(name)
+    named = check_name(agency, "name", "tên cơ quan", abbreviation, report)
+    declared = _text(agency.get("address"))
+    if not declared and kind in ("department", "unit") and named:
+        report(_line(agency), "HY028", detail=kind, expected=abbreviation)
+    return declared
+
+
+def check_name(item: dict, key: str, field: str, kept: str, report: Report) -> bool:
+    """HY029: False when ``kept``, the part of ``item[key]`` an address keeps (a given name,
+    a place, an abbreviation), is digits alone: a number names no one (Điều 5)."""
+    if not naming.digits_only(kept):
+        return True
+    report(_line(item, key), "HY029", field=field, detail=item[key], part=kept)
+    return False
+
+
+def division_entry(agency_file, division, report) -> Entry | None:
+    name, abbreviation = _text(division.get("name")), _text(division.get("abbreviation"))
+    if name:
+        check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report)
+    if abbreviation and not check_name(division, "abbreviation", "tên viết tắt",
+                                       abbreviation, report):
+        return None
+    if not (name and abbreviation and agency_file.address):
+        return None
+    derived = f"{abbreviation}.{agency_file.address}"
+    address = resolve_override(
+        division, derived, abbreviation,
+        lambda: [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)], report)
+    return _entry(agency_file, division, "division", address, name, address == derived,
+                  abbreviation)
+
+
+def person_entry(agency_file, person, divisions, report) -> Entry | None:
+    name = _text(person.get("name"))
+    if not name:
+        return None
+    derived = naming.person_local_part(name)
+    if not derived:
+        report(_line(person, "name"), "HY027", detail=name)
+        return None
+    token = naming.person_name_token(name)
+    if not check_name(person, "name", "họ tên", token, report):
+        return None
+    address = resolve_override(
+        person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
+        report)
+    division = person.get("division")
+    if isinstance(division, str) and division not in divisions:
+        report(_line(person, "division"), "HY036", detail=division)
+    return _entry(agency_file, person, "person", address, name, address == derived, token)
+
+
+def resolve_override(item: dict, derived: str, token: str, suggestions, report) -> str:
+    """The declared address when it overrides the derived one under Điều 5.3, else derived.
+
+    ``suggestions()`` is asked only when the override loses the name (rare, and costly).
+    """
+    declared = item.get("address")
+    if not isinstance(declared, str) or declared == derived:
+        return derived
+    line = _line(item, "address")
+    if not _text(item.get("address_reason")).strip():
+        report(line, "HY025", detail=declared, expected=derived)
+    if token and token not in declared.replace(".", ""):
+        report(line, "HY026", detail=declared, expected=token,
+               suggestions=", ".join(suggestions()[:3]))
+    return declared
+
+
+def check_mailbox(entry: Entry, report: Report) -> None:
+    """Format, reserved names, lock reason and request letter of one mailbox."""
+    item, line = entry.item, entry.line
+    declared = "address" in item
+    check_address(entry.address, _line(item, "address") if declared else line, report, declared)
+    status, reason = item.get("status", "active"), item.get("lock_reason")
+    if status == "locked" and not reason:
+        report(_line(item, "status"), "HY030")
+    if reason and status != "locked":
+        report(_line(item, "lock_reason"), "HY031", detail=status)
+    check_request(item, "request", report, required=True)
+    check_request(item, "password_reset", report, required=False)
+
+
+def check_address(address: str, line: int, report: Report, declared: bool = True) -> None:
+    """Format (HY021), reserved names (HY022), and for a declared address no part of digits
+    alone (HY029; a derived one keeps a name already checked)."""
+    if not address:
+        return
+    why = naming.local_part_problem(address)
+    if why:
+        report(line, "HY021", detail=address, why=why)
+    elif naming.is_reserved(address):
+        report(line, "HY022", detail=address)
+    elif declared and (digits := [p for p in address.split(".") if naming.digits_only(p)]):
+        report(line, "HY029", field="địa chỉ", detail=address, part=digits[0])
+
+
+def check_request(item: dict, key: str, report: Report, required: bool) -> None:
+    letter = item.get(key)
+    if not isinstance(letter, dict):
+        if required and letter is None:
+            report(_line(item), "HY033")
+        return
+    date = letter.get("date")
+    if isinstance(date, str) and not _real_date(date):
+        report(_line(letter, "date"), "HY034", detail=date)
+
+
+def _real_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> None:
+    previous = entry.item.get("previous_addresses")
+    if entry.role not in ("agency", "division") or not isinstance(previous, list):
+        return
+    for index, old in enumerate(previous):
+        if not isinstance(old, str):
+            continue
+        line = previous.item_lines[index] if hasattr(previous, "item_lines") else entry.line
+        check_address(old, line, report)
+        if old == entry.address:
+            report(line, "HY037", detail=old)
+            continue
+        agency_file.entries.append(Entry(old, "previous", agency_file.id, entry.name,
+                                         agency_file.path, line, False, "", entry.item))
+
+
+def check_delegates(agency_file: AgencyFile, report: Report) -> None:
+    """Delegates must be active people of the same agency (Điều 9.1)."""
+    active = {e.address for e in agency_file.entries
+              if e.role == "person" and e.item.get("status", "active") == "active"}
+    for entry in agency_file.entries:
+        delegates = entry.item.get("delegates") if entry.role != "previous" else None
+        if not isinstance(delegates, list):
+            continue
+        for index, delegate in enumerate(delegates):
+            if isinstance(delegate, str) and delegate not in active:
+                report(delegates.item_lines[index], "HY032", detail=delegate)
+
+
+# ---------------------------------------------------------------- the province
+
+
+def check_tree(agencies: list[AgencyFile], problems: list[Problem], unreadable=()) -> None:
+    """Rules across files: the agency tree and one namespace for every address.
+
+    Files that could not be read are already reported; they are not blamed twice.
+    """
+    by_id = {agency.id: agency for agency in agencies}
+    cycles = parent_cycles(by_id)
+    for agency in agencies:
+        parent = agency.data["agency"].get("parent")
+        if parent is None or (isinstance(parent, str) and parent not in unreadable):
+            check_parent(agency, by_id, Report(agency.path, problems), cycles)
+    check_namespace([e for a in agencies for e in a.entries], problems)
+
+
+def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
+                 cycles: dict | None = None) -> None:
+    agency = agency_file.data["agency"]
+    parent, kind = agency.get("parent"), agency.get("kind")
+    line = _line(agency, "parent") if parent else _line(agency)
+    if parent is None:
+        if kind == "commune":
+            report(line, "HY035", detail="", why="UBND xã phải ghi parent")
+        return
+    target = by_id.get(parent)
+    if target is None:
+        report(line, "HY035", detail=parent, why="không có tệp mailboxes/" + f"{parent}.yml")
+    elif agency_file.id in (cycles or {}):
+        report(line, "HY035", detail=parent, why="vòng lặp cấp trên "
+               + " → ".join(cycles[agency_file.id]))
+    elif kind == "commune" and target.data["agency"].get("kind") in ("department", "commune",
+                                                                        "unit"):
+        report(line, "HY035", detail=parent, why="cấp trên của xã phải là huyện")
+
+
+def parent_cycles(by_id: dict) -> dict[str, list[str]]:
+    """Agencies that are their own parent, directly or through others: id -> the loop
+    (a → b → a). Each agency is walked once (a hostile tree may hold many files)."""
+    cycles: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for start in by_id:
+        chain, seen = [], {}
+        current = start
+        while isinstance(current, str) and current in by_id and current not in done:
+            if current in seen:
+                loop = chain[seen[current]:] + [current]
+                cycles.update({member: loop for member in loop})
+                break
+            seen[current] = len(chain)
+            chain.append(current)
+            current = by_id[current].data["agency"].get("parent")
+        done.update(chain)
+    return cycles
+
+
+def check_namespace(entries: list[Entry], problems: list[Problem]) -> None:
+    """Every address is issued once in the province (Điều 5.3), naming both places."""
+    holders = defaultdict(list)
+    for entry in entries:
+        if entry.address:
+            holders[entry.address].append(entry)
+    taken = set(holders)
+    for address, claims in holders.items():
+        if len(claims) < 2:
+            continue
+        for entry in claims:
+            other = next(c for c in claims if c is not entry)
+            report = Report(entry.path, problems)
+            if entry.derived:
+                report(entry.line, "HY024", detail=address, other=other.place(),
+                       suggestions=", ".join(_suggestions(entry, taken)))
+            else:
+                report(entry.line, "HY023", detail=address, other=other.place())
+
+
+def _suggestions(entry: Entry, taken: set[str]) -> list[str]:
+    if entry.role == "person":
+        return naming.person_suggestions(entry.name, entry.agency, taken)
+    if entry.role == "agency":
+        return naming.place_suggestions(entry.name, _text(entry.item.get("parent")), taken)
+    parent = entry.address.split(".", 1)[-1]
+    return [f"{entry.token}{n}.{parent}" for n in range(1, 4)]

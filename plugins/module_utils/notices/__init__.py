@@ -1,0 +1,1 @@
+"""The notices to agencies and officials: built, queued in the outbox, sent."""

@@ -1,0 +1,321 @@
+"""Send the outbox's notices by SMTP through the province's own Postfix (Điều 6, 7.2.b, 12.1).
+
+Each notice is rendered with the Jinja2 templates of ``playbooks/templates/notify/``
+(``subject.txt.j2``, ``body.txt.j2``) into a UTF-8 plain-text message from the operator
+mailbox to the agency mailbox. A notice leaves the outbox only once the SMTP server has
+accepted it; one that fails stays for the next run. Messages start with a stable code
+(HYN0xx) and say in Vietnamese what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import email.utils
+import fcntl
+import os
+import smtplib
+import time
+from dataclasses import dataclass
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+
+from ..apply.journal import VIETNAM
+from ..plan.render import LABELS, LOCK_REASONS
+from . import outbox
+
+SUBJECT_TEMPLATE = "subject.txt.j2"
+BODY_TEMPLATE = "body.txt.j2"
+SENDER_NAME = "Sở Thông tin và Truyền thông tỉnh Hưng Yên"
+KIND_LABELS = {"agency": "hộp thư cơ quan", "division": "hộp thư đơn vị",
+               "person": "hộp thư cá nhân"}
+
+
+class NotifyError(Exception):
+    """Nothing was sent: the operator must fix something first (code, then what to do)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str  # full address of the operator mailbox
+    domain: str
+    timeout: float = 30.0
+    starttls: bool = False
+
+
+# ---------------------------------------------------------------- rendering (pure)
+
+
+def load_templates(directory: str) -> dict[str, str]:
+    """Every ``*.j2`` file of a directory, by name (what the playbook passes the module)."""
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".j2"))
+    texts = {}
+    for name in names:
+        with open(os.path.join(directory, name), encoding="utf-8") as handle:
+            texts[name] = handle.read()
+    return texts
+
+
+def environment(templates: dict[str, str]):
+    """A sandboxed Jinja2 environment over the templates (plain text: no autoescape)."""
+    try:
+        import jinja2
+        from jinja2.sandbox import SandboxedEnvironment
+    except ImportError as error:
+        raise NotifyError("HYN005 máy chủ thư thiếu thư viện Jinja2. Cách sửa: cài "
+                          "python3-jinja2 cho Python chạy mô-đun") from error
+    missing = [n for n in (SUBJECT_TEMPLATE, BODY_TEMPLATE) if n not in templates]
+    if missing:
+        raise NotifyError(f"HYN004 thiếu mẫu thư {', '.join(missing)}. Cách sửa: khôi phục "
+                          "tệp trong playbooks/templates/notify/")
+    return SandboxedEnvironment(
+        loader=jinja2.DictLoader(templates), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+
+
+def context(notice: dict) -> dict:
+    """What the templates see: the notice, with labels and dates made readable."""
+    created = _vietnam_time(notice["created"])
+    return {
+        **notice, "date": created.strftime("%d/%m/%Y"), "time": created.strftime("%H:%M"),
+        "domain": notice["to"].rpartition("@")[2],
+        "changes": [_change_view(item) for item in notice.get("changes", [])],
+        "credentials": [_credential_view(item) for item in notice.get("credentials", [])],
+        "unit_credentials": [_credential_view(i) for i in notice.get("unit_credentials", [])],
+    }
+
+
+def _change_view(item: dict) -> dict:
+    return {**item, "label": LABELS.get(item["action"], item["action"]),
+            "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
+            "request_label": _letter(item.get("request")),
+            "lock_reason_label": LOCK_REASONS.get(item.get("lock_reason"), "")}
+
+
+def _credential_view(item: dict) -> dict:
+    return {**item, "label": LABELS.get(item["action"], item["action"]),
+            "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
+            "request_label": _letter(item.get("request"))}
+
+
+def _letter(request: dict | None) -> str:
+    """``số 12/UBND-VP ngày 01/03/2024``: dates the way Vietnamese letters write them."""
+    if not request:
+        return "(không có)"
+    year, month, day = (str(request["date"]).split("-") + ["", ""])[:3]
+    date = f"{day}/{month}/{year}" if day else request["date"]
+    return f"số {request['number']} ngày {date}"
+
+
+def _vietnam_time(stamp: str) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(VIETNAM)
+
+
+def render(notice: dict, env, settings: SmtpSettings) -> Message:
+    """The MIME message of one notice: UTF-8 text, Vietnamese headers as RFC 2047 words.
+
+    Built with the compat32 API: the default policy's folding drops the space between two
+    encoded words of a long Vietnamese subject (CPython's header folder).
+    """
+    view = context(notice)
+    subject = " ".join(env.get_template(SUBJECT_TEMPLATE).render(view).split())
+    message = MIMEText(env.get_template(BODY_TEMPLATE).render(view), "plain", "utf-8")
+    message["From"] = _address(SENDER_NAME, settings.sender)
+    message["To"] = _address(notice.get("agency_name") or "", notice["to"])
+    message["Subject"] = Header(subject, "utf-8")
+    message["Date"] = email.utils.format_datetime(_vietnam_time(notice["created"]))
+    message["Message-ID"] = f"<{notice['id']}@{settings.domain}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    message["X-Hymail-Notice"] = notice["id"]
+    return message
+
+
+def _address(name: str, address: str) -> str:
+    """One encoded word for the name: parsers differ on the space between two of them."""
+    return email.utils.formataddr((name, address), charset="utf-8") if name else address
+
+
+def is_notice(item: dict) -> bool:
+    """A notice this version can send (old or torn lines are kept, never sent)."""
+    return (isinstance(item, dict) and item.get("version") == 1
+            and all(item.get(key) for key in ("id", "to", "created")))
+
+
+# ---------------------------------------------------------------- sending (I/O)
+
+
+def send_pending(state_dir: str, templates: dict[str, str], settings: SmtpSettings,
+                 check_mode: bool = False, only: list[str] | None = None,
+                 lock_timeout: float = 120) -> dict:
+    """Send every pending notice (of ``only`` recipients, when given); keep failures."""
+    env = environment(templates)
+    with _apply_lock(state_dir, lock_timeout):
+        pending = _select(outbox.read_outbox(outbox.outbox_dir(state_dir)), only)
+        messages, outcome = _render_all(pending, env, settings)
+        if not check_mode:
+            outcome.update(deliver(messages, settings))
+            for path, notices in pending.items():
+                kept = [n for n in notices if outcome.get(_key(n)) is not None]
+                if len(kept) < len(notices):  # untouched files keep their stamps
+                    outbox.keep_only(path, kept)
+    return summarize(pending, outcome, check_mode)
+
+
+def _select(pending: dict[str, list[dict]], only: list[str] | None) -> dict[str, list[dict]]:
+    if not only:
+        return pending
+    wanted = {outbox.safe_name(name) + ".jsonl" for name in only}
+    return {path: items for path, items in pending.items() if os.path.basename(path) in wanted}
+
+
+def _render_all(pending: dict, env, settings: SmtpSettings) -> tuple[list, dict]:
+    """Messages to send, and the outcome of notices that cannot be (HYN006)."""
+    from jinja2 import TemplateError
+
+    messages, outcome = [], {}
+    for notices in pending.values():
+        for notice in notices:
+            if not is_notice(notice):
+                outcome[_key(notice)] = ("HYN006 dòng không đúng định dạng thông báo, giữ lại "
+                                         "trong outbox. Cách sửa: xem và xử lý bằng tay")
+                continue
+            try:
+                messages.append((_key(notice), notice["to"], render(notice, env, settings)))
+            except TemplateError as error:
+                raise NotifyError(f"HYN004 mẫu thư lỗi ({_where(error)}{type(error).__name__}: "
+                                  f"{error}); chưa gửi thư nào. Cách sửa: sửa "
+                                  "playbooks/templates/notify/ rồi chạy lại") from error
+    return messages, outcome
+
+
+def _where(error) -> str:
+    """``body.txt.j2:12: `` for a syntax error (Jinja2 knows the line then)."""
+    name, line = getattr(error, "name", None), getattr(error, "lineno", None)
+    return f"{name}:{line}: " if name and line else ""
+
+
+def _key(notice: dict) -> str:
+    return notice["id"] if is_notice(notice) else f"line-{id(notice)}"
+
+
+def deliver(messages: list[tuple[str, str, Message]], settings: SmtpSettings) -> dict:
+    """Send each message; ``key -> None`` when accepted, else the error (HYN0xx)."""
+    outcome, session = {}, _Session(settings)
+    try:
+        for key, recipient, message in messages:
+            outcome[key] = session.send(recipient, message)
+    except (OSError, smtplib.SMTPException) as error:  # the server cannot be reached
+        reason = (f"HYN001 không gửi được qua {settings.host}:{settings.port} ({error}). "
+                  "Cách sửa: kiểm tra máy chủ thư (make mailserver-up); thư được gửi lại "
+                  "lần áp dụng sau")
+        for key, _, _ in messages:
+            outcome.setdefault(key, reason)
+    finally:
+        session.close()
+    return outcome
+
+
+class _Session:
+    """One SMTP session, renewed after a refusal: Postfix drops a client after
+    ``smtpd_hard_error_limit`` errors, and a batch may hold many refused recipients."""
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings, self.smtp = settings, None
+
+    def send(self, recipient: str, message: Message, retry: bool = True) -> str | None:
+        if self.smtp is None:
+            self.smtp = _connect(self.settings)
+        try:
+            error = _send_one(self.smtp, recipient, message, self.settings)
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            if not retry:
+                raise
+            return self.send(recipient, message, retry=False)
+        if error is not None:
+            self.close()
+        return error
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.smtp.quit()
+            self.smtp.close()
+            self.smtp = None
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        smtp.ehlo(settings.domain)
+        if settings.starttls:
+            smtp.starttls()
+            smtp.ehlo(settings.domain)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _send_one(smtp: smtplib.SMTP, recipient: str, message: Message,
+              settings: SmtpSettings) -> str | None:
+    try:
+        smtp.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = error.recipients.get(recipient, (0, b""))
+        return (f"HYN003 máy chủ từ chối người nhận {recipient}: {code} {_text(text)}. "
+                "Cách sửa: kiểm tra hộp thư cơ quan đã được tạo và đang hoạt động")
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        return f"HYN002 máy chủ từ chối thư: {error.smtp_code} {_text(error.smtp_error)}"
+    return None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+@contextlib.contextmanager
+def _apply_lock(state_dir: str, timeout: float):
+    """The reconcile's lock: an apply appending to the outbox must not race a rewrite."""
+    path = os.path.join(state_dir, "data", ".hymail.lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    deadline = time.monotonic() + timeout
+    # Created root-only, as the backend creates it: empty, but no file in data/ is open.
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as error:
+                if time.monotonic() > deadline:
+                    raise NotifyError("HYN007 một lần áp dụng khác đang giữ máy chủ. Cách sửa: "
+                                      "chờ lần đó xong rồi chạy lại") from error
+                time.sleep(0.5)
+        yield
+
+
+def summarize(pending: dict[str, list[dict]], outcome: dict, check_mode: bool) -> dict:
+    """Counts and one line per notice (recipient, id, status, error); never a password."""
+    rows = [_row(notice, outcome, check_mode) for items in pending.values() for notice in items]
+    sent = sum(row["status"] == "sent" for row in rows)
+    kept = sum(row["status"] == "kept" for row in rows)
+    would = sum(row["status"] == "would_send" for row in rows)
+    return {"changed": sent > 0 or would > 0, "sent": sent, "kept": kept,
+            "would_send": would, "notices": rows,
+            "errors": sorted({row["error"] for row in rows if row.get("error")}),
+            "summary": {"sent": sent, "kept": kept, "would_send": would}}
+
+
+def _row(notice: dict, outcome: dict, check_mode: bool) -> dict:
+    key = _key(notice)
+    row = {"id": notice.get("id"), "to": notice.get("to")}
+    error = outcome.get(key)
+    if error is not None:
+        return row | {"status": "kept", "error": error}
+    return row | {"status": "would_send" if check_mode else "sent"}

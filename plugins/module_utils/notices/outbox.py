@@ -1,0 +1,98 @@
+"""The outbox on the mail host: ``<state_dir>/outbox/<recipient>.jsonl``, one notice a line.
+
+Root-only (directory 0700, files 0600): notices carry initial passwords. The reconcile
+appends (under the apply lock), the notifier removes what the SMTP server accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ..common.files import replace_text
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def outbox_dir(state_dir: str) -> str:
+    return os.path.join(state_dir, "outbox")
+
+
+def bootstrap_dir(state_dir: str) -> str:
+    return os.path.join(state_dir, "bootstrap")
+
+
+def safe_name(name: str, allowed: str = "._-") -> str:
+    return re.sub(rf"[^a-z0-9{re.escape(allowed)}]", "_", name.lower()) or "_unknown"
+
+
+def append_notices(directory: str, notices: dict[str, dict]) -> dict[str, int]:
+    """Append each recipient's notice to its file; returns notices written per recipient."""
+    if notices:
+        _private_dir(directory)
+    for recipient, notice in sorted(notices.items()):
+        line = json.dumps(notice, ensure_ascii=False, sort_keys=True) + "\n"
+        _append_private(os.path.join(directory, f"{safe_name(recipient)}.jsonl"), line)
+    return {recipient: 1 for recipient in sorted(notices)}
+
+
+def read_outbox(directory: str) -> dict[str, list[dict]]:
+    """Pending notices by outbox file path, oldest first; unreadable lines are kept apart."""
+    if not os.path.isdir(directory):
+        return {}
+    pending = {}
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".jsonl"):
+            path = os.path.join(directory, name)
+            with open(path, encoding="utf-8") as handle:
+                pending[path] = [_parse(line) for line in handle if line.strip()]
+    return pending
+
+
+def _parse(line: str) -> dict:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return {"unreadable": line.rstrip("\n")}
+
+
+def keep_only(path: str, notices: list[dict]) -> None:
+    """Rewrite an outbox file with the notices still to send (atomically); none: remove it."""
+    if not notices:
+        if os.path.exists(path):
+            os.unlink(path)
+        return
+    replace_text(path, "".join(_line(notice) for notice in notices), PRIVATE_FILE, ".outbox-")
+
+
+def _line(notice: dict) -> str:
+    if set(notice) == {"unreadable"}:
+        return notice["unreadable"] + "\n"
+    return json.dumps(notice, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_bootstrap(directory: str, address: str, text: str) -> str:
+    """The operator mailbox's credentials, 0600 in a 0700 directory; returns the path."""
+    _private_dir(directory)
+    path = os.path.join(directory, f"{safe_name(address, '._@-')}.credentials")
+    replace_text(path, text, 0o600, ".bootstrap-")
+    return path
+
+
+def _private_dir(directory: str) -> None:
+    """The directory, created (or tightened to) PRIVATE_DIR: its files carry passwords."""
+    os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
+    os.chmod(directory, PRIVATE_DIR)
+
+
+def _append_private(path: str, text: str) -> None:
+    """Append to a 0600 file, creating it (and a 0700 directory) if needed."""
+    os.makedirs(os.path.dirname(path), mode=PRIVATE_DIR, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE)
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())

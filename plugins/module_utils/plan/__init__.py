@@ -1,0 +1,1 @@
+"""Desired state against the accounts: typed changes, their rendering, the reviewed plan."""

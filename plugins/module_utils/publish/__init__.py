@@ -1,0 +1,1 @@
+"""What is published from the declared state: the directory and the reports."""

@@ -1,0 +1,363 @@
+"""The report as files: Markdown and CSV per agency and for the province, and one HTML page
+with a chart of mailboxes per district (inline SVG, no external assets). Pure."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import html
+import io
+
+from ..apply.journal import VIETNAM, local_day
+from ..plan.render import LABELS, LOCK_REASONS
+from .directory import FORMULA_STARTS
+
+STATUS_LABELS = {"active": "Hoạt động", "locked": "Tạm khóa", "revoked": "Thu hồi",
+                 "total": "Tổng"}
+KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị",
+               "person": "Hộp thư cá nhân"}
+AGENCY_KINDS = {"department": "Sở, ban, ngành", "district": "Huyện, thị xã, thành phố",
+                "commune": "Xã, phường, thị trấn", "unit": "Đơn vị sự nghiệp, văn phòng"}
+AGENCY_DIR = "coquan"
+# The province's pages list the latest changes only; thaydoi.csv holds them all.
+PROVINCE_CHANGE_ROWS = 50
+
+
+def render_report(report: dict) -> dict[str, bytes]:
+    """Every file of the report, by path relative to the report directory."""
+    files = {"tinh.md": markdown(report).encode("utf-8"),
+             "index.html": html_page(report).encode("utf-8"),
+             "coquan.csv": agencies_csv(report), "hopthu.csv": mailboxes_csv(report["mailboxes"]),
+             "thaydoi.csv": changes_csv(report["province"]["changes"]["entries"],
+                                        report["domain"])}
+    for agency in report["agencies"]:
+        if agency["id"]:
+            rows = [row for row in report["mailboxes"] if row["agency"] == agency["id"]]
+            files[f"{AGENCY_DIR}/{agency['id']}.md"] = markdown(report, agency).encode("utf-8")
+            files[f"{AGENCY_DIR}/{agency['id']}.csv"] = mailboxes_csv(rows)
+    return dict(sorted(files.items()))
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def markdown(report: dict, agency: dict | None = None) -> str:
+    """The province's report, or one agency's (``agency`` is an entry of ``agencies``)."""
+    scope = agency or report["province"]
+    lines = _title(report, agency)
+    lines += _md_statuses(scope)
+    if agency is None:
+        lines += _md_districts(report["districts"])
+    limit = PROVINCE_CHANGE_ROWS if agency is None else None
+    lines += _md_changes(scope["changes"], report["domain"], limit)
+    lines += _md_locked(scope["locked"])
+    lines += _md_stale(scope["stale"], report["stale_days"])
+    if agency is None:
+        lines += _md_agencies(report["agencies"])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _title(report: dict, agency: dict | None) -> list[str]:
+    period = report["period"]
+    who = (f"{_md(agency['name'])} (`{agency['id']}@{report['domain']}`)" if agency
+           else f"toàn tỉnh, @{report['domain']}")
+    return [f"# Báo cáo hệ thống thư điện tử công vụ: {who}", "",
+            f"Kỳ báo cáo: {_date(period['since'])} – {_date(period['until'])}. "
+            f"Lập lúc {_when(report['generated'])} (Điều 10.1.e, 11.5).", ""]
+
+
+def _md_statuses(scope: dict) -> list[str]:
+    head = "| Loại hộp thư | Hoạt động | Tạm khóa | Thu hồi | Tổng |"
+    rows = [_status_row(KIND_LABELS[kind], counts) for kind, counts in scope["by_kind"].items()]
+    rows.append(_status_row("**Tổng**", scope["statuses"]))
+    return ["## Hộp thư theo trạng thái", "", head, "|---|---:|---:|---:|---:|", *rows, ""]
+
+
+def _status_row(label: str, counts: dict) -> str:
+    return (f"| {label} | {counts['active']} | {counts['locked']} | {counts['revoked']} "
+            f"| {counts['total']} |")
+
+
+def _md_districts(districts: list[dict]) -> list[str]:
+    lines = ["## Hộp thư theo huyện, thị xã, thành phố", "",
+             "Gồm hộp thư đang hoạt động và tạm khóa của UBND huyện và các xã, phường, "
+             "thị trấn trực thuộc.", "",
+             "| Huyện, thị xã, thành phố | Số cơ quan | Số hộp thư |", "|---|---:|---:|"]
+    lines += [f"| {_md(d['name'])} | {d['agencies']} | {d['mailboxes']} |" for d in districts]
+    return lines + [""]
+
+
+def _md_changes(changes: dict, domain: str, limit: int | None) -> list[str]:
+    lines = ["## Thay đổi trong kỳ", ""]
+    if not changes["total"]:
+        return lines + ["Không có thay đổi nào trong kỳ.", ""]
+    lines += ["| Thao tác | Số lượng |", "|---|---:|"]
+    lines += [f"| {LABELS.get(a, a)} | {n} |" for a, n in changes["by_action"].items()]
+    entries, note = _latest(changes["entries"], limit)
+    lines += ["", *note, "| Ngày | Thao tác | Địa chỉ | Họ tên | Cơ quan | Văn bản đề nghị "
+              "| Commit | Người duyệt |", "|---|---|---|---|---|---|---|---|"]
+    lines += [_md_change(entry, domain) for entry in entries]
+    return lines + [""]
+
+
+def _latest(entries: list[dict], limit: int | None) -> tuple[list[dict], list[str]]:
+    """The last ``limit`` entries, and a note when some are left out."""
+    if limit is None or len(entries) <= limit:
+        return entries, []
+    return entries[-limit:], [f"{limit} thay đổi gần nhất trong {len(entries)}; "
+                              "đầy đủ trong thaydoi.csv.", ""]
+
+
+def _md_change(entry: dict, domain: str) -> str:
+    address = f"`{entry['address']}@{domain}`"
+    if entry.get("old_address"):
+        address = f"`{entry['old_address']}@{domain}` → {address}"
+    cells = [_date(local_day(entry["at"])), LABELS.get(entry["action"], entry["action"]), address,
+             _md(entry.get("name") or ""), f"`{entry.get('agency', '')}`",
+             _md(_letter(entry.get("request"))), _md((entry.get("commit") or "")[:12]),
+             _md(entry.get("approved_by") or "")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _md_locked(rows: list[dict]) -> list[str]:
+    lines = ["## Hộp thư đang tạm khóa (Điều 7.1)", ""]
+    if not rows:
+        return lines + ["Không có hộp thư nào đang tạm khóa.", ""]
+    lines += ["| Địa chỉ | Họ tên | Cơ quan | Lý do | Từ ngày | Số ngày |",
+              "|---|---|---|---|---|---:|"]
+    lines += [f"| `{r['address']}` | {_md(r['name'])} | `{r['agency']}` "
+              f"| {LOCK_REASONS.get(r['lock_reason'], r['lock_reason'] or '')} "
+              f"| {_date(r['locked_since'])} | {_num(r['locked_days'])} |" for r in rows]
+    return lines + [""]
+
+
+def _md_stale(rows: list[dict], days: int) -> list[str]:
+    lines = [f"## Chưa đổi mật khẩu ban đầu sau {days} ngày (Điều 12.1)", ""]
+    if not rows:
+        return lines + ["Không có hộp thư nào.", ""]
+    lines += ["| Địa chỉ | Họ tên | Cơ quan | Cấp ngày | Số ngày |", "|---|---|---|---|---:|"]
+    lines += [f"| `{r['address']}` | {_md(r['name'])} | `{r['agency']}` "
+              f"| {_date(r['issued'])} | {_num(r['issued_days'])} |" for r in rows]
+    return lines + [""]
+
+
+def _md_agencies(agencies: list[dict]) -> list[str]:
+    lines = ["## Theo cơ quan", "",
+             "| Cơ quan | Loại | Hoạt động | Tạm khóa | Thu hồi | Thay đổi trong kỳ "
+             "| Chưa đổi mật khẩu |", "|---|---|---:|---:|---:|---:|---:|"]
+    for a in agencies:
+        s = a["statuses"]
+        code = f" (`{a['id']}`)" if a["id"] else ""
+        lines.append(f"| {_md(a['name'])}{code} | {AGENCY_KINDS.get(a['kind'], '')} "
+                     f"| {s['active']} | {s['locked']} | {s['revoked']} "
+                     f"| {a['changes']['total']} | {len(a['stale'])} |")
+    return lines + [""]
+
+
+def _md(text: str) -> str:
+    for char in "\\`*_[]|<>":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _date(iso: str | None) -> str:
+    """``2026-11-29`` as ``29/11/2026``."""
+    if not iso:
+        return ""
+    year, month, day = iso[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
+def _when(stamp: str) -> str:
+    """An ISO timestamp as ``30/11/2026 10:00`` in Vietnam's time."""
+    moment = datetime.datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def _num(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _letter(request: dict | None) -> str:
+    return f"{request['number']} ngày {_date(request['date'])}" if request else ""
+
+
+# ---------------------------------------------------------------- CSV (Excel-friendly)
+
+
+def _csv(header: tuple, rows: list[tuple]) -> bytes:
+    """UTF-8 with BOM and CRLF rows, cells that would be formulas quoted (like danhba.csv)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c
+                         for c in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def agencies_csv(report: dict) -> bytes:
+    header = ("Mã cơ quan", "Cơ quan", "Loại", "Huyện", "Hoạt động", "Tạm khóa", "Thu hồi",
+              "Tổng", "Thay đổi trong kỳ", "Chưa đổi mật khẩu")
+    rows = [_agency_row(a["id"], a["name"], AGENCY_KINDS.get(a["kind"], ""),
+                        a.get("district") or "", a) for a in report["agencies"]]
+    rows.append(_agency_row("", "Toàn tỉnh", "", "", report["province"]))
+    return _csv(header, rows)
+
+
+def _agency_row(agency_id: str, name: str, kind: str, district: str, scope: dict) -> tuple:
+    s = scope["statuses"]
+    return (agency_id, name, kind, district, s["active"], s["locked"], s["revoked"],
+            s["total"], scope["changes"]["total"], len(scope["stale"]))
+
+
+def mailboxes_csv(rows: list[dict]) -> bytes:
+    header = ("Địa chỉ", "Họ tên", "Loại", "Cơ quan", "Trạng thái", "Lý do khóa",
+              "Khóa từ ngày", "Số ngày khóa", "Chưa đổi mật khẩu ban đầu", "Cấp mật khẩu ngày",
+              "Số ngày chưa đổi", "Thay đổi trong kỳ")
+    return _csv(header, [(
+        r["address"], r["name"], KIND_LABELS.get(r["kind"], r["kind"]), r["agency"],
+        STATUS_LABELS[r["status"]], r["lock_reason"] or "", r["locked_since"] or "",
+        _num(r["locked_days"]), "có" if r["must_change"] else "", r["issued"] or "",
+        _num(r["issued_days"]), r["changes"]) for r in rows])
+
+
+def changes_csv(entries: list[dict], domain: str) -> bytes:
+    header = ("Thời điểm", "Thao tác", "Mã thao tác", "Địa chỉ", "Địa chỉ cũ", "Họ tên",
+              "Cơ quan", "Từ cơ quan", "Số văn bản", "Ngày văn bản", "Commit", "Người duyệt")
+    return _csv(header, [_change_cells(e, domain) for e in entries])
+
+
+def _change_cells(e: dict, domain: str) -> tuple:
+    request = e.get("request") or {}
+    old = f"{e['old_address']}@{domain}" if e.get("old_address") else ""
+    return (e["at"], LABELS.get(e["action"], e["action"]), e["action"],
+            f"{e['address']}@{domain}", old, e.get("name") or "", e.get("agency") or "",
+            e.get("from_agency") or "", request.get("number", ""), request.get("date", ""),
+            e.get("commit") or "", e.get("approved_by") or "")
+
+
+# ---------------------------------------------------------------- HTML with an SVG chart
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1b1b1b}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+td.n,th.n{text-align:right}svg text{font-size:12px;fill:#1b1b1b}.bar{fill:#2f6fb0}"""
+
+
+def html_page(report: dict) -> str:
+    """One self-contained page: no script, no external asset, a strict CSP."""
+    province, e = report["province"], html.escape
+    period = report["period"]
+    parts = ["<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
+             '<meta http-equiv="Content-Security-Policy" '
+             "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+             f"<title>Báo cáo thư điện tử công vụ @{e(report['domain'])}</title>",
+             f"<style>{STYLE}</style></head><body>",
+             f"<h1>Báo cáo hệ thống thư điện tử công vụ @{e(report['domain'])}</h1>",
+             f"<p>Kỳ báo cáo: {_date(period['since'])} – {_date(period['until'])}. "
+             f"Lập lúc {_when(report['generated'])} (Điều 10.1.e, 11.5).</p>"]
+    parts += _html_statuses(province)
+    parts += ["<h2>Hộp thư theo huyện, thị xã, thành phố</h2>",
+              district_chart(report["districts"])]
+    parts += _html_changes(province["changes"], report["domain"])
+    parts += _html_rows("Hộp thư đang tạm khóa (Điều 7.1)", province["locked"], _locked_cells,
+                        ("Địa chỉ", "Họ tên", "Cơ quan", "Lý do", "Từ ngày", "Số ngày"))
+    parts += _html_rows(f"Chưa đổi mật khẩu ban đầu sau {report['stale_days']} ngày "
+                        "(Điều 12.1)", province["stale"], _stale_cells,
+                        ("Địa chỉ", "Họ tên", "Cơ quan", "Cấp ngày", "Số ngày"))
+    parts += _html_agencies(report["agencies"])
+    return "\n".join(parts + ["</body></html>"]) + "\n"
+
+
+def _table(header: tuple, rows: list[tuple], numeric: set[int] = frozenset()) -> str:
+    def cell(tag: str, index: int, value) -> str:
+        css = ' class="n"' if index in numeric else ""
+        return f"<{tag}{css}>{html.escape(str(value))}</{tag}>"
+
+    head = "".join(cell("th", i, v) for i, v in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_statuses(scope: dict) -> list[str]:
+    rows = [(KIND_LABELS[k], c["active"], c["locked"], c["revoked"], c["total"])
+            for k, c in scope["by_kind"].items()]
+    s = scope["statuses"]
+    rows.append(("Tổng", s["active"], s["locked"], s["revoked"], s["total"]))
+    header = ("Loại hộp thư", "Hoạt động", "Tạm khóa", "Thu hồi", "Tổng")
+    return ["<h2>Hộp thư theo trạng thái</h2>", _table(header, rows, {1, 2, 3, 4})]
+
+
+def _html_changes(changes: dict, domain: str) -> list[str]:
+    parts = ["<h2>Thay đổi trong kỳ</h2>"]
+    if not changes["total"]:
+        return parts + ["<p>Không có thay đổi nào trong kỳ.</p>"]
+    counts = [(LABELS.get(a, a), n) for a, n in changes["by_action"].items()]
+    parts.append(_table(("Thao tác", "Số lượng"), counts, {1}))
+    entries, note = _latest(changes["entries"], PROVINCE_CHANGE_ROWS)
+    rows = [(_date(local_day(x["at"])), LABELS.get(x["action"], x["action"]),
+             f"{x['address']}@{domain}",
+             x.get("name") or "", x.get("agency") or "", _letter(x.get("request")))
+            for x in entries]
+    header = ("Ngày", "Thao tác", "Địa chỉ", "Họ tên", "Cơ quan", "Văn bản đề nghị")
+    return parts + [f"<p>{html.escape(line)}</p>" for line in note if line] + [
+        _table(header, rows)]
+
+
+def _html_rows(title: str, rows: list[dict], cells, header: tuple) -> list[str]:
+    if not rows:
+        return [f"<h2>{html.escape(title)}</h2>", "<p>Không có hộp thư nào.</p>"]
+    return [f"<h2>{html.escape(title)}</h2>",
+            _table(header, [cells(r) for r in rows], {len(header) - 1})]
+
+
+def _locked_cells(r: dict) -> tuple:
+    return (r["address"], r["name"], r["agency"],
+            LOCK_REASONS.get(r["lock_reason"], r["lock_reason"] or ""),
+            _date(r["locked_since"]), _num(r["locked_days"]))
+
+
+def _stale_cells(r: dict) -> tuple:
+    return (r["address"], r["name"], r["agency"], _date(r["issued"]), _num(r["issued_days"]))
+
+
+def _html_agencies(agencies: list[dict]) -> list[str]:
+    rows = [(a["name"], a["id"], AGENCY_KINDS.get(a["kind"], ""), a["statuses"]["active"],
+             a["statuses"]["locked"], a["statuses"]["revoked"], a["changes"]["total"],
+             len(a["stale"])) for a in agencies]
+    header = ("Cơ quan", "Địa chỉ", "Loại", "Hoạt động", "Tạm khóa", "Thu hồi",
+              "Thay đổi trong kỳ", "Chưa đổi mật khẩu")
+    return ["<h2>Theo cơ quan</h2>", _table(header, rows, {3, 4, 5, 6, 7})]
+
+
+def district_chart(districts: list[dict], width: int = 640) -> str:
+    """A horizontal bar chart, one bar per district, as inline SVG."""
+    if not districts:
+        return "<p>Chưa có huyện, thị xã, thành phố nào được khai báo.</p>"
+    label_w, bar_h, gap = 200, 20, 6
+    top = max(d["mailboxes"] for d in districts) or 1
+    scale = (width - label_w - 60) / top
+    height = len(districts) * (bar_h + gap) + gap
+    bars = []
+    for i, d in enumerate(districts):
+        y, w = gap + i * (bar_h + gap), round(d["mailboxes"] * scale, 1)
+        name = html.escape(short_name(d["name"]))
+        bars.append(
+            f'<g><title>{name}: {d["mailboxes"]} hộp thư</title>'
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{name}</text>'
+            f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h}"/>'
+            f'<text x="{label_w + w + 4}" y="{y + 14}">{d["mailboxes"]}</text></g>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" '
+            f'aria-label="Số hộp thư theo huyện, thị xã, thành phố">' + "".join(bars) + "</svg>")
+
+
+def short_name(name: str) -> str:
+    """``Ủy ban nhân dân huyện Tiên Lữ`` as ``Huyện Tiên Lữ`` (chart labels are narrow)."""
+    rest = name.removeprefix("Ủy ban nhân dân ").removeprefix("UBND ")
+    return rest[:1].upper() + rest[1:]
