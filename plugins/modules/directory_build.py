@@ -1,16 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: build the province's published directory (danh bạ) as a static site."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import (
-    build_directory,
-    read_desired,
-    render_site,
-    sync_files,
-)
-from jinja2 import TemplateError  # ansible-core's own dependency
 
 DOCUMENTATION = r"""
 ---
@@ -40,7 +34,7 @@ options:
     description: The Jinja2 templates of the site (C(playbooks/templates/directory)).
     type: path
     required: true
-author: Hưng Yên official mail pipeline
+author: Hưng Yên official mail pipeline (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -68,10 +62,21 @@ removed_files:
   elements: str
   returned: always
 agencies: {description: Number of agencies listed., type: int, returned: always}
-listings: {description: Number of mailboxes listed (agency, division and people)., type: int,
-           returned: always}
+listings:
+  description: Number of mailboxes listed (agency, division and people).
+  type: int
+  returned: always
 index: {description: Path of the province page., type: str, returned: always}
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import (
+    build_directory,
+    read_desired,
+    render_site,
+    sync_files,
+)
+from jinja2 import TemplateError  # ansible-core's own dependency
 
 ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},

@@ -1,14 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: send the pending notices of the outbox to the agencies by SMTP."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import (
-    NotifyError,
-    SmtpSettings,
-    send_pending,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -64,7 +60,7 @@ options:
     default: 120
 notes:
   - Notices hold initial passwords; they are never returned, logged or shown.
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -84,8 +80,10 @@ sent: {description: Notices accepted by the SMTP server and removed from the out
        returned: always}
 kept: {description: Notices that could not be sent and stay in the outbox., type: int,
        returned: always}
-would_send: {description: In check mode, the notices that would be sent., type: int,
-             returned: always}
+would_send:
+  description: In check mode, the notices that would be sent.
+  type: int
+  returned: always
 notices:
   description: One row per notice - C(id), C(to), C(status) (sent, kept, would_send), C(error).
   type: list
@@ -95,6 +93,13 @@ errors: {description: The distinct errors (HYN0xx) of kept notices., type: list,
          returned: always}
 summary: {description: The three counts., type: dict, returned: always}
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import (
+    NotifyError,
+    SmtpSettings,
+    send_pending,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},

@@ -1,15 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: back up, verify, restore the mail server, or purge a revoked mailbox."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
-)
-from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
-from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import BackupError
 
 DOCUMENTATION = r"""
 ---
@@ -41,7 +36,9 @@ options:
   backup:
     description: A backup's name (its UTC stamp) for verify and restore; C(all) for verify.
     type: str
-  address: {description: The mailbox to restore alone, or to purge., type: str}
+  address:
+    description: The mailbox to restore alone, or to purge.
+    type: str
   source:
     description: The mailbox's name in the backup when it was renamed since (restore one).
     type: str
@@ -64,7 +61,7 @@ options:
   postmap: {description: The postmap command., type: str, default: postmap}
 notes:
   - Check mode reports what would happen and writes nothing.
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -110,8 +107,19 @@ hymail_warnings:
   type: list
   elements: str
   returned: always
-msg: {description: What happened, in Vietnamese., type: str, returned: always}
+msg:
+  description: What happened, in Vietnamese.
+  type: str
+  returned: always
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
+from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import BackupError
 
 ARGUMENT_SPEC = {
     "action": {"type": "str", "required": True,

@@ -1,10 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: report what the mail server has that the repository does not say."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift
 
 DOCUMENTATION = r"""
 ---
@@ -20,7 +20,7 @@ options:
   desired_file: {description: The desired state on the mail host., type: path, required: true}
   state_dir: {description: The server state directory., type: path, required: true}
   domain: {description: The mail domain., type: str, required: true}
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -38,6 +38,9 @@ summary: {description: Count per kind of finding., type: dict, returned: always}
 report: {description: The report as JSON-ready data., type: dict, returned: always}
 markdown: {description: The report in Vietnamese Markdown., type: str, returned: always}
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift
 
 ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},

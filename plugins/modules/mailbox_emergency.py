@@ -1,14 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: emergency lock, revoke or release of one mailbox (Điều 10.1.g)."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.apply import emergency
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -24,7 +20,10 @@ description:
 options:
   state_dir: {description: The server state directory., type: path, required: true}
   domain: {description: The mail domain., type: str, required: true}
-  address: {description: The mailbox, C(name) or C(name@domain)., type: str, required: true}
+  address:
+    description: The mailbox, C(name) or C(name@domain).
+    type: str
+    required: true
   action:
     description: What to do.
     type: str
@@ -40,7 +39,7 @@ options:
   postmap: {description: The postmap command., type: str, default: postmap}
 notes:
   - Check mode reports what would happen; diff mode gives the account's before and after.
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -57,10 +56,23 @@ EXAMPLES = r"""
 RETURN = r"""
 hold: {description: The hold recorded (lock and revoke)., type: dict, returned: when set}
 released: {description: The hold that was released., type: dict, returned: when released}
-change: {description: The lock or revoke applied, if any., type: dict, returned: when set}
+change:
+  description: The lock or revoke applied, if any.
+  type: dict
+  returned: when set
 holds_file: {description: Where holds are kept on the mail host., type: str, returned: when changed}
-msg: {description: What happened, in Vietnamese., type: str, returned: always}
+msg:
+  description: What happened, in Vietnamese.
+  type: str
+  returned: always
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import emergency
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: may this change request go ahead (runs on the controller, reads git)."""
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ options:
     description: Also require CODEOWNERS at O(head) to be what the owners make of it.
     type: bool
     default: true
-author: Hưng Yên official mail pipeline
+author: Hưng Yên official mail pipeline (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -71,7 +74,9 @@ violations:
     code: {description: Stable code C(HPxxx)., type: str}
     path: {description: The file concerned., type: str}
     address: {description: The address concerned (local part) or empty., type: str}
-    message: {description: What is refused (article). Cách sửa, how to proceed., type: str}
+    message:
+      description: What is refused (article). Cách sửa, how to proceed.
+      type: str
 summary:
   description: What the change does, in one line (when refused, C(msg) lists the violations).
   type: str

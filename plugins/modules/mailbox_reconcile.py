@@ -1,14 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: reconcile the province's mailboxes with the mail server in one batch."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import (
-    ReconcileError,
-    reconcile,
-)
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
 
 DOCUMENTATION = r"""
 ---
@@ -114,7 +110,7 @@ options:
 notes:
   - Check mode plans and reports without writing anything on the server.
   - Diff mode returns one before/after entry per changed mailbox.
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -172,6 +168,13 @@ recovered:
   returned: when there was something to finish
   type: dict
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import (
+    ReconcileError,
+    reconcile,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
 
 ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},

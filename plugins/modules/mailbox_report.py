@@ -1,22 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: the figures of the periodic report, read from the mail server."""
 
 from __future__ import annotations
-
-import datetime
-import json
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
-)
-from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
-from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
-from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
-    Period,
-    build_report,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -58,7 +46,7 @@ options:
     description: List initial passwords still unchanged after this many days (Điều 12.1).
     type: int
     default: 7
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -72,11 +60,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-report: {description: Every figure (province, agencies, districts, mailboxes)., type: dict,
-         returned: always}
+report:
+  description: Every figure (province, agencies, districts, mailboxes).
+  type: dict
+  returned: always
 summary: {description: The province's counts by status and of changes in the period.,
           type: dict, returned: always}
 """
+
+import datetime
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
+    Period,
+    build_report,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},

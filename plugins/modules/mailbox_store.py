@@ -1,13 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: the served data files' first generation, owners and modes."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -30,7 +27,7 @@ options:
     type: dict
     default: {}
   lock_timeout: {description: Seconds to wait for a running apply., type: float, default: 600}
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -47,6 +44,12 @@ created: {description: Whether generation 0 was created or migrated., type: bool
 generation: {description: The live generation's directory., type: str, returned: always}
 fixed: {description: Files whose owner or mode was corrected., type: list, returned: always}
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    PostfixDovecotBackend,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: validate the declared mailboxes of the province (runs on the controller)."""
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ options:
   desired_file:
     description: Where to write the desired-state JSON when valid.
     type: path
-author: Hưng Yên official mail pipeline
+author: Hưng Yên official mail pipeline (@hungyen)
 """
 
 EXAMPLES = r"""

@@ -1,14 +1,10 @@
 #!/usr/bin/python
+# Copyright: Hưng Yên official mail team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: write the periodic report as Markdown, CSV and HTML (on the controller)."""
 
 from __future__ import annotations
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import sync_files
-from ansible_collections.hungyen.mail.plugins.module_utils.publish.report_render import (
-    markdown,
-    render_report,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -30,7 +26,7 @@ options:
     description: Where the files go (created when missing).
     type: path
     required: true
-author: Hưng Yên mail team
+author: Hưng Yên mail team (@hungyen)
 """
 
 EXAMPLES = r"""
@@ -47,6 +43,13 @@ changed_files: {description: Files written (or that would be)., type: list, elem
                 returned: always}
 index: {description: Path of the HTML page., type: str, returned: always}
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import sync_files
+from ansible_collections.hungyen.mail.plugins.module_utils.publish.report_render import (
+    markdown,
+    render_report,
+)
 
 ARGUMENT_SPEC = {
     "report": {"type": "dict", "required": True},
