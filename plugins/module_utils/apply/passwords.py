@@ -38,7 +38,7 @@ def generate(length: int = DEFAULT_LENGTH) -> str:
         raise ValueError(f"password length {length} < {MIN_LENGTH}")
     chars = [secrets.choice(group) for group in CLASSES]
     alphabet = "".join(CLASSES)
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+    chars += [secrets.choice(alphabet) for _position in range(length - len(chars))]
     _shuffle(chars)
     return "".join(chars)
 

@@ -25,7 +25,7 @@ def files_at(commit: str, repository: str = ".") -> dict[str, bytes]:
     listing = _git(repository, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
                                 *DIRECTORIES, *TOP_FILES])
     wanted = [(path, sha) for path, sha in _blobs(listing) if is_policy_file(path)]
-    contents = _cat_batch(repository, sorted({sha for _, sha in wanted}))
+    contents = _cat_batch(repository, sorted({sha for _path, sha in wanted}))
     return {path: contents[sha] for path, sha in wanted}
 
 
@@ -33,7 +33,7 @@ def is_policy_file(path: str) -> bool:
     """``CODEOWNERS``, or a ``.yml`` file directly under mailboxes/ or approvals/."""
     if path in TOP_FILES:
         return True
-    directory, _, name = path.partition("/")
+    directory, _slash, name = path.partition("/")
     return directory in DIRECTORIES and name.endswith(".yml") and "/" not in name
 
 
@@ -42,7 +42,7 @@ def _blobs(listing: bytes):
     for record in listing.split(b"\0"):
         if not record:
             continue
-        meta, _, path = record.partition(b"\t")
+        meta, _tab, path = record.partition(b"\t")
         _mode, kind, sha = meta.decode("ascii").split()
         if kind == "blob":
             yield path.decode("utf-8", "surrogateescape"), sha

@@ -78,7 +78,7 @@ def publish(gitlab: GitLab, iid: str, body: str) -> dict:
                 return {"action": "unchanged", "note_id": note["id"]}
             gitlab.call("PUT", f"{path}/{note['id']}", {"body": body})
             return {"action": "updated", "note_id": note["id"]}
-    created, _ = gitlab.call("POST", path, {"body": body})
+    created, _next_page = gitlab.call("POST", path, {"body": body})
     return {"action": "created", "note_id": created["id"]}
 
 
@@ -92,7 +92,7 @@ def reviewed_plan(gitlab: GitLab, sha: str, job: str = "plan",
     if not jobs:
         raise GitLabError(f"HYG005 pipeline {pipeline['id']} của !{request['iid']} không có job "
                           f"{job} thành công. Cách sửa: chạy lại pipeline của yêu cầu hợp nhất")
-    content, _ = gitlab.call("GET", f"jobs/{jobs[0]['id']}/artifacts/{artifact}", raw=True)
+    content, _next_page = gitlab.call("GET", f"jobs/{jobs[0]['id']}/artifacts/{artifact}", raw=True)
     origin = {"merge_request": request["iid"], "pipeline": pipeline["id"],
               "job": jobs[0]["id"], "sha": pipeline.get("sha")}
     return content, origin

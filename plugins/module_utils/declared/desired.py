@@ -84,4 +84,3 @@ def desired_text(domain: str, mailbox_texts: list[str]) -> str:
     gives, from mailboxes already in JSON (byte for byte the same)."""
     head = json.dumps({"domain": domain}, ensure_ascii=False)[:-1]
     return f'{head}, "mailboxes": [{", ".join(mailbox_texts)}]}}'
-

@@ -494,8 +494,8 @@ def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
     elif agency_file.id in (cycles or {}):
         report(line, "HY035", detail=parent, why="vòng lặp cấp trên "
                + " → ".join(cycles[agency_file.id]))
-    elif kind == "commune" and target.data["agency"].get("kind") in ("department", "commune",
-                                                                        "unit"):
+    elif kind == "commune" and target.data["agency"].get("kind") in (
+            "department", "commune", "unit"):
         report(line, "HY035", detail=parent, why="cấp trên của xã phải là huyện")
 
 

@@ -363,7 +363,6 @@ class _Builder:
             self._refuse(node.start_mark.line + 1, code, detail)
 
 
-
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 # A plain scalar longer than this that does not start like a number can only be text.
 _LONGEST_SPECIAL = max(len(word) for word in (*_BOOL, *_NULL))
