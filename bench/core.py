@@ -42,6 +42,9 @@ def validate(args) -> dict:
 
 
 def reconcile(args) -> dict:
+    from ansible_collections.hungyen.mail.plugins.module_utils.common.lifecycle import (
+        NEW_PASSWORD,
+    )
     from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 
     params = {"desired_file": args.desired, "state_dir": args.state_dir, "domain": DOMAIN,
@@ -50,8 +53,7 @@ def reconcile(args) -> dict:
     result = mailbox_reconcile.run(params, check_mode=args.check)
     summary = result["summary"]
     return {"changed": result["changed"], "summary": summary,
-            "new_passwords": sum(summary.get(action, 0) for action in
-                                 ("create", "unlock", "reinstate", "reset_password"))}
+            "new_passwords": sum(summary.get(action, 0) for action in NEW_PASSWORD)}
 
 
 def notify(args) -> dict:

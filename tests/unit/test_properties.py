@@ -19,12 +19,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dove
     ServerState,
     fold,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.lifecycle import LOCK_REASONS
 from ansible_collections.hungyen.mail.plugins.module_utils.declared import naming
-from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
-    LOCK_REASONS,
-    Mailbox,
-    Request,
-)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 from hypothesis import HealthCheck, Phase, given, settings

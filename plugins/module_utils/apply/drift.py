@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from ..backends.digests import hand_edits
 from ..backends.postfix_dovecot import FILES, PostfixDovecotBackend
+from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
 from ..plan.planner import Change, plan_changes
-from ..plan.render import LABELS, hold_block
+from ..plan.render import hold_block
 from .holds import HoldSet
 
 CODES = {"undeclared": "HYD001", "holds": "HYD002", "hand_edits": "HYD003",

@@ -2,9 +2,10 @@
 
 Pure: the caller hands over the files of both commits as ``{path: bytes}``
 (``mailboxes/<id>.yml``, ``approvals/<name>.yml``). Both sides are read with the validator;
-the change is compared per address (``compare``) and per file, and each rule of Điều 6, 7
-and 10 is one function below. Sở TTTT's reviewers are the owners of ``mailboxes/sotttt.yml``
-at the base, so a change can never appoint the reviewer who judges it.
+the change is compared per address (``compare``, in the words of common/lifecycle.py) and
+per file, and each rule of Điều 6, 7 and 10 is one function below. Sở TTTT's reviewers are
+the owners of ``mailboxes/sotttt.yml`` at the base, so a change can never appoint the
+reviewer who judges it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..common.lifecycle import ACTIVE, DELISTING, LOCKED, REVOKED, SAY, STATUSES, transition
 from ..declared import naming
 from ..declared.desired import build_mailboxes
 from ..declared.model import Mailbox
@@ -34,14 +36,8 @@ USER_NAME_RE = re.compile(r"@?[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}")
 # What happens to one address, in the order a reviewer reads it.
 STATE_KINDS = ("rename", "move", "revoke", "reinstate", "lock", "unlock", "lock_reason",
                "delegate")
+# What only Sở TTTT does (Điều 7, 10.1).
 LOCK_KINDS = frozenset({"lock", "unlock", "lock_reason"})
-DESTRUCTIVE_KINDS = frozenset({"revoke", "rename", "remove"})
-SAY = {
-    "create": "tạo mới", "remove": "xóa khỏi khai báo", "rename": "đổi tên",
-    "move": "chuyển cơ quan", "revoke": "thu hồi", "reinstate": "cấp lại", "lock": "tạm khóa",
-    "unlock": "khôi phục (mở khóa)", "lock_reason": "đổi lý do khóa",
-    "delegate": "đổi người được giao sử dụng",
-}
 
 
 @dataclass(frozen=True)
@@ -212,7 +208,7 @@ def _invalid_head(problems: list) -> Violation:
 
 def _counts(change: Change) -> dict:
     counts = Counter(event.kind for event in change.events)
-    counts["destructive"] = len(_destructive(change.events))
+    counts["destructive"] = len(_delisting(change.events))
     counts["files"] = len(_changed_paths(change, MAILBOXES) | _changed_paths(change, APPROVALS))
     return dict(counts)
 
@@ -291,7 +287,7 @@ def compare(base: Side, head: Side) -> list[Event]:
     for address, after in sorted(head.mailboxes.items()):
         if address not in base.mailboxes and not set(after.previous) & set(base.mailboxes):
             events.append(Event("create", address, _path(after), None, after))
-            if after.status == "locked":
+            if after.status == LOCKED:
                 events.append(Event("lock", address, _path(after), None, after))
     for address in sorted(set(base.aliases) - head.claims()):
         events.append(Event("remove", address, base.aliases[address], None, None))
@@ -316,17 +312,13 @@ def transitions(before: Mailbox, after: Mailbox, moved: set[str]) -> list[Event]
 
 
 def status_kinds(before: Mailbox, after: Mailbox) -> list[str]:
-    """Lifecycle transitions between two statuses (Điều 6.2.c, 7)."""
-    if before.status == after.status:
-        changed_reason = after.status == "locked" and before.lock_reason != after.lock_reason
-        return ["lock_reason"] if changed_reason else []
-    if after.status == "revoked":
-        return ["revoke"]
-    kinds = ["reinstate"] if before.status == "revoked" else []
-    if after.status == "locked":
-        kinds.append("lock")
-    elif before.status == "locked":
-        kinds.append("unlock")
+    """Lifecycle transitions between two statuses (Điều 6.2.c, 7), then a locked mailbox's
+    new reason. A status the schema does not know (a base that broke it: the head is
+    valid) reads as active, neither locked nor revoked."""
+    status = before.status if before.status in STATUSES else ACTIVE
+    kinds = list(transition(status, after.status))
+    if status == after.status == LOCKED and before.lock_reason != after.lock_reason:
+        kinds.append("lock_reason")
     return kinds
 
 
@@ -431,7 +423,7 @@ def check_approval_records(change: Change) -> list[Violation]:
 
 def check_destroy_guard(change: Change) -> list[Violation]:
     """Many revokes, renames or removals at once need a recorded approval (Điều 10.1)."""
-    destructive = _destructive(change.events)
+    destructive = _delisting(change.events)
     approvals, found = _approvals(change)
     why = _over_threshold(change, destructive)
     if not why:
@@ -445,8 +437,8 @@ def check_destroy_guard(change: Change) -> list[Violation]:
     return found
 
 
-def _destructive(events: list[Event]) -> list[Event]:
-    return [e for e in events if e.kind in DESTRUCTIVE_KINDS and e.before is not None]
+def _delisting(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.kind in DELISTING and e.before is not None]
 
 
 def _over_threshold(change: Change, destructive: list[Event]) -> list[str]:
@@ -454,7 +446,7 @@ def _over_threshold(change: Change, destructive: list[Event]) -> list[str]:
     limits, why = change.thresholds, []
     if len(destructive) > limits.max_count:
         why.append(f"{len(destructive)} hộp thư trong thay đổi (ngưỡng {limits.max_count})")
-    live = Counter(m.agency for m in change.base.mailboxes.values() if m.status != "revoked")
+    live = Counter(m.agency for m in change.base.mailboxes.values() if m.status != REVOKED)
     per_agency = Counter(event.before.agency for event in destructive)
     for agency, count in sorted(per_agency.items()):
         size = max(live[agency], 1)

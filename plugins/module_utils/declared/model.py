@@ -6,8 +6,6 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 
 KINDS = ("agency", "division", "person")
-STATUSES = ("active", "locked", "revoked")
-LOCK_REASONS = ("violation", "compromised", "spam_malware")
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from ..common.lifecycle import ACTIVE, SILENT
 from ..plan.planner import Change
 
 NOTICE_VERSION = 1
 DEFAULT_OPERATOR = "sotttt"
 UNIT_KINDS = frozenset({"agency", "division"})
-SILENT_ACTIONS = frozenset({"revoke"})  # Điều 6: no notice for a revocation (journal only)
 # Where a change's new password went, as the notice tells it.
 TO_NOTICE, TO_OPERATOR, TO_BOOTSTRAP, WITHHELD = "notice", "operator", "bootstrap", "withheld"
 
@@ -50,7 +50,7 @@ def build(todo: list[Change], passwords: dict[str, str], final_status: dict[str,
             told.add(change.address)
             route = _route(change, final_status, meta["operator"])
             _deliver(out, change, route, passwords[change.address], meta)
-        if change.action not in SILENT_ACTIONS:
+        if change.action not in SILENT:  # Điều 6: a revocation is journaled only
             _notice(out, change.agency, meta, change)["changes"].append(
                 change_item(change, route, meta["domain"]))
     return out
@@ -58,7 +58,7 @@ def build(todo: list[Change], passwords: dict[str, str], final_status: dict[str,
 
 def _route(change: Change, final_status: dict[str, str], operator: str) -> str:
     """Where the new password of ``change`` goes (Điều 8, 12.1)."""
-    if final_status.get(change.address, "active") != "active":
+    if final_status.get(change.address, ACTIVE) != ACTIVE:
         return WITHHELD  # locked again in the same batch: unlocking issues a new one
     if change.address == operator:
         return TO_BOOTSTRAP

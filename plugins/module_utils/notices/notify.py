@@ -22,7 +22,7 @@ from email.message import Message
 from email.mime.text import MIMEText
 
 from ..apply.journal import VIETNAM
-from ..plan.render import LABELS, LOCK_REASONS
+from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
 from . import outbox
 
 SUBJECT_TEMPLATE = "subject.txt.j2"
@@ -92,7 +92,7 @@ def _change_view(item: dict) -> dict:
     return {**item, "label": LABELS.get(item["action"], item["action"]),
             "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
             "request_label": _letter(item.get("request")),
-            "lock_reason_label": LOCK_REASONS.get(item.get("lock_reason"), "")}
+            "lock_reason_label": LOCK_REASON_LABELS.get(item.get("lock_reason"), "")}
 
 
 def _credential_view(item: dict) -> dict:

@@ -1,7 +1,8 @@
 """Plan: declared mailboxes vs. the server's accounts -> an ordered list of typed changes.
 
-Pure and deterministic; knows nothing of Postfix or Dovecot. Every lifecycle rule of
-Điều 6, 7, 9 and 12 lives here, one small function each.
+Pure and deterministic; knows nothing of Postfix or Dovecot. The statuses, their
+transitions and the actions are common/lifecycle.py's; how each step changes the account
+(Điều 6, 7, 9 and 12) lives here, one small function each.
 """
 
 from __future__ import annotations
@@ -9,18 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from ..common.lifecycle import (
+    ACTIONS,
+    LOCKED,
+    NEW_PASSWORD,
+    REVOKED,
+    STATUS_AFTER,
+    transition,
+)
 from ..declared.model import Mailbox, Request
 from .accounts import Account, account_from_mailbox
-
-# Stable action codes, in the order a reviewer reads them for one mailbox.
-ACTIONS = (
-    "create", "rename", "reinstate", "unlock", "lock", "revoke", "move",
-    "delegate", "reset_password", "update", "drift",
-)
-# Actions that issue a new generated password (Điều 7.2.b, 8, 12.1).
-NEW_PASSWORD = frozenset({"create", "unlock", "reinstate", "reset_password"})
-# Actions a reviewer must read twice.
-DESTRUCTIVE = frozenset({"revoke", "rename", "lock"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def _mailbox_changes(mailbox: Mailbox, current: Account | None, actual: dict) ->
     """The steps for one mailbox; each step's ``after`` is the next step's ``before``."""
     steps, aliases = [], _aliases(mailbox, actual, current)
     if current is None:
-        if mailbox.status == "revoked":
+        if mailbox.status == REVOKED:
             return []  # nothing was ever issued: nothing to revoke
         current = _step(steps, mailbox, "create", None, _created(mailbox, aliases))
     elif current.address != mailbox.address:
@@ -112,8 +111,8 @@ def _mailbox_changes(mailbox: Mailbox, current: Account | None, actual: dict) ->
 
 def _lifecycle(mailbox: Mailbox, current: Account, aliases: tuple):
     """Status, move, delegation, reset and metadata steps, in reviewing order."""
-    for action, status in _status_steps(current.status, mailbox.status):
-        current = _with_status(current, mailbox, action, status)
+    for action in transition(current.status, mailbox.status):
+        current = _with_status(current, mailbox, action, STATUS_AFTER[action])
         yield action, current
     rules = (("move", _moved), ("delegate", _delegated), ("reset_password", _reset),
              ("update", lambda m, c: _updated(m, c, aliases)))
@@ -124,21 +123,9 @@ def _lifecycle(mailbox: Mailbox, current: Account, aliases: tuple):
             yield action, current
 
 
-def _status_steps(before: str, after: str) -> list[tuple[str, str]]:
-    """Lifecycle transitions between two statuses (Điều 6.2.c, 7)."""
-    if before == after:
-        return []
-    if after == "revoked":
-        return [("revoke", "revoked")]
-    if before == "revoked":
-        steps = [("reinstate", "active")]
-        return steps + ([("lock", "locked")] if after == "locked" else [])
-    return [("lock", "locked")] if after == "locked" else [("unlock", "active")]
-
-
 def _with_status(current: Account, mailbox: Mailbox, action: str, status: str) -> Account:
     """The account after a status transition; a new password must be changed at first use."""
-    reason = mailbox.lock_reason if status == "locked" else None
+    reason = mailbox.lock_reason if status == LOCKED else None
     after = current.evolve(status=status, lock_reason=reason, request=mailbox.request)
     if action in NEW_PASSWORD:
         after = after.evolve(must_change=True, password_reset=mailbox.password_reset)
@@ -163,7 +150,7 @@ def _delegated(mailbox: Mailbox, current: Account) -> Account | None:
 def _reset(mailbox: Mailbox, current: Account) -> Account | None:
     """Điều 9.2, 12.1: a reset letter not yet acted on; revoked mailboxes need none."""
     wanted = mailbox.password_reset
-    if wanted is None or wanted == current.password_reset or current.status == "revoked":
+    if wanted is None or wanted == current.password_reset or current.status == REVOKED:
         return None
     return current.evolve(password_reset=wanted, must_change=True)
 
@@ -176,7 +163,7 @@ def _updated(mailbox: Mailbox, current: Account, aliases: tuple) -> Account | No
         kind=mailbox.kind, name=mailbox.name, directory=dict(mailbox.directory),
         aliases=aliases,
     )
-    if current.status == "locked":
+    if current.status == LOCKED:
         after = after.evolve(lock_reason=mailbox.lock_reason)
     if after.view() == current.view():
         return None
@@ -188,7 +175,7 @@ def _same_metadata(mailbox: Mailbox, current: Account, aliases: tuple) -> bool:
     every mailbox of a province is unchanged at every run."""
     return (current.kind == mailbox.kind and current.name == mailbox.name
             and current.aliases == aliases and current.directory == mailbox.directory
-            and (current.status != "locked" or current.lock_reason == mailbox.lock_reason))
+            and (current.status != LOCKED or current.lock_reason == mailbox.lock_reason))
 
 
 def _created(mailbox: Mailbox, aliases: tuple) -> Account:

@@ -5,33 +5,10 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from .planner import ACTIONS, DESTRUCTIVE, Change, summarize
+from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
+from .planner import Change, summarize
 
 PLAN_VERSION = 1
-LABELS = {
-    "create": "Tạo mới (Điều 6.2.a)",
-    "rename": "Đổi tên (Điều 6.2.d)",
-    "reinstate": "Cấp lại sau thu hồi",
-    "unlock": "Mở khóa, cấp mật khẩu mới (Điều 7.2)",
-    "lock": "Tạm khóa (Điều 7.1)",
-    "revoke": "Thu hồi (Điều 6.2.c)",
-    "move": "Chuyển cơ quan (Điều 6.2.b)",
-    "delegate": "Ủy quyền sử dụng (Điều 9.1)",
-    "reset_password": "Cấp lại mật khẩu (Điều 9.2, 12.1)",
-    "update": "Cập nhật thông tin danh bạ",
-    "drift": "Có trên máy chủ, không được khai báo (giữ nguyên)",
-    "purge": "Xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu (Điều 6.2.c, 10.2.đ)",
-}
-LOCK_REASONS = {
-    "violation": "vi phạm Điều 4 (Điều 7.1.a)",
-    "compromised": "bị chiếm quyền sử dụng (Điều 7.1.b)",
-    "spam_malware": "phát tán thư rác, mã độc (Điều 7.1.c)",
-}
-WARNINGS = {
-    "revoke": "đăng nhập bị từ chối, thư mới bị trả lại; thư cũ được giữ trên máy chủ",
-    "rename": "thư và tài khoản chuyển sang địa chỉ mới; địa chỉ cũ thành bí danh",
-    "lock": "đăng nhập bị từ chối; thư vẫn được nhận",
-}
 
 
 def plan_document(changes: list[Change], domain: str, meta: dict | None = None) -> dict:
@@ -99,7 +76,7 @@ def _summary_table(changes: list[Change]) -> list[str]:
 
 def _warning_block(changes: list[Change], domain: str) -> list[str]:
     """A blockquote listing every revoke, rename and lock, so none goes unnoticed."""
-    loud = [c for c in changes if c.action in DESTRUCTIVE]
+    loud = [c for c in changes if c.action in DISRUPTIVE]
     if not loud:
         return []
     lines = [f"> **⚠️ CẢNH BÁO: {len(loud)} thay đổi cần xem xét kỹ**", ">"]
@@ -173,7 +150,8 @@ def _letter(change: Change) -> str:
 def _details(change: Change) -> list[str]:
     before, after = change.before or {}, change.after or {}
     if change.action == "lock":
-        return [f"Lý do: {LOCK_REASONS.get(after.get('lock_reason'), after.get('lock_reason'))}"]
+        reason = after.get("lock_reason")
+        return [f"Lý do: {LOCK_REASON_LABELS.get(reason, reason)}"]
     if change.action == "rename":
         return [f"Vẫn nhận thư qua địa chỉ cũ (bí danh): {_names(after.get('aliases'))}"]
     if change.action == "move":

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..apply.journal import VIETNAM, in_period, local_day
-from ..declared.model import STATUSES, Mailbox
+from ..common.lifecycle import STATUSES
+from ..declared.model import Mailbox
 from ..plan.accounts import Account
 from .directory import vietnamese_key
 

@@ -9,11 +9,9 @@ import html
 import io
 
 from ..apply.journal import VIETNAM, local_day
-from ..plan.render import LABELS, LOCK_REASONS
+from ..common.lifecycle import LABELS, LOCK_REASON_LABELS, STATUS_LABELS
 from .directory import FORMULA_STARTS
 
-STATUS_LABELS = {"active": "Hoạt động", "locked": "Tạm khóa", "revoked": "Thu hồi",
-                 "total": "Tổng"}
 KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị",
                "person": "Hộp thư cá nhân"}
 AGENCY_KINDS = {"department": "Sở, ban, ngành", "district": "Huyện, thị xã, thành phố",
@@ -126,7 +124,7 @@ def _md_locked(rows: list[dict]) -> list[str]:
     lines += ["| Địa chỉ | Họ tên | Cơ quan | Lý do | Từ ngày | Số ngày |",
               "|---|---|---|---|---|---:|"]
     lines += [f"| `{r['address']}` | {_md(r['name'])} | `{r['agency']}` "
-              f"| {LOCK_REASONS.get(r['lock_reason'], r['lock_reason'] or '')} "
+              f"| {LOCK_REASON_LABELS.get(r['lock_reason'], r['lock_reason'] or '')} "
               f"| {_date(r['locked_since'])} | {_num(r['locked_days'])} |" for r in rows]
     return lines + [""]
 
@@ -318,7 +316,7 @@ def _html_rows(title: str, rows: list[dict], cells, header: tuple) -> list[str]:
 
 def _locked_cells(r: dict) -> tuple:
     return (r["address"], r["name"], r["agency"],
-            LOCK_REASONS.get(r["lock_reason"], r["lock_reason"] or ""),
+            LOCK_REASON_LABELS.get(r["lock_reason"], r["lock_reason"] or ""),
             _date(r["locked_since"]), _num(r["locked_days"]))
 
 
