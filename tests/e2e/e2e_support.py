@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
@@ -47,8 +47,19 @@ def run_playbook(playbook: str, state_dir: str, *extra: str) -> subprocess.Compl
             "-e", f"state_dir={state_dir}"]
     for key, value in PORTS.items():
         args += ["-e", f"{key}={value}"]
-    return subprocess.run(args + list(extra), cwd=ROOT, env=ansible_env(), text=True,
-                          capture_output=True, timeout=1800, check=False)
+    return subprocess.run(args + json_extra_vars(extra), cwd=ROOT, env=ansible_env(),
+                          text=True, capture_output=True, timeout=1800, check=False)
+
+
+def json_extra_vars(args: tuple[str, ...]) -> list[str]:
+    """``-e key=value`` as ``-e {"key": "value"}``: Ansible splits key=value on spaces, and
+    the checkout's path may hold one."""
+    out = list(args)
+    for index, arg in enumerate(out[1:], start=1):
+        if out[index - 1] == "-e" and "=" in arg and not arg.startswith(("{", "@")):
+            key, value = arg.split("=", 1)
+            out[index] = json.dumps({key: value})
+    return out
 
 
 class Server:
@@ -62,7 +73,7 @@ class Server:
 
     def maildir(self, local: str) -> pathlib.Path:
         """Where the account's mail is (a renamed account keeps its first home)."""
-        backend = PostfixDovecotBackend(str(self.state_dir), DOMAIN)
+        backend = backend_from_settings(str(self.state_dir), DOMAIN)
         return pathlib.Path(backend.home(local)) / "Maildir"
 
     def send(self, local: str, subject: str) -> None:
@@ -219,7 +230,7 @@ def wipe(state_dir: str) -> None:
     """Empty a reused test server: a new, empty generation; journal, mail and notices gone."""
     data = pathlib.Path(state_dir, "data")
     live = data / "live"
-    backend = PostfixDovecotBackend(state_dir, DOMAIN)
+    backend = backend_from_settings(state_dir, DOMAIN)
     backend.ensure_layout()
     staging = pathlib.Path(backend.generations.stage())
     for path in live.iterdir():
