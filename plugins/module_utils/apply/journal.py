@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 
+from ..common.files import append_durably
 from ..plan.planner import Change
 
 JOURNAL_VERSION = 1
@@ -54,12 +55,7 @@ def append(path: str, entries: list[dict]) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     text = "".join(json.dumps({k: e[k] for k in FIELDS if k in e}, ensure_ascii=False,
                               sort_keys=True) + "\n" for e in entries)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, JOURNAL_MODE)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), JOURNAL_MODE)  # a journal of an earlier version was 0640
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_durably(path, text, JOURNAL_MODE)  # a journal of an earlier version was 0640
 
 
 def read(path: str, since: str | None = None, until: str | None = None) -> list[dict]:

@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Iterator
 
 from ..apply import holds, journal
-from ..common.files import replace_text
+from ..common.files import replace_atomically
 from .archive import (
     DATA_PREFIX,
     LIVE_PREFIX,
@@ -172,7 +172,7 @@ def merge_journal(live: str, backup: str) -> int:
     if missing:
         known = set(ours)
         text = "".join(ours + [line for line in theirs if line not in known])
-        _write_replace(live, text, journal.JOURNAL_MODE)
+        replace_atomically(live, text, journal.JOURNAL_MODE)
     return len(missing)
 
 
@@ -183,11 +183,7 @@ def _lines(path: str) -> list[str]:
 
 def _replace_with(target: str, source: str, mode: int) -> None:
     with open(source, encoding="utf-8") as handle:
-        _write_replace(target, handle.read(), mode)
-
-
-def _write_replace(target: str, text: str, mode: int) -> None:
-    replace_text(target, text, mode, ".hymail-restore-")
+        replace_atomically(target, handle.read(), mode)
 
 
 def _hold_warnings(site: Site) -> list[str]:

@@ -1,24 +1,124 @@
-"""Replacing a small file whole: readers see the old text or the new one, never half."""
+"""Writing files so that a crash never leaves half of one; the only code that renames or syncs.
+
+Three jobs, each written once:
+
+- ``replace_atomically``: a file replaced whole. A temporary file with a unique name beside
+  it is written, synced, given its mode and owner, then renamed over it, and the directory
+  is synced: readers see the old content or the new, never half, and two writers never
+  share a temporary file. On failure the temporary file is removed, the file untouched.
+- ``append_durably``: lines added at the end of a file (a journal, an outbox) and on disk
+  before it returns; the file is created with its mode, or tightened to it.
+- stage and commit: a directory filled under a staging name (``removed_on_error`` drops it
+  if filling fails), then ``commit_directory`` syncs it and renames it to its final name in
+  one ``rename(2)``. ``replace_symlink`` switches a symlink the same way.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import shutil
+from collections.abc import Iterable
+
+Data = str | bytes | Iterable[str | bytes]
+
+# ``mode=NEW_FILE``: the mode open() gives a new file (0666 less the umask).
+NEW_FILE = None
+_TEMP_SUFFIX = ".tmp"
+_TEMP_ATTEMPTS = 100
 
 
-def replace_text(path: str, text: str, mode: int = 0o600, prefix: str = ".hymail-") -> None:
-    """Write ``text`` to a synced temp file beside ``path`` with ``mode``, then rename it
-    over ``path`` (the temp file is removed if anything fails)."""
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=prefix)
+def replace_atomically(path: str, data: Data, mode: int | None = 0o600,
+                       uid: int = -1, gid: int = -1) -> None:
+    """Replace ``path`` whole with ``data`` (text is UTF-8; an iterable is written piece
+    by piece), with ``mode`` (NEW_FILE: as open() creates one) and owner ``uid``/``gid``
+    (-1: the writer's). The file is private (0600) until it is renamed into place."""
+    temp, fd = _new_temp(path, 0o666 if mode is NEW_FILE else 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            _write_all(handle, data)
             handle.flush()
+            if uid != -1 or gid != -1:
+                os.fchown(handle.fileno(), uid, gid)
+            if mode is not NEW_FILE:
+                os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+    fsync_path(os.path.dirname(path) or ".")
+
+
+def _new_temp(path: str, create_mode: int) -> tuple[str, int]:
+    """A new, empty file beside ``path`` named ``.<name>.<random>.tmp``, and its descriptor."""
+    directory, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    for _ in range(_TEMP_ATTEMPTS):
+        temp = os.path.join(directory, f".{name[:64]}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+        with contextlib.suppress(FileExistsError):
+            return temp, os.open(temp, flags, create_mode)
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def _write_all(handle, data: Data) -> None:
+    for piece in (data,) if isinstance(data, str | bytes) else data:
+        handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+
+
+def append_durably(path: str, text: str, mode: int = 0o600) -> None:
+    """Append ``text`` to ``path`` and sync it; the file is created with ``mode`` (its
+    directory synced then, so the new name lasts too) or tightened to ``mode``."""
+    created = not os.path.lexists(path)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), mode)
+        handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if created:
+        fsync_path(os.path.dirname(path) or ".")
+
+
+@contextlib.contextmanager
+def removed_on_error(staging: str):
+    """The block fills the directory ``staging``; if it fails, ``staging`` is removed."""
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def commit_directory(staging: str, final: str) -> str:
+    """Sync what ``staging`` holds and ``staging`` itself, rename it to ``final`` (the
+    commit) and sync the directory holding it, so the rename lasts. Returns ``final``."""
+    for name in os.listdir(staging):
+        fsync_path(os.path.join(staging, name))
+    fsync_path(staging)
+    os.rename(staging, final)
+    fsync_path(os.path.dirname(final) or ".")
+    return final
+
+
+def replace_symlink(path: str, target: str) -> None:
+    """Point the symlink ``path`` at ``target`` atomically: a new link ``.<name>.new``
+    (one left by a crash is replaced; callers hold their lock) renamed over it, synced."""
+    directory, name = os.path.split(path)
+    link = os.path.join(directory, f".{name}.new")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(target, link)
+    os.replace(link, path)
+    fsync_path(directory or ".")
+
+
+def fsync_path(path: str) -> None:
+    """fsync a file or a directory (its entries) by path."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

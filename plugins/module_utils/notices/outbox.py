@@ -10,7 +10,7 @@ import json
 import os
 import re
 
-from ..common.files import replace_text
+from ..common.files import append_durably, replace_atomically
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -34,7 +34,8 @@ def append_notices(directory: str, notices: dict[str, dict]) -> dict[str, int]:
         _private_dir(directory)
     for recipient, notice in sorted(notices.items()):
         line = json.dumps(notice, ensure_ascii=False, sort_keys=True) + "\n"
-        _append_private(os.path.join(directory, f"{safe_name(recipient)}.jsonl"), line)
+        append_durably(os.path.join(directory, f"{safe_name(recipient)}.jsonl"), line,
+                       PRIVATE_FILE)
     return {recipient: 1 for recipient in sorted(notices)}
 
 
@@ -64,7 +65,7 @@ def keep_only(path: str, notices: list[dict]) -> None:
         if os.path.exists(path):
             os.unlink(path)
         return
-    replace_text(path, "".join(_line(notice) for notice in notices), PRIVATE_FILE, ".outbox-")
+    replace_atomically(path, "".join(_line(notice) for notice in notices), PRIVATE_FILE)
 
 
 def _line(notice: dict) -> str:
@@ -77,7 +78,7 @@ def write_bootstrap(directory: str, address: str, text: str) -> str:
     """The operator mailbox's credentials, 0600 in a 0700 directory; returns the path."""
     _private_dir(directory)
     path = os.path.join(directory, f"{safe_name(address, '._@-')}.credentials")
-    replace_text(path, text, 0o600, ".bootstrap-")
+    replace_atomically(path, text, PRIVATE_FILE)
     return path
 
 
@@ -85,14 +86,3 @@ def _private_dir(directory: str) -> None:
     """The directory, created (or tightened to) PRIVATE_DIR: its files carry passwords."""
     os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
     os.chmod(directory, PRIVATE_DIR)
-
-
-def _append_private(path: str, text: str) -> None:
-    """Append to a 0600 file, creating it (and a 0700 directory) if needed."""
-    os.makedirs(os.path.dirname(path), mode=PRIVATE_DIR, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), PRIVATE_FILE)
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
