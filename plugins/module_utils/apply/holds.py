@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 
 from ..common import clock
+from ..common.files import replace_atomically
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
 from ..plan.planner import Change
@@ -80,20 +80,14 @@ def load_holds(state_dir: str) -> dict[str, Hold]:
 
 
 def save(state_dir: str, holds: dict[str, Hold], events: list[dict]) -> None:
-    """Write the holds and append ``events`` to the log, atomically (temp file + rename)."""
+    """Write the holds and append ``events`` to the log, atomically."""
     data = read_file(state_dir)
     data["holds"] = {address: holds[address].to_dict() for address in sorted(holds)}
     data["log"] = data["log"] + events
     path = holds_path(state_dir)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".hymail-holds-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, FILE_MODE)
-    os.replace(temp, path)
+    replace_atomically(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+                       + "\n", FILE_MODE)
 
 
 def event(kind: str, hold: Hold, by: str, reason: str = "", now: str | None = None) -> dict:

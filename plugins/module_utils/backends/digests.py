@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+
+from ..common.files import replace_atomically
 
 DIGESTS_FILE = "digests.json"
 # Root only: no mail service reads it (the drift check does, as root).
@@ -30,16 +31,12 @@ def file_digest(path: str) -> str | None:
 
 
 def record(data_dir: str, contents: dict[str, str], at: str, base: dict | None = None) -> None:
-    """Write the digest of every file just written (temp file + rename); ``base``: the
+    """Write the digest of every file just written (replaced atomically); ``base``: the
     digests of files kept as they were."""
     files = dict(base or {}) | {name: text_digest(text) for name, text in contents.items()}
     data = {"version": 1, "at": at, "files": dict(sorted(files.items()))}
-    fd, temp = tempfile.mkstemp(dir=data_dir, prefix=".hymail-digests-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
-        handle.write("\n")
-    os.chmod(temp, DIGESTS_MODE)
-    os.replace(temp, os.path.join(data_dir, DIGESTS_FILE))
+    replace_atomically(os.path.join(data_dir, DIGESTS_FILE),
+                       json.dumps(data, indent=1, sort_keys=True) + "\n", DIGESTS_MODE)
 
 
 def recorded(data_dir: str) -> dict:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 
+from ..common.files import NEW_FILE, replace_atomically
 from ..common.parallel import cpus, paused_gc
 from .desired import agency_fragments, desired_text
 from .schema_errors import SchemaCheck
@@ -45,8 +46,8 @@ def _run_validation(params: dict, workers: int | None) -> dict:
     mailboxes = sorted(pair for pairs in result.extras for pair in pairs) if not problems else []
     if mailboxes and params.get("desired_file"):
         texts = [text for _address, text in mailboxes]
-        write_atomically(params["desired_file"],
-                         desired_text(params.get("domain", "hungyen.gov.vn"), texts))
+        write_desired(params["desired_file"],
+                      desired_text(params.get("domain", "hungyen.gov.vn"), texts))
     elif problems and params.get("desired_file"):
         remove_stale(params["desired_file"])
     files = len({problem.path for problem in result.problems})
@@ -71,10 +72,8 @@ def remove_stale(path: str) -> None:
         os.remove(path)
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half of it."""
+def write_desired(path: str, text: str) -> None:
+    """The desired state, replaced whole (readers never see half of it), with the mode
+    open() gives a new file."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    replace_atomically(path, text, NEW_FILE)

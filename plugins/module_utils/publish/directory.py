@@ -20,6 +20,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
+from ..common.files import replace_atomically
 from ..declared.model import Mailbox
 
 KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị", "person": "Cá nhân"}
@@ -346,6 +347,7 @@ def render_site(directory: Directory, templates_dir: str) -> dict[str, bytes]:
 # ---------------------------------------------------------------- writing (the only I/O)
 
 GENERATED = re.compile(rf"^{AGENCY_DIR}/[a-z0-9.]+\.(html|csv|vcf|json)$")
+PUBLISHED_MODE = 0o644  # a published site: world-readable
 
 
 def _current(path: str) -> bytes | None:
@@ -354,15 +356,6 @@ def _current(path: str) -> bytes | None:
             return handle.read()
     except FileNotFoundError:
         return None
-
-
-def _write_atomically(path: str, content: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-    os.chmod(temporary, 0o644)  # a published site: world-readable
-    os.replace(temporary, path)
 
 
 def stale_files(output_dir: str, files: dict[str, bytes]) -> list[str]:
@@ -380,7 +373,9 @@ def sync_files(output_dir: str, files: dict[str, bytes], check_mode: bool = Fals
     removed = stale_files(output_dir, files)
     if not check_mode:
         for path in changed:
-            _write_atomically(os.path.join(output_dir, path), files[path])
+            target = os.path.join(output_dir, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            replace_atomically(target, files[path], PUBLISHED_MODE)
         for path in removed:
             os.remove(os.path.join(output_dir, path))
     return {"changed": bool(changed or removed), "files": sorted(files),
