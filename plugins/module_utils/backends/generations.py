@@ -22,6 +22,8 @@ import re
 import shutil
 import time
 
+from ..common.files import commit_directory, replace_symlink
+
 GEN_DIR = "gen"
 LIVE = "live"
 STAGING = ".staging-"
@@ -72,23 +74,13 @@ class Generations:
 
     def commit(self, staging: str) -> str:
         """Make ``staging`` the live generation: sync, rename, switch. Returns its path."""
-        for name in os.listdir(staging):
-            fsync_path(os.path.join(staging, name))
-        fsync_path(staging)
-        final = os.path.join(self.gen_dir, str(self.live_number() + 1))
-        os.rename(staging, final)
-        fsync_path(self.gen_dir)
+        final = commit_directory(staging, os.path.join(self.gen_dir, str(self.live_number() + 1)))
         self.point_to(final)
         return final
 
     def point_to(self, directory: str) -> None:
         """Replace the ``live`` symlink atomically (a new link renamed over the old)."""
-        link = os.path.join(self.data_dir, f".{LIVE}.new")
-        if os.path.lexists(link):
-            os.unlink(link)
-        os.symlink(os.path.relpath(directory, self.data_dir), link)
-        os.replace(link, self.live)
-        fsync_path(self.data_dir)
+        replace_symlink(self.live, os.path.relpath(directory, self.data_dir))
 
     def prune(self, keep: tuple[str, ...] = ()) -> list[str]:
         """Remove every generation but the live one and ``keep`` (staging leftovers
@@ -130,12 +122,3 @@ def _remove(path: str) -> None:
         shutil.rmtree(path)
     else:
         os.unlink(path)
-
-
-def fsync_path(path: str) -> None:
-    """fsync a file or a directory (its entries) by path."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..common import clock
+from ..common.files import append_durably, replace_atomically
 
 FORMAT = 1
 MANIFEST = "MANIFEST"
@@ -205,13 +206,9 @@ def read_info(directory: str) -> dict:
 
 
 def _write_private(path: str, text: str) -> str:
+    """Write a 0600 file whole; returns the sha256 of its bytes."""
     data = text.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(path, FILE_MODE)
+    replace_atomically(path, data, FILE_MODE)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -353,12 +350,8 @@ def apply_retention(backup_dir: str, keep: int, keep_days: int, now: datetime.da
 
 def log_event(backup_dir: str, event: dict) -> None:
     """Append one event (backup, restore, purge) to ``<backup_dir>/log.jsonl`` (0600)."""
-    fd = os.open(os.path.join(backup_dir, LOG), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                 FILE_MODE)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_durably(os.path.join(backup_dir, LOG),
+                   json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n", FILE_MODE)
 
 
 def read_log(backup_dir: str) -> list[dict]:

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 
-from ..backends.generations import fsync_path
+from ..common.files import commit_directory
 from .archive import (
     DATA_PREFIX,
     DIR_MODE,
@@ -69,9 +69,7 @@ def create(site: Site, backup_dir: str, keep: int, keep_days: int, tool_version:
                  "tool_version": tool_version, "domain": site.domain,
                  "state_dir": site.state_dir}
         _seal(work, info)
-        final = os.path.join(backup_dir, name)
-        os.rename(work, final)
-        fsync_path(backup_dir)
+        final = commit_directory(work, os.path.join(backup_dir, name))
         retention = apply_retention(backup_dir, keep, keep_days, now_utc())
         summary = _summary(info)
         log_event(backup_dir, {"event": "backup", "at": iso(now_utc()), **summary,
