@@ -69,13 +69,3 @@ def test_missing_desired_file_says_to_validate_first(params):
 def test_holds_keep_changes_out(params):
     result = mailbox_reconcile.run(params | {"holds": ["nvan"]})
     assert result["changed"] is False and result["summary"]["held"] == 1
-
-
-def test_argument_spec_matches_documentation():
-    import yaml
-
-    documented = yaml.safe_load(mailbox_reconcile.DOCUMENTATION)["options"]
-    assert set(documented) == set(mailbox_reconcile.ARGUMENT_SPEC)
-    for name, spec in mailbox_reconcile.ARGUMENT_SPEC.items():
-        assert documented[name]["type"] == spec["type"], name
-        assert documented[name].get("default") == spec.get("default"), name

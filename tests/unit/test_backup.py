@@ -459,20 +459,6 @@ def test_purge_of_a_purged_mailbox_changes_nothing(server, backups):
     assert backup_restore.purge(server.site(), backups, "nvan")["changed"] is False
 
 
-# --- the module ------------------------------------------------------------------------
-
-
-def test_argument_spec_matches_documentation():
-    import yaml
-    from ansible_collections.hungyen.mail.plugins.modules import mailbox_backup
-
-    documented = yaml.safe_load(mailbox_backup.DOCUMENTATION)["options"]
-    assert set(documented) == set(mailbox_backup.ARGUMENT_SPEC)
-    for name, spec in mailbox_backup.ARGUMENT_SPEC.items():
-        assert documented[name]["type"] == spec["type"], name
-        assert documented[name].get("default") == spec.get("default"), name
-
-
 def test_restore_remakes_the_maildir_folders_a_backup_holds_no_directory_of(server, backups):
     sent = server.mail / "nvan" / "Maildir" / ".Sent"
     sent.mkdir()

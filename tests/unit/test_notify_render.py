@@ -127,16 +127,6 @@ def test_keep_only_rewrites_privately_or_removes(tmp_path):
     assert not path.exists()
 
 
-def test_argument_spec_matches_documentation():
-    import yaml
-
-    documented = yaml.safe_load(mail_notify.DOCUMENTATION)["options"]
-    assert set(documented) == set(mail_notify.ARGUMENT_SPEC)
-    for name, spec in mail_notify.ARGUMENT_SPEC.items():
-        assert documented[name]["type"] == spec["type"], name
-        assert documented[name].get("default") == spec.get("default"), name
-
-
 def test_long_vietnamese_names_survive_the_headers():
     notice = make_notices()["tienlu"] | {
         "agency_name": "Ủy ban nhân dân phường Bần Yên Nhân thị xã Mỹ Hào tỉnh Hưng Yên"}

@@ -148,15 +148,6 @@ def test_report_write_is_idempotent(report, tmp_path):
     assert (tmp_path / "report" / "tinh.md").read_text("utf-8") == first["markdown"]
 
 
-@pytest.mark.parametrize("module", [mailbox_report, report_write])
-def test_argument_spec_matches_documentation(module):
-    documented = yaml.safe_load(module.DOCUMENTATION)["options"]
-    assert set(documented) == set(module.ARGUMENT_SPEC)
-    for name, spec in module.ARGUMENT_SPEC.items():
-        assert documented[name]["type"] == spec["type"], name
-        assert documented[name].get("default") == spec.get("default"), name
-
-
 def test_province_pages_list_the_latest_changes_and_the_csv_all():
     journal = [{"at": f"2026-11-{day:02d}T01:00:00+00:00", "action": "update",
                 "address": f"a{day}", "agency": "tienlu"} for day in range(1, 29)] * 3
