@@ -76,7 +76,7 @@ class Entry:
     @classmethod
     def parse(cls, line: str) -> Entry:
         digest, size, mode, owners, path = line.rstrip("\n").split(" ", 4)
-        owner, _, group = owners.partition(":")
+        owner, _colon, group = owners.partition(":")
         return cls(path, digest, int(size), int(mode, 8), owner, group)
 
 
@@ -285,7 +285,7 @@ def _check_entry(directory: str, entry: Entry, result: Verification) -> None:
 
 
 def _files_below(directory: str) -> Iterator[str]:
-    for root, _, names in os.walk(directory):
+    for root, _dirs, names in os.walk(directory):
         for name in names:
             yield os.path.relpath(os.path.join(root, name), directory)
 

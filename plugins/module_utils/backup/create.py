@@ -280,7 +280,7 @@ def _drop_partials(backup_dir: str) -> None:
 
 def _free_stamp(backup_dir: str, moment: datetime.datetime) -> str:
     """The stamp of ``moment``, or of the next free second (two backups in one second)."""
-    for _ in range(5):
+    for _attempt in range(5):
         name = moment.strftime(STAMP_FORMAT)
         if not os.path.lexists(os.path.join(backup_dir, name)):
             return name
@@ -303,4 +303,3 @@ def _preview(site: Site, backup_dir: str, keep: int, keep_days: int) -> dict:
                                         "previous": names[-1] if names else None},
             "retention": {"deleted": deleted, "keep": keep, "keep_days": keep_days},
             "warnings": []}
-

@@ -379,7 +379,7 @@ def _check_home(site: Site, home: str) -> None:
 def message_digests(home: str) -> dict[str, str]:
     """sha256 of every message file (in a ``cur`` or ``new``), by path below ``home``."""
     found = {}
-    for root, _, names in os.walk(home):
+    for root, _dirs, names in os.walk(home):
         if os.path.basename(root) in MESSAGE_DIRS:
             for name in names:
                 path = os.path.join(root, name)
@@ -433,7 +433,7 @@ def _record_purge(site: Site, backup_dir: str, account, purged: dict, by: str,
 
 def _size(home: str) -> int:
     return sum(os.path.getsize(os.path.join(root, name))
-               for root, _, names in os.walk(home) for name in names
+               for root, _dirs, names in os.walk(home) for name in names
                if os.path.isfile(os.path.join(root, name)))
 
 
@@ -456,4 +456,3 @@ def _locked_dir(backup_dir: str):
         raise BackupError("HYB003", f"chưa có bản sao lưu nào ({backup_dir} không có). Cách sửa: "
                           "chạy make backup trước, hoặc ghi đúng backup_dir")
     return backup_lock(backup_dir)
-

@@ -56,7 +56,7 @@ def _new_temp(path: str, create_mode: int) -> tuple[str, int]:
     """A new, empty file beside ``path`` named ``.<name>.<random>.tmp``, and its descriptor."""
     directory, name = os.path.split(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    for _ in range(_TEMP_ATTEMPTS):
+    for _attempt in range(_TEMP_ATTEMPTS):
         temp = os.path.join(directory, f".{name[:64]}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
         with contextlib.suppress(FileExistsError):
             return temp, os.open(temp, flags, create_mode)

@@ -60,8 +60,8 @@ def _rank(letter: str) -> tuple[int, int]:
 def vietnamese_key(text: str) -> tuple:
     """Sort key in Vietnamese dictionary order (letters first, then tones, then the text)."""
     letters = _letters(text)
-    return (tuple(_rank(letter) for letter, _ in letters),
-            tuple(TONES.get(tone, 0) for _, tone in letters), text)
+    return (tuple(_rank(letter) for letter, _tone in letters),
+            tuple(TONES.get(tone, 0) for _letter, tone in letters), text)
 
 
 def person_key(name: str) -> tuple:
