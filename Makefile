@@ -149,7 +149,7 @@ lint: setup
 
 ## sanity: ansible-test sanity of the pinned ansible-core, all its tests, Python 3.11, on a
 ##   copy of the collection in build/ansible_collections/hungyen/mail (tests/sanity/README.md);
-##   the first run on a machine installs the tests' tools from PyPI (~2.5 min, then ~30 s);
+##   the first run on a machine installs the tests' tools from PyPI (~2 min, then ~30 s);
 ##   one test: make sanity SANITY_ARGS="--test validate-modules"
 SANITY_COPY := build/ansible_collections/hungyen/mail
 sanity: setup
