@@ -26,6 +26,8 @@ import os
 import re
 
 ENV = "HYMAIL_NOW"
+# Vietnam's time (UTC+7, no daylight saving): the local days of notices and reports.
+VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
 _OFFSET = re.compile(r"^([+-])((?:\d+[dhms])+)$")
 _PART = re.compile(r"(\d+)([dhms])")
 _UNIT = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}

@@ -21,7 +21,7 @@ from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 
-from ..apply.journal import VIETNAM
+from ..common.clock import VIETNAM
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
 from . import outbox
 
