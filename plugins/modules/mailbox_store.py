@@ -46,6 +46,7 @@ fixed: {description: Files whose owner or mode was corrected., type: list, retur
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import after_commit
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
     PostfixDovecotBackend,
@@ -68,7 +69,7 @@ def run(params: dict, check_mode: bool = False) -> dict:
         return {"changed": not backend.generations.exists() or bool(fixed), "created": False,
                 "generation": backend.live_dir(), "fixed": fixed}
     with backend.locked(params.get("lock_timeout") or 600):
-        created = backend.recover()["layout_created"]
+        created = after_commit.recover(backend)["layout_created"]
         fixed = backend.fix_modes(params.get("files") or {})
     return {"changed": created or bool(fixed), "created": created,
             "generation": backend.live_dir(), "fixed": fixed}

@@ -15,6 +15,10 @@ import threading
 import time
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.after_commit import (
+    apply_changes,
+    recover,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
     HashSettings,
     issue,
@@ -88,7 +92,8 @@ def apply(state, desired: list[Mailbox], **options) -> dict:
     target = backend(state)
     changes = plan_changes(desired, target.read_state())
     addresses = [c.address for c in changes if c.applies and c.needs_password]
-    return target.apply(changes, issue(addresses, 16, HashSettings(1, 8192, 1)), **options)
+    return apply_changes(target, changes, issue(addresses, 16, HashSettings(1, 8192, 1)),
+                         **options)
 
 
 def test_read_state_from_the_files(state):
@@ -136,7 +141,7 @@ def test_second_apply_changes_nothing(state):
     target = backend(state)
     changes = plan_changes(desired, target.read_state())
     assert [c.action for c in changes if c.applies] == []
-    assert target.apply(changes, {})["changed"] is False
+    assert apply_changes(target, changes, {})["changed"] is False
     assert snapshot(state) == before
 
 
@@ -152,7 +157,7 @@ def test_missing_credential_refuses_the_batch(state):
     before = snapshot(state)
     target = backend(state)
     with pytest.raises(BackendError, match="HYR010 .*: dung"):
-        target.apply(plan_changes([box("dung")], target.read_state()), {})
+        apply_changes(target, plan_changes([box("dung")], target.read_state()), {})
     assert snapshot(state) == before
 
 
@@ -210,14 +215,14 @@ def test_an_interrupted_apply_is_finished_by_the_next_one(state):
 
     target.generations.commit = killed_after_the_switch
     with pytest.raises(KeyboardInterrupt):
-        target.apply(changes, credentials)
+        apply_changes(target, changes, credentials)
     assert (live(state) / "pending.json").exists() and not (state / "outbox").exists()
     assert "dung" in backend(state).read_state()  # the new state is served
-    recovered = backend(state).recover()
+    recovered = recover(backend(state))
     assert recovered["notices"] == {"sotttt": 1}
     assert not (live(state) / "pending.json").exists()
     journal = (state / "data" / "journal.jsonl").read_text().splitlines()
-    assert len(journal) == 1 and backend(state).recover()["notices"] == {}
+    assert len(journal) == 1 and recover(backend(state))["notices"] == {}
 
 
 def test_a_killed_staging_is_discarded_and_the_old_state_served(state):
@@ -277,7 +282,7 @@ def test_drift_and_held_changes_are_not_applied(state):
     target = backend(state)
     changes = plan_changes([box("dung")], target.read_state(), holds=("dung",))
     assert {c.action for c in changes} == {"create", "drift"}
-    assert target.apply(changes, {})["changed"] is False
+    assert apply_changes(target, changes, {})["changed"] is False
     assert snapshot(state) == before
 
 
@@ -287,8 +292,8 @@ def test_history_records_commit_and_approver(state):
     desired = [box(a) for a in accounts] + [box("dung")]
     changes = plan_changes(desired, accounts)
     todo = [c.address for c in changes if c.applies and c.needs_password]
-    target.apply(changes, issue(todo, 16, HashSettings(1, 8192, 1)),
-                 {"commit": "abc123", "approved_by": "sotttt"})
+    apply_changes(target, changes, issue(todo, 16, HashSettings(1, 8192, 1)),
+                  {"commit": "abc123", "approved_by": "sotttt"})
     history = json.loads((live(state) / "accounts.json").read_text())["history"]
     assert history[-1]["commit"] == "abc123" and history[-1]["approved_by"] == "sotttt"
     assert {"action": "create", "address": "dung"}.items() <= history[-1]["changes"][-1].items()
@@ -334,7 +339,7 @@ def test_new_addresses_reach_dovecot_a_second_before_postfix_accepts_them(state)
     target.generations.commit = watch
     changes = plan_changes([box("anmoi", previous=("an", "ancu")), box("dung")],
                            target.read_state())
-    target.apply(changes, issue(["dung"], 16, HashSettings(1, 8192, 1)))
+    apply_changes(target, changes, issue(["dung"], 16, HashSettings(1, 8192, 1)))
     announced, final = seen
     home = state / "mail" / DOMAIN
     every = [f"an@{DOMAIN}:::::{home / 'an'}::", f"ancu@{DOMAIN}:::::{home / 'an'}::",

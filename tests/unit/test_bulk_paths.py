@@ -9,8 +9,12 @@ import json
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import state_digest
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
     ServerState,
-    _metadata_json,
-    _same_text,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot.render import (
+    metadata_json,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot.stage import (
+    same_text,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
@@ -41,7 +45,7 @@ def test_plan_file_holds_the_plan_document():
 def test_accounts_json_holds_the_state():
     state = ServerState(accounts=ACCOUNTS, issued={"lvc": "ab12"},
                         history=[{"at": "t", "changes": [{"action": "create"}]}])
-    data = json.loads(_metadata_json(state))
+    data = json.loads(metadata_json(state))
     assert data == {"version": 1, "issued": {"lvc": "ab12"}, "history": state.history,
                     "accounts": {a: ACCOUNTS[a].to_dict() for a in sorted(ACCOUNTS)}}
 
@@ -68,9 +72,9 @@ def test_records_built_directly_equal_records_built_by_init():
 
 def test_file_compared_piece_by_piece(tmp_path):
     path = tmp_path / "f"
-    assert not _same_text(str(path), "")
+    assert not same_text(str(path), "")
     text = "Nguyễn Văn Ánh\n" * 1000
     path.write_text(text, "utf-8")
-    assert _same_text(str(path), text, chunk=7)
-    assert not _same_text(str(path), text + "x", chunk=7)
-    assert not _same_text(str(path), text[:-1], chunk=7)
+    assert same_text(str(path), text, chunk=7)
+    assert not same_text(str(path), text + "x", chunk=7)
+    assert not same_text(str(path), text[:-1], chunk=7)

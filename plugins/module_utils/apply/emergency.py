@@ -8,6 +8,7 @@ the hold: the next apply brings the mailbox to what the repository declares.
 from __future__ import annotations
 
 from ..backends.base import MailBackend
+from . import after_commit
 from .holds import (
     Hold,
     HoldError,
@@ -57,7 +58,7 @@ def _act(backend: MailBackend, state_dir: str, holds: dict[str, Hold], hold: Hol
         return {"changed": False, "files": []}
     record = {"emergency": hold.action, "by": hold.by, "reason": hold.reason}
     try:
-        return backend.apply([change], {}, record)
+        return after_commit.apply_changes(backend, [change], {}, record)
     except BaseException:
         save(state_dir, holds, [event("rollback", hold, hold.by, "áp dụng thất bại")])
         raise

@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 
-from ..backends.postfix_dovecot import LOCK_TIMEOUT, PostfixDovecotBackend
+from ..backends.base import LOCK_TIMEOUT, MailBackend
+from ..backends.postfix_dovecot import PostfixDovecotBackend
 from ..common.parallel import paused_gc
 from ..declared.model import load_desired
 from ..plan.planner import plan_changes
 from ..plan.render import plan_document, plan_pieces, render_markdown
 from ..plan.review import check_reviewed, load_reviewed
+from . import after_commit
 from .holds import HoldSet
 from .passwords import HashSettings, issue
 
@@ -34,14 +36,14 @@ def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     if check_mode:  # reads only: the live generation is never half-written
         return _plan_and_apply(backend, params, check_mode, diff_mode)
     with backend.locked(params.get("lock_timeout") or LOCK_TIMEOUT):
-        recovered = backend.recover()  # what a killed apply left is finished first
+        recovered = after_commit.recover(backend)  # what a killed apply left is finished first
         result = _plan_and_apply(backend, params, check_mode, diff_mode)
     if any(recovered[key] for key in ("removed", "notices", "bootstrap")):
         result["recovered"] = recovered
     return result
 
 
-def _plan_and_apply(backend: PostfixDovecotBackend, params: dict, check_mode: bool,
+def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
                     diff_mode: bool) -> dict:
     """Plan from the live state and, unless in check mode, apply (the caller holds the
     lock, so the state planned from is the state applied to)."""
@@ -64,10 +66,10 @@ def _plan_and_apply(backend: PostfixDovecotBackend, params: dict, check_mode: bo
     return result
 
 
-def make_backend(params: dict) -> PostfixDovecotBackend:
+def make_backend(params: dict) -> MailBackend:
     return PostfixDovecotBackend(
         params["state_dir"], params["domain"], postmap=params["postmap"],
-        postfix_config_dir=params["postfix_config_dir"], operator=params["operator_mailbox"],
+        postfix_config_dir=params["postfix_config_dir"],
     )
 
 
@@ -91,15 +93,17 @@ def report(changes: list, domain: str, digest: str, holds: HoldSet) -> dict:
     }
 
 
-def apply(backend: PostfixDovecotBackend, changes: list, params: dict) -> dict:
+def apply(backend: MailBackend, changes: list, params: dict) -> dict:
     """Issue the new passwords (hashed on every CPU), then apply the batch."""
     addresses = sorted({c.address for c in changes if c.applies and c.needs_password})
     settings = HashSettings(params["hash_time_cost"], params["hash_memory_kib"],
                             params["hash_parallelism"])
     credentials = issue(addresses, params["password_length"], settings)
     record = {"commit": params["commit"], "approved_by": params["approved_by"]}
-    return backend.apply(changes, credentials, record,
-                         lock_timeout=params.get("lock_timeout") or LOCK_TIMEOUT)
+    return after_commit.apply_changes(
+        backend, changes, credentials, record,
+        lock_timeout=params.get("lock_timeout") or LOCK_TIMEOUT,
+        operator=params["operator_mailbox"])
 
 
 def state_digest(actual: dict) -> str:

@@ -1,15 +1,25 @@
-"""The interface every mail server backend implements."""
+"""The interface every mail server backend implements, and what an apply hands it.
+
+A backend knows its server's files and nothing of notices or the journal: the work that
+must follow a commit is the apply stage's (``apply/after_commit.py``), handed to ``apply``
+and ``recover`` as an ``AfterCommit``. Callers build a backend with
+``backends.factory.backend_from_settings`` and use only what ``MailBackend`` declares.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from ..plan.accounts import Account
 from ..plan.planner import Change
 
 # address -> (password, hash); the password only ever goes to a credential notice.
 Credentials = dict[str, tuple[str, str]]
+# Seconds an apply waits for the one running before it gives up (HYR014).
+LOCK_TIMEOUT = 600.0
 
 
 class BackendError(Exception):
@@ -23,8 +33,52 @@ class BackendError(Exception):
         self.code = code
 
 
+@dataclass
+class Batch:
+    """A batch being applied, as the work after its commit needs it: the applicable
+    changes, their credentials, who approved it, the accounts once it is applied (keyed
+    by local part) and the apply's moment (ISO 8601)."""
+
+    changes: list[Change]
+    credentials: Credentials
+    record: dict | None
+    accounts: dict[str, Account]
+    now: str
+
+
+class AfterCommit(ABC):
+    """The work that must follow a commit (journal entries, notices), in two halves.
+
+    The backend calls ``stage`` while the batch's generation is staged, before the switch
+    that commits it, so that what must follow is committed with it; then ``finish`` once it
+    is live, and again at every recovery, so a run killed after the switch is finished by
+    the next one. Both run under the backend's lock.
+    """
+
+    @abstractmethod
+    def stage(self, directory: str, batch: Batch) -> None:
+        """Write into the staged generation ``directory`` what must follow its commit."""
+
+    @abstractmethod
+    def finish(self, directory: str | None) -> dict:
+        """Do, once, what the live generation ``directory`` still holds to do, and say
+        what was done (no secrets); ``None`` (no generation) does nothing. The keys are the
+        same whether anything was left or not."""
+
+
 class MailBackend(ABC):
-    """Reads the live accounts and applies one batch of planned changes."""
+    """One mail server: its accounts, its lock, its generations of served files.
+
+    Attributes every backend has: ``domain`` (lowercase), ``state_dir`` (absolute),
+    ``data_dir`` (its data files and lock), ``mail_dir`` (the domain's mail homes) and
+    ``generations`` (``generations.Generations``: staging and committing a generation made
+    elsewhere, as a restore does).
+    """
+
+    domain: str
+    state_dir: str
+    data_dir: str
+    mail_dir: str
 
     @abstractmethod
     def read_state(self) -> dict[str, Account]:
@@ -32,9 +86,46 @@ class MailBackend(ABC):
 
     @abstractmethod
     def apply(self, changes: list[Change], credentials: Credentials,
-              record: dict | None = None, lock_timeout: float = 600.0) -> dict:
+              record: dict | None = None, lock_timeout: float = LOCK_TIMEOUT, *,
+              after: AfterCommit) -> dict:
         """Apply every applicable change at once, all or nothing, one apply at a time
-        (waiting up to ``lock_timeout`` seconds); return what was done (no secrets)."""
+        (waiting up to ``lock_timeout`` seconds); ``after`` does the work that follows the
+        commit. Return what was done (no secrets)."""
+
+    @abstractmethod
+    def locked(self, timeout: float = LOCK_TIMEOUT) -> contextlib.AbstractContextManager:
+        """The one-apply-at-a-time lock (re-entrant): wait up to ``timeout`` seconds for the
+        apply, backup or restore running, then refuse (HYR014)."""
+
+    @abstractmethod
+    def recover(self, after: AfterCommit) -> dict:
+        """Under the lock: set up the layout if needed, drop what an interrupted apply left
+        and have ``after`` finish its committed work."""
+
+    @abstractmethod
+    def ensure_layout(self, modes: dict[str, dict] | None = None) -> bool:
+        """Create the first generation (moving files of earlier layouts into it) or add the
+        files it lacks, with the role's ``modes``; True when a generation was created."""
+
+    @abstractmethod
+    def live_dir(self) -> str | None:
+        """The directory of the generation the servers read now, None before the first."""
+
+    @abstractmethod
+    def home(self, local: str) -> str:
+        """Where the account's mail lives (its Maildir is ``home/Maildir``)."""
+
+    @abstractmethod
+    def modes_to_fix(self, modes: dict[str, dict]) -> list[str]:
+        """Live files whose owner, group or mode differ from the role's ``modes``."""
+
+    @abstractmethod
+    def fix_modes(self, modes: dict[str, dict]) -> list[str]:
+        """Give the live files the role's owners and modes; returns those corrected."""
+
+    @abstractmethod
+    def hand_edits(self) -> list[dict]:
+        """Served files whose content differs from what the backend wrote (HYD003)."""
 
     def describe(self) -> dict:
         """Where and what the backend is, for the module's result."""

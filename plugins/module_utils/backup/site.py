@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 
+from ..apply import after_commit
 from .archive import (
     DEFAULT_KEEP,
     DEFAULT_KEEP_DAYS,
@@ -29,7 +30,7 @@ ACTIONS = ("backup", "verify", "restore", "purge")
 
 
 def site_for(backend) -> Site:
-    """The Site of a PostfixDovecotBackend."""
+    """The Site of a backend (backends.base.MailBackend)."""
     return Site(state_dir=backend.state_dir, domain=backend.domain,
                 live_dir=backend.live_dir, locked=backend.locked, home=backend.home,
                 accounts=backend.read_state,
@@ -40,7 +41,7 @@ def site_for(backend) -> Site:
 def install(backend, directory: str, entries: list[Entry]) -> str:
     """Make the backup's data files the live generation; returns its name."""
     with backend.locked():
-        backend.recover()  # an interrupted apply's work is finished before it is replaced
+        after_commit.recover(backend)  # an interrupted apply's work is finished first
         generations = backend.generations
         live = generations.live_dir()
         staging = generations.stage()

@@ -1,0 +1,59 @@
+"""Migrating the layouts of earlier versions into generations.
+
+Versions before generations kept the served files flat in ``data/``: the first run of this
+one moves them into generation 0. A file an earlier version did not write is added, empty,
+as a new generation.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ...common import clock
+from .. import digests
+from .layout import FILES, MAPS, Layout
+from .modes import apply_spec, role_spec, write_file
+from .stage import postmap, stage
+
+
+def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
+    """Create generation 0 when there is none, moving files of the flat layout of
+    earlier versions (``data/<name>``) into it; add, as a new generation, a file an
+    earlier version did not write. True when a generation was created."""
+    if layout.generations.exists():
+        return _add_missing_files(layout, modes)
+    staging = layout.generations.stage()
+    for name in (*FILES, digests.DIGESTS_FILE):
+        _move_flat_file(layout, staging, name, modes)
+    layout.generations.commit(staging)
+    return True
+
+
+def _move_flat_file(layout: Layout, staging: str, name: str, modes: dict | None) -> None:
+    """One file (and a map's index) of the flat layout into generation 0, or an empty
+    one with the role's mode when there is none."""
+    legacy, target = os.path.join(layout.data_dir, name), os.path.join(staging, name)
+    if os.path.isfile(legacy) and not os.path.islink(legacy):
+        os.rename(legacy, target)
+    elif name != digests.DIGESTS_FILE:
+        write_file(target, "", role_spec(modes, name))
+    if name in MAPS:
+        if os.path.isfile(legacy + layout.db):
+            os.rename(legacy + layout.db, target + layout.db)
+        else:
+            postmap(layout, target)
+        apply_spec(target + layout.db, role_spec(modes, name))
+
+
+def _add_missing_files(layout: Layout, modes: dict[str, dict] | None) -> bool:
+    live = layout.generations.live_dir()
+    missing = [name for name in FILES if not os.path.exists(os.path.join(live, name))]
+    if not missing:
+        return False
+    staging = stage(layout, {}, [], clock.now().isoformat(), name="layout")
+    for name in missing:
+        os.unlink(os.path.join(staging, name))
+        write_file(os.path.join(staging, name), "", role_spec(modes, name))
+    layout.generations.commit(staging)
+    layout.generations.prune()
+    return True
