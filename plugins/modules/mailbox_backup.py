@@ -115,8 +115,8 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_params,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
 from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import BackupError
@@ -145,8 +145,7 @@ def run(params: dict, check_mode: bool = False) -> dict:
     """The whole module minus Ansible (tests call it in-process)."""
     defaults = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()}
     params = defaults | params
-    backend = PostfixDovecotBackend(params["state_dir"], params["domain"],
-                                    postmap=params["postmap"])
+    backend = backend_from_params(params)
     return backup_site.run(backend, params, check_mode)
 
 

@@ -70,8 +70,8 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import emergency
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_params,
 )
 
 ARGUMENT_SPEC = {
@@ -90,8 +90,7 @@ ARGUMENT_SPEC = {
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    backend = PostfixDovecotBackend(params["state_dir"], params["domain"],
-                                    postmap=params["postmap"])
+    backend = backend_from_params(params)
     try:
         result = emergency.run(backend, params["state_dir"], params, module.check_mode,
                                module._diff)

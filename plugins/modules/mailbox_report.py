@@ -73,8 +73,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
@@ -103,7 +103,7 @@ def run(params: dict, now: datetime.datetime | None = None) -> dict:
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     domain = params["domain"].lower()
     period = resolve_period(params, now or clock.now())
-    accounts = PostfixDovecotBackend(params["state_dir"], domain).read_state()
+    accounts = backend_from_settings(params["state_dir"], domain).read_state()
     entries = journal.read(journal.journal_path(params["state_dir"]))
     report = build_report(accounts, entries, load_desired(params["desired_file"]), period, domain)
     province = report["province"]

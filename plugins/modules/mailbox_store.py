@@ -48,8 +48,8 @@ fixed: {description: Files whose owner or mode was corrected., type: list, retur
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import after_commit
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_params,
 )
 
 ARGUMENT_SPEC = {
@@ -62,8 +62,7 @@ ARGUMENT_SPEC = {
 
 
 def run(params: dict, check_mode: bool = False) -> dict:
-    backend = PostfixDovecotBackend(params["state_dir"], params["domain"],
-                                    postfix_config_dir=params.get("postfix_config_dir"))
+    backend = backend_from_params(params)
     if check_mode:
         fixed = backend.modes_to_fix(params.get("files") or {})
         return {"changed": not backend.generations.exists() or bool(fixed), "created": False,

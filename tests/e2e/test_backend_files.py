@@ -23,11 +23,14 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords impor
     HashSettings,
     issue,
 )
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    MAPS,
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import (
+    BackendError,
+    MailBackend,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import MAPS
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
@@ -70,8 +73,8 @@ def fixture_state(tmp_path, monkeypatch):
     return tmp_path
 
 
-def backend(state) -> PostfixDovecotBackend:
-    return PostfixDovecotBackend(str(state), DOMAIN, postmap=str(state / "postmap"))
+def backend(state) -> MailBackend:
+    return backend_from_settings(str(state), DOMAIN, postmap=str(state / "postmap"))
 
 
 def box(address: str, **fields) -> Mailbox:

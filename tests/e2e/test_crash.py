@@ -17,8 +17,9 @@ import re
 import time
 
 import pytest
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import MailBackend
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from crash_support import CrashHarness, Outcome, Workload, drop_notices
 from e2e_support import PORTS
@@ -43,7 +44,7 @@ def test_killed_applies_leave_old_or_new_and_the_rerun_converges(server, tmp_pat
     seed = int(os.environ.get("HYMAIL_CRASH_SEED") or random.SystemRandom().randrange(1 << 32))
     deadline = time.monotonic() + DEADLINE
     # A backend that commits with one switch must show the whole server old or new.
-    atomic = hasattr(PostfixDovecotBackend, "live_dir")
+    atomic = hasattr(MailBackend, "live_dir")
     harness = CrashHarness(server, tmp_path, Workload("tcrash", size=ACCOUNTS),
                            PORTS, whole_server=atomic)
     assert not harness.setup(), "state 0 is not served as declared"
@@ -74,7 +75,7 @@ def test_killed_applies_leave_old_or_new_and_the_rerun_converges(server, tmp_pat
     assert kills >= KILLS, f"only {kills} kills in {DEADLINE} s (seed {seed})"
 
 
-def committed(backend: PostfixDovecotBackend, before: str) -> bool:
+def committed(backend: MailBackend, before: str) -> bool:
     """The apply's own generation is live: not the one it started from, and not the one
     that only announces new addresses to Dovecot (a pending.json, or a second switch)."""
     live = backend.live_dir()
@@ -98,14 +99,14 @@ def report(seed: int | None, failed: list, outcomes: list) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.skipif(not hasattr(PostfixDovecotBackend, "live_dir"),
+@pytest.mark.skipif(not hasattr(MailBackend, "live_dir"),
                     reason="the backend has no single commit point to watch")
 def test_kills_right_after_the_commit_point_leave_the_new_state(server, tmp_path):
     """The riskiest moment: the new generation is live, the work that follows it (old
     generations dropped, notices written) is not done. The kill comes as soon as
     ``live_dir()`` changes; the servers must serve the new state, and the rerun must
     finish the notices."""
-    backend = PostfixDovecotBackend(str(server.state_dir), "hungyen.gov.vn")
+    backend = backend_from_settings(str(server.state_dir), "hungyen.gov.vn")
     harness = CrashHarness(server, tmp_path, Workload("tcommit", size=ACCOUNTS // 3),
                            PORTS, whole_server=True)
     assert not harness.setup(), "state 0 is not served as declared"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, emergency
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from e2e_support import DOMAIN, mailbox
 
@@ -57,7 +57,7 @@ def test_hand_edit_of_a_data_file_is_drift_until_undone(province):
 def test_active_hold_is_in_the_report(province):
     province.declare(mailbox("tdrift.giu", "tdrifthold"))
     province.run()
-    backend = PostfixDovecotBackend(str(province.server.state_dir), DOMAIN)
+    backend = backend_from_settings(str(province.server.state_dir), DOMAIN)
     state_dir = str(province.server.state_dir)
     emergency.run(backend, state_dir, {"address": "tdrift.giu", "action": "lock",
                                        "reason": "phát tán mã độc", "by": "pheduyet-sotttt"})

@@ -13,8 +13,8 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
     load_holds,
     read_file,
 )
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
 from e2e_support import DOMAIN, mailbox
@@ -27,13 +27,13 @@ def act(server, address: str, action: str, check: bool = False, **extra) -> dict
     """One emergency call, as playbooks/emergency.yml makes it."""
     params = {"address": f"{address}@{DOMAIN}", "action": action, "by": "pheduyet-sotttt",
               "reason": "tài khoản bị chiếm quyền, gửi thư lừa đảo", **extra}
-    backend = PostfixDovecotBackend(str(server.state_dir), DOMAIN)
+    backend = backend_from_settings(str(server.state_dir), DOMAIN)
     return emergency.run(backend, str(server.state_dir), params, check_mode=check)
 
 
 def status(server, local: str) -> str:
     """The account's status as the server's files say it."""
-    return PostfixDovecotBackend(str(server.state_dir), DOMAIN).read_state()[local].status
+    return backend_from_settings(str(server.state_dir), DOMAIN).read_state()[local].status
 
 
 def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agrees(province):

@@ -20,8 +20,8 @@ import time
 import pytest
 from ansible.module_utils import basic
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, emergency, passwords
-from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
-    PostfixDovecotBackend,
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
+    backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.modules import (
     directory_build,
@@ -123,7 +123,7 @@ def issued(server) -> dict[str, str]:
 
 
 def home(server, local: str) -> pathlib.Path:
-    return pathlib.Path(PostfixDovecotBackend(str(server.state_dir), DOMAIN).home(local))
+    return pathlib.Path(backend_from_settings(str(server.state_dir), DOMAIN).home(local))
 
 
 def where(server, findings: list[Finding], kind: str) -> set[tuple[str, str]]:
@@ -201,7 +201,7 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
     assert logged_in, f"{owner} cannot log in over IMAP with the planted password"
 
     # An emergency lock and its release write holds.json (and a generation): scanned too.
-    backend = PostfixDovecotBackend(str(server.state_dir), DOMAIN)
+    backend = backend_from_settings(str(server.state_dir), DOMAIN)
     hold = {"address": f"{PERSON}@{DOMAIN}", "by": "pheduyet-sotttt", "reason": "thử bí mật"}
     for action in ("lock", "release"):
         outputs[f"emergency {action}"] = json.dumps(emergency.run(
@@ -294,7 +294,7 @@ def test_state_files_are_private_to_the_services_that_read_them(province):
     province.declare(mailbox("tbmriengtu", "tbmriengtu", kind="agency"),
                      mailbox("tbmkhoa", "tbmriengtu"))
     province.run(operator_mailbox="tbmriengtu", commit="c1", approved_by="pheduyet")
-    backend = PostfixDovecotBackend(str(server.state_dir), DOMAIN)
+    backend = backend_from_settings(str(server.state_dir), DOMAIN)
     hold = {"address": f"tbmkhoa@{DOMAIN}", "by": "pheduyet-sotttt", "reason": "thử quyền tệp"}
     emergency.run(backend, str(server.state_dir), hold | {"action": "lock"})
     emergency.run(backend, str(server.state_dir), hold | {"action": "release"})

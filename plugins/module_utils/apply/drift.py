@@ -8,8 +8,7 @@ Nothing is changed on the server.
 
 from __future__ import annotations
 
-from ..backends.digests import hand_edits
-from ..backends.postfix_dovecot import FILES, PostfixDovecotBackend
+from ..backends.factory import backend_from_params
 from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
 from ..plan.planner import Change, plan_changes
@@ -34,11 +33,11 @@ class DriftError(ValueError):
 
 def run(params: dict) -> dict:
     """``params``: desired_file, state_dir, domain (+ postmap, postfix_config_dir unused)."""
-    backend = PostfixDovecotBackend(params["state_dir"], params["domain"])
+    backend = backend_from_params(params)
     desired = load_desired(params["desired_file"], backend.domain, DriftError)
     holds = HoldSet.load(params["state_dir"], desired)
     changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
-    edits = hand_edits(backend.live_dir() or backend.data_dir, FILES)
+    edits = backend.hand_edits()
     report = build(changes, holds.describe(), edits, backend.domain)
     return {"changed": False, "drift": report["drift"], "summary": report["summary"],
             "report": report, "markdown": render_markdown(report)}

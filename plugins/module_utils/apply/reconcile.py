@@ -10,7 +10,7 @@ import json
 import os
 
 from ..backends.base import LOCK_TIMEOUT, MailBackend
-from ..backends.postfix_dovecot import PostfixDovecotBackend
+from ..backends.factory import backend_from_params
 from ..common.parallel import paused_gc
 from ..declared.model import load_desired
 from ..plan.planner import plan_changes
@@ -32,7 +32,7 @@ def reconcile(params: dict, check_mode: bool = False, diff_mode: bool = False) -
 
 
 def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
-    backend = make_backend(params)
+    backend = backend_from_params(params)
     if check_mode:  # reads only: the live generation is never half-written
         return _plan_and_apply(backend, params, check_mode, diff_mode)
     with backend.locked(params.get("lock_timeout") or LOCK_TIMEOUT):
@@ -64,13 +64,6 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
         result["applied"] = apply(backend, changes, params)
         holds.clear(params["state_dir"], params["approved_by"] or params["commit"] or "apply")
     return result
-
-
-def make_backend(params: dict) -> MailBackend:
-    return PostfixDovecotBackend(
-        params["state_dir"], params["domain"], postmap=params["postmap"],
-        postfix_config_dir=params["postfix_config_dir"],
-    )
 
 
 def check_not_stale(expected: str | None, digest: str) -> None:
