@@ -214,7 +214,7 @@ def deliver(messages: list[tuple[str, str, Message]], settings: SmtpSettings) ->
         reason = (f"HYN001 không gửi được qua {settings.host}:{settings.port} ({error}). "
                   "Cách sửa: kiểm tra máy chủ thư (make mailserver-up); thư được gửi lại "
                   "lần áp dụng sau")
-        for key, _, _ in messages:
+        for key, _recipient, _message in messages:
             outcome.setdefault(key, reason)
     finally:
         session.close()
