@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
-from ..common import clock
+from ..common import clock, operation_messages
 from ..common.files import replace_atomically
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
@@ -169,8 +169,7 @@ class HoldSet:
     def check_unchanged(self, state_dir: str) -> None:
         """Refuse to apply when an emergency action landed while this run was planning."""
         if load_holds(state_dir) != self.holds:
-            raise HoldError("HYR005 một thao tác khẩn cấp vừa được ghi trong lúc lập kế hoạch. "
-                            "Cách sửa: chạy lại lần áp dụng (kế hoạch sẽ tính cả tạm giữ mới)")
+            raise HoldError(operation_messages.render("HYR005"))
 
     def clear(self, state_dir: str, by: str) -> list[str]:
         """End the holds the repository now agrees with; returns their addresses."""

@@ -11,6 +11,7 @@ import os
 
 from ..backends.base import LOCK_TIMEOUT, MailBackend
 from ..backends.factory import backend_from_params
+from ..common.operation_messages import render
 from ..common.parallel import paused_gc
 from ..declared.model import load_desired
 from ..plan.planner import plan_changes
@@ -69,8 +70,7 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
 def check_not_stale(expected: str | None, digest: str) -> None:
     """Refuse to apply a reviewed plan when the live state moved since it was made."""
     if expected and expected != digest:
-        raise ReconcileError("HYR003 kế hoạch đã cũ: trạng thái máy chủ đã đổi từ khi kế hoạch "
-                             "được duyệt. Cách sửa: lập lại kế hoạch (make plan) và duyệt lại")
+        raise ReconcileError(render("HYR003"))
 
 
 def report(changes: list, domain: str, digest: str, holds: HoldSet) -> dict:

@@ -13,6 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from ..common.operation_messages import render
 from ..plan.accounts import Account
 from ..plan.planner import Change
 
@@ -25,11 +26,12 @@ LOCK_TIMEOUT = 600.0
 class BackendError(Exception):
     """The server cannot take the change batch; nothing was applied.
 
-    Messages start with a stable code (HYR0xx) and say in Vietnamese what to do.
+    Messages start with a stable code (HYR0xx, common/operation_messages.py) and say in
+    Vietnamese what to do; ``fields`` fill in the catalog's text.
     """
 
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code} {message}")
+    def __init__(self, code: str, **fields: object):
+        super().__init__(render(code, **fields))
         self.code = code
 
 

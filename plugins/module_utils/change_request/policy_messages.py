@@ -1,13 +1,14 @@
 """Change-request policy messages: stable code → Vietnamese text, article, how to proceed.
 
-Same shape as the validation messages (``messages.py``):
+Same shape as the validation messages (``declared/messages.py``, rendered by
+``common/messages.py``):
 ``CODE <what is refused> (<article>). Cách sửa: <how to proceed>``. A code never changes
 meaning, so it can be searched in the README and tested.
 """
 
 from __future__ import annotations
 
-from ..declared.messages import render as render_message
+from ..common.messages import render as render_message
 
 # code: (what is refused, the article it rests on, how to proceed)
 CATALOG: dict[str, tuple[str, str, str]] = {
@@ -67,4 +68,4 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 
 def render(code: str, **fields: object) -> str:
     """The one-line message for ``code``: what is refused (article). Cách sửa: how to proceed."""
-    return render_message(code, CATALOG, **fields)
+    return render_message(code, CATALOG, None, **fields)

@@ -25,6 +25,8 @@ import datetime
 import os
 import re
 
+from .operation_messages import render
+
 ENV = "HYMAIL_NOW"
 # Vietnam's time (UTC+7, no daylight saving): the local days of notices and reports.
 VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
@@ -64,7 +66,5 @@ def read(setting: str) -> datetime.datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ClockError(f"HYC001 {ENV}={setting!r} không hợp lệ. Cách sửa: để trống (đồng hồ "
-                         "hệ thống), một độ lệch như +365d hoặc -2h30m, hoặc một thời điểm ISO "
-                         "8601 có múi giờ như 2026-11-29T12:00:00+00:00")
+        raise ClockError(render("HYC001", env=ENV, setting=setting))
     return moment.astimezone(datetime.UTC)

@@ -6,6 +6,11 @@ changes meaning, so it can be searched in the README and tested.
 
 from __future__ import annotations
 
+from ..common.messages import render as render_message
+from ..common.messages import shown
+
+__all__ = ["CATALOG", "MAX_FIELD", "render", "shown"]
+
 # code: (what is wrong, the article it breaks, how to fix it)
 CATALOG: dict[str, tuple[str, str, str]] = {
     # Reading the file
@@ -95,33 +100,10 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 MAX_FIELD = 300
 
 
-def render(code: str, catalog: dict | None = None, **fields: object) -> str:
+def render(code: str, **fields: object) -> str:
     """The one-line message for ``code``: what is wrong (article). Cách sửa: how to fix.
 
-    Other catalogs of the same shape (policy, …) render through here too. Text fields come
-    from the files: they are shown on one line, without invisible characters, and (for this
-    catalog, whose fields are single values) short.
+    Text fields come from the files: they are shown on one line, without invisible
+    characters, and (this catalog's fields being single values) short.
     """
-    what, article, fix = (catalog or CATALOG)[code]
-    fields.setdefault("detail", "")
-    limit = MAX_FIELD if catalog is None else None
-    fields = {key: shown(value, limit) if isinstance(value, str) else value
-              for key, value in fields.items()}
-    return f"{code} {_fill(what, fields)} ({article}). Cách sửa: {_fill(fix, fields)}."
-
-
-def shown(text: str, limit: int | None = 60) -> str:
-    """``text`` as a message quotes it: at most ``limit`` characters, every character
-    that is not printable (line breaks, controls, zero-width) written as \\uXXXX."""
-    cut = text if limit is None else text[:limit]
-    if not cut.isprintable():
-        cut = "".join(c if c.isprintable() or c == "\u00a0" else f"\\u{ord(c):04x}"
-                      for c in cut)
-    return cut + ("…" if limit is not None and len(text) > limit else "")
-
-
-def _fill(template: str, fields: dict) -> str:
-    try:
-        return template.format(**fields)
-    except KeyError as missing:  # a caller bug must not hide the clerk's problem
-        return f"{template} [{missing}]"
+    return render_message(code, CATALOG, MAX_FIELD, **fields)

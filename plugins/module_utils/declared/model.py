@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, dataclass, field, fields
 
+from ..common.operation_messages import render
+
 KINDS = ("agency", "division", "person")
 
 
@@ -118,9 +120,7 @@ def load_desired(path: str, domain: str, error: type[Exception] = DesiredStateEr
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as failure:
-        raise error(f"HYR001 không đọc được desired_file {path} ({failure}). "
-                    "Cách sửa: chạy playbooks/validate.yml trước") from failure
+        raise error(render("HYR001", path=path, failure=str(failure))) from failure
     if str(data.get("domain", "")).lower() != domain:
-        raise error(f"HYR002 {path} dành cho miền {data.get('domain')!r}, không phải "
-                    f"{domain!r}. Cách sửa: kiểm tra mail_domain của inventory")
+        raise error(render("HYR002", path=path, found=data.get("domain"), domain=domain))
     return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]

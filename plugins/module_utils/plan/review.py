@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from ..common.operation_messages import render
 from .planner import Change
 
 
@@ -23,12 +24,11 @@ def load_reviewed(path: str, domain: str) -> dict:
         with open(path, encoding="utf-8") as handle:
             plan = json.load(handle)
     except (OSError, ValueError) as error:
-        raise StalePlanError(f"HYR004 không đọc được kế hoạch đã duyệt {path} ({error}). "
-                             "Cách sửa: chạy lại pipeline của yêu cầu hợp nhất để có "
-                             "artifact build/plan.json") from error
+        raise StalePlanError(render("HYR004", path=path,
+                                    why=f"không đọc được ({error})")) from error
     if not isinstance(plan, dict) or plan.get("domain") != domain or "changes" not in plan:
-        raise StalePlanError(f"HYR004 {path} không phải kế hoạch của miền {domain}. Cách sửa: "
-                             "dùng build/plan.json của job plan")
+        raise StalePlanError(render("HYR004", path=path,
+                                    why=f"không phải kế hoạch của miền {domain}"))
     return plan
 
 
@@ -46,11 +46,9 @@ def check_reviewed(changes: list[Change], reviewed: dict, digest: str) -> None:
     if extra:
         listed = "; ".join(f"{c.action} {c.old_address or c.address}" for c in extra[:20])
         more = f" (và {len(extra) - 20} thay đổi khác)" if len(extra) > 20 else ""
-        raise StalePlanError(
-            f"HYR003 kế hoạch đã cũ: máy chủ đã thay đổi từ khi kế hoạch được duyệt, và lần áp "
-            f"dụng này sẽ làm {len(extra)} thay đổi mà kế hoạch đã duyệt không có: {listed}{more}. "
-            "Cách sửa: chạy make drift để xem máy chủ đã đổi gì, rồi lập lại kế hoạch (chạy lại "
-            "pipeline của yêu cầu hợp nhất) và duyệt lại")
+        raise StalePlanError(render(
+            "HYR003", detail=f", và lần áp dụng này sẽ làm {len(extra)} thay đổi mà kế hoạch "
+            f"đã duyệt không có: {listed}{more}"))
 
 
 def _key(entry: dict) -> str:

@@ -115,10 +115,7 @@ class PostfixDovecotBackend(MailBackend):
                 finally:
                     self._lock_depth = 0
         except LockTimeout as error:
-            raise BackendError("HYR014", (
-                f"một lần áp dụng khác vẫn đang chạy trên máy chủ này sau {error.waited:.0f} "
-                "giây chờ. Cách sửa: chờ lần đó xong (xem pipeline đang chạy) rồi chạy lại, "
-                "hoặc tăng lock_timeout")) from error
+            raise BackendError("HYR014", waited=f"{error.waited:.0f}") from error
 
     def recover(self, after: AfterCommit) -> dict:
         """Under the lock: set up the first generation if needed, drop what an interrupted

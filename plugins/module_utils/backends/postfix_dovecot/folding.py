@@ -32,11 +32,10 @@ def check(todo: list[Change], state: ServerState, credentials: Credentials) -> N
     """Refuse the whole batch before anything is written."""
     missing = [c.address for c in todo if c.needs_password and c.address not in credentials]
     if missing:
-        raise BackendError("HYR010", f"chưa có mật khẩu cho: {', '.join(missing)}")
+        raise BackendError("HYR010", missing=", ".join(missing))
     for change in (c for c in todo if c.action == "rename"):
         if change.old_address not in state.accounts:
-            raise BackendError("HYR012", f"đổi tên: {change.old_address} không có trên "
-                               "máy chủ. Cách sửa: lập lại kế hoạch (make plan)")
+            raise BackendError("HYR012", old=change.old_address)
     check_renderable(todo)
 
 
@@ -51,10 +50,7 @@ def check_renderable(todo: list[Change]) -> None:
         bad = [value for value in values
                if value is not None and not SAFE_LOCAL.fullmatch(value)]
         if bad:
-            raise BackendError("HYR015", (
-                f"địa chỉ {bad[0]!r} có ký tự không được phép trong tệp của máy chủ "
-                "(dấu hai chấm, khoảng trắng, xuống dòng, ký tự điều khiển...). Cách sửa: "
-                "sửa địa chỉ theo Điều 5 rồi chạy lại; không có gì đã được áp dụng"))
+            raise BackendError("HYR015", value=repr(bad[0]))
 
 
 def fold(state: ServerState, todo: list[Change], credentials: Credentials,

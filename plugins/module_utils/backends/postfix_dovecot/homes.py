@@ -51,9 +51,8 @@ def tail_home(tail: str) -> str | None:
 def with_home(tail: str, home: str) -> str:
     """The tail with ``home`` in its home field (HYR016 if it cannot stand in the file)."""
     if not SAFE_HOME.fullmatch(home):
-        raise BackendError("HYR016", f"thư mục thư {home!r} có ký tự không dùng được trong "
-                           "tệp passwd. Cách sửa: đặt state_dir không có dấu hai chấm, khoảng "
-                           "trắng")
+        raise BackendError("HYR016", home=repr(home),
+                           why="có ký tự không dùng được trong tệp passwd")
     fields = (tail[1:].split(":", 5) + [""] * 6)[:6]
     fields[3] = home
     return ":" + ":".join(fields)
@@ -65,4 +64,4 @@ def free_home(home: str, taken: set) -> str:
         candidate = f"{home}+{number}"
         if candidate not in taken and not os.path.lexists(candidate):
             return candidate
-    raise BackendError("HYR016", f"không tìm được thư mục thư trống cho {home}")
+    raise BackendError("HYR016", home=home, why="không còn tên thư mục trống")

@@ -85,7 +85,7 @@ def postmap(layout: Layout, source: str) -> None:
     command = [layout.postmap, "-c", layout.postfix_config_dir, f"{layout.map_type}:{source}"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackendError("HYR013", f"{' '.join(command)} lỗi: {result.stderr.strip()}")
+        raise BackendError("HYR013", command=" ".join(command), stderr=result.stderr.strip())
 
 
 def newer_second(temp: str, path: str) -> None:
