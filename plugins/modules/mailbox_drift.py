@@ -37,6 +37,10 @@ drift: {description: Whether anything was found., type: bool, returned: always}
 summary: {description: Count per kind of finding., type: dict, returned: always}
 report: {description: The report as JSON-ready data., type: dict, returned: always}
 markdown: {description: The report in Vietnamese Markdown., type: str, returned: always}
+msg:
+  description: HYD000 and the count per kind, when anything was found.
+  type: str
+  returned: when drift is true
 """
 
 from ansible.module_utils.basic import AnsibleModule

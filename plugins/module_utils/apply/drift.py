@@ -8,21 +8,19 @@ Nothing is changed on the server.
 
 from __future__ import annotations
 
+import json
+
 from ..backends.factory import backend_from_params
 from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
 from ..plan.planner import Change, plan_changes
 from ..plan.render import hold_block
 from .holds import HoldSet
+from .messages import heading, render
 
 CODES = {"undeclared": "HYD001", "holds": "HYD002", "hand_edits": "HYD003",
          "pending": "HYD004"}
-TITLES = {
-    "undeclared": "Hộp thư có trên máy chủ nhưng không được khai báo",
-    "holds": "Tạm giữ khẩn cấp đang có hiệu lực (Điều 10.1.g)",
-    "hand_edits": "Tệp dữ liệu bị sửa tay (khác dấu kiểm công cụ ghi lần cuối)",
-    "pending": "Thay đổi đã khai báo nhưng chưa áp dụng",
-}
+TITLES = {kind: heading(code) for kind, code in CODES.items()}
 FILE_STATES = {"edited": "nội dung đã bị sửa", "missing": "tệp đã bị xóa",
                "unrecorded": "công cụ chưa từng ghi tệp này (không có dấu kiểm)"}
 
@@ -39,8 +37,12 @@ def run(params: dict) -> dict:
     changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
     edits = backend.hand_edits()
     report = build(changes, holds.describe(), edits, backend.domain)
-    return {"changed": False, "drift": report["drift"], "summary": report["summary"],
-            "report": report, "markdown": render_markdown(report)}
+    result = {"changed": False, "drift": report["drift"], "summary": report["summary"],
+              "report": report, "markdown": render_markdown(report)}
+    if report["drift"]:
+        summary = json.dumps(report["summary"], ensure_ascii=False)
+        result["msg"] = render("HYD000", summary=summary)
+    return result
 
 
 def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str) -> dict:

@@ -19,6 +19,7 @@ from .holds import (
     load_holds,
     save,
 )
+from .messages import render
 
 
 def run(backend: MailBackend, state_dir: str, params: dict, check_mode: bool = False,
@@ -30,8 +31,7 @@ def run(backend: MailBackend, state_dir: str, params: dict, check_mode: bool = F
         return release(state_dir, holds, address, params, check_mode)
     account = backend.read_state().get(address)
     if account is None:
-        raise HoldError(f"HYH004 {address}@{backend.domain} không có trên máy chủ. Cách sửa: "
-                        "kiểm tra địa chỉ (make drift liệt kê các hộp thư trên máy chủ)")
+        raise HoldError(render("HYH004", address=f"{address}@{backend.domain}"))
     hold = emergency_hold(account, params["action"], params.get("reason") or "",
                           params.get("by") or "", params.get("lock_reason"))
     change = emergency_change(account, hold)
@@ -69,8 +69,7 @@ def release(state_dir: str, holds: dict[str, Hold], address: str, params: dict,
     """End a hold; the server is left as it is until the next apply."""
     hold = holds.get(address)
     if hold is None:
-        return {"changed": False, "msg": f"HYH005 {address} không có tạm giữ nào: không có gì "
-                                         "để gỡ"}
+        return {"changed": False, "msg": render("HYH005", address=address)}
     if not check_mode:
         rest = {key: value for key, value in holds.items() if key != address}
         save(state_dir, rest, [event("release", hold, params.get("by") or "",
@@ -86,6 +85,5 @@ def local_part(address: str, domain: str) -> str:
     if not at:
         local, other = other, domain
     if other != domain or not local:
-        raise HoldError(f"HYH006 {address!r} không phải địa chỉ @{domain}. Cách sửa: "
-                        f"-e address=<tên>@{domain}")
+        raise HoldError(render("HYH006", address=address, domain=domain))
     return local

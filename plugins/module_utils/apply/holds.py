@@ -17,6 +17,7 @@ from ..common.files import replace_atomically
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
 from ..plan.planner import Change
+from .messages import render
 
 HOLDS_FILE = "holds.json"
 HELD_STATUS = {"lock": "locked", "revoke": "revoked"}
@@ -68,8 +69,7 @@ def read_file(state_dir: str) -> dict:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as error:
-        raise HoldError(f"HYH010 không đọc được {path} ({error}). Cách sửa: khôi phục tệp từ "
-                        "bản sao lưu; không xóa tệp (sẽ mất tạm giữ khẩn cấp)") from error
+        raise HoldError(render("HYH010", path=path, error=str(error))) from error
     return {"version": 1, "holds": data.get("holds", {}), "log": data.get("log", [])}
 
 
@@ -120,14 +120,11 @@ def emergency_hold(account: Account, action: str, reason: str, by: str,
                    lock_reason: str | None) -> Hold:
     """The hold an emergency lock or revoke of ``account`` records."""
     if action not in HELD_STATUS:
-        raise HoldError(f"HYH001 action={action!r} không hợp lệ. Cách sửa: dùng "
-                        f"{', '.join(ACTIONS)}")
+        raise HoldError(render("HYH001", action=action, actions=", ".join(ACTIONS)))
     if not reason.strip():
-        raise HoldError("HYH002 thiếu lý do (reason). Cách sửa: -e reason='...' nêu rõ nguy cơ "
-                        "an toàn thông tin (Điều 10.1.g)")
+        raise HoldError(render("HYH002"))
     if account.status == "revoked" and action == "lock":
-        raise HoldError(f"HYH003 {account.address} đã bị thu hồi: không khóa được. Cách sửa: "
-                        "không cần thao tác khẩn cấp")
+        raise HoldError(render("HYH003", address=account.address))
     return Hold(address=account.address, action=action, reason=reason.strip(), by=by,
                 at=now_iso(), lock_reason=lock_reason if action == "lock" else None,
                 status_before=account.status)
