@@ -39,7 +39,7 @@ CATALOG: Catalog = {
     "HYD002": ("Tạm giữ khẩn cấp đang có hiệu lực", EMERGENCY,
                "hợp thức hóa bằng văn bản trong kho (tạm giữ tự hết khi áp dụng) hoặc gỡ "
                "tạm giữ (make emergency, action=release)"),
-    "HYD003": ("Tệp dữ liệu bị sửa tay (khác dấu kiểm công cụ ghi lần cuối)", DIRECTORY,
+    "HYD003": ("Tệp dữ liệu bị sửa tay, khác dấu kiểm công cụ ghi lần cuối", DIRECTORY,
                "đưa thay đổi vào kho qua yêu cầu hợp nhất; lần áp dụng sau ghi lại tệp"),
     "HYD004": ("Thay đổi đã khai báo nhưng chưa áp dụng", DIRECTORY,
                "chạy make apply (hoặc để pipeline áp dụng) sau khi yêu cầu hợp nhất được duyệt"),

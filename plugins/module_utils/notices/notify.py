@@ -24,6 +24,7 @@ from email.mime.text import MIMEText
 from ..common.clock import VIETNAM
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
 from . import outbox
+from .messages import render as coded
 
 SUBJECT_TEMPLATE = "subject.txt.j2"
 BODY_TEMPLATE = "body.txt.j2"
@@ -65,12 +66,10 @@ def environment(templates: dict[str, str]):
         import jinja2
         from jinja2.sandbox import SandboxedEnvironment
     except ImportError as error:
-        raise NotifyError("HYN005 máy chủ thư thiếu thư viện Jinja2. Cách sửa: cài "
-                          "python3-jinja2 cho Python chạy mô-đun") from error
+        raise NotifyError(coded("HYN005")) from error
     missing = [n for n in (SUBJECT_TEMPLATE, BODY_TEMPLATE) if n not in templates]
     if missing:
-        raise NotifyError(f"HYN004 thiếu mẫu thư {', '.join(missing)}. Cách sửa: khôi phục "
-                          "tệp trong playbooks/templates/notify/")
+        raise NotifyError(coded("HYN004", detail=f"thiếu mẫu thư {', '.join(missing)}"))
     return SandboxedEnvironment(
         loader=jinja2.DictLoader(templates), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
@@ -182,15 +181,13 @@ def _render_all(pending: dict, env, settings: SmtpSettings) -> tuple[list, dict]
     for notices in pending.values():
         for notice in notices:
             if not is_notice(notice):
-                outcome[_key(notice)] = ("HYN006 dòng không đúng định dạng thông báo, giữ lại "
-                                         "trong outbox. Cách sửa: xem và xử lý bằng tay")
+                outcome[_key(notice)] = coded("HYN006")
                 continue
             try:
                 messages.append((_key(notice), notice["to"], render(notice, env, settings)))
             except TemplateError as error:
-                raise NotifyError(f"HYN004 mẫu thư lỗi ({_where(error)}{type(error).__name__}: "
-                                  f"{error}); chưa gửi thư nào. Cách sửa: sửa "
-                                  "playbooks/templates/notify/ rồi chạy lại") from error
+                detail = f"{_where(error)}{type(error).__name__}: {error}"
+                raise NotifyError(coded("HYN004", detail=detail)) from error
     return messages, outcome
 
 
@@ -211,9 +208,7 @@ def deliver(messages: list[tuple[str, str, Message]], settings: SmtpSettings) ->
         for key, recipient, message in messages:
             outcome[key] = session.send(recipient, message)
     except (OSError, smtplib.SMTPException) as error:  # the server cannot be reached
-        reason = (f"HYN001 không gửi được qua {settings.host}:{settings.port} ({error}). "
-                  "Cách sửa: kiểm tra máy chủ thư (make mailserver-up); thư được gửi lại "
-                  "lần áp dụng sau")
+        reason = coded("HYN001", host=settings.host, port=settings.port, error=str(error))
         for key, _recipient, _message in messages:
             outcome.setdefault(key, reason)
     finally:
@@ -269,10 +264,9 @@ def _send_one(smtp: smtplib.SMTP, recipient: str, message: Message,
         smtp.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as error:
         code, text = error.recipients.get(recipient, (0, b""))
-        return (f"HYN003 máy chủ từ chối người nhận {recipient}: {code} {_text(text)}. "
-                "Cách sửa: kiểm tra hộp thư cơ quan đã được tạo và đang hoạt động")
+        return coded("HYN003", recipient=recipient, code=code, text=_text(text))
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-        return f"HYN002 máy chủ từ chối thư: {error.smtp_code} {_text(error.smtp_error)}"
+        return coded("HYN002", code=error.smtp_code, text=_text(error.smtp_error))
     return None
 
 
@@ -294,8 +288,7 @@ def _apply_lock(state_dir: str, timeout: float):
                 break
             except BlockingIOError as error:
                 if time.monotonic() > deadline:
-                    raise NotifyError("HYN007 một lần áp dụng khác đang giữ máy chủ. Cách sửa: "
-                                      "chờ lần đó xong rồi chạy lại") from error
+                    raise NotifyError(coded("HYN007")) from error
                 time.sleep(0.5)
         yield
 
