@@ -11,6 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from .gitlab_messages import render
+
 MARKER = "<!-- hymail-plan-note -->"
 NOTE_LIMIT = 1_000_000  # GitLab refuses longer notes
 TIMEOUT = 30
@@ -39,12 +41,11 @@ class GitLab:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 content, next_page = response.read(), response.headers.get("X-Next-Page")
         except urllib.error.HTTPError as error:
-            raise GitLabError(f"HYG002 GitLab trả lời {error.code} cho {method} {path}. "
-                              "Cách sửa: kiểm tra token (quyền api, vai trò Reporter trở lên) "
-                              "và CI_PROJECT_ID") from error
+            raise GitLabError(render("HYG002",
+                                     detail=f"trả lời {error.code} cho {method} {path}")) from error
         except (urllib.error.URLError, OSError) as error:
-            raise GitLabError(f"HYG002 không kết nối được GitLab {self.api_url}: {error}") \
-                from error
+            raise GitLabError(render("HYG002", detail=f"không kết nối được ở {self.api_url}: "
+                                     f"{error}")) from error
         return (content if raw else json.loads(content or b"null")), next_page
 
     def pages(self, path: str):
@@ -90,8 +91,8 @@ def reviewed_plan(gitlab: GitLab, sha: str, job: str = "plan",
     jobs = [j for j in gitlab.pages(f"pipelines/{pipeline['id']}/jobs")
             if j.get("name") == job and j.get("status") == "success"]
     if not jobs:
-        raise GitLabError(f"HYG005 pipeline {pipeline['id']} của !{request['iid']} không có job "
-                          f"{job} thành công. Cách sửa: chạy lại pipeline của yêu cầu hợp nhất")
+        raise GitLabError(render("HYG005", iid=request["iid"], why=f"pipeline {pipeline['id']} "
+                                 f"không có job {job} thành công"))
     content, _next_page = gitlab.call("GET", f"jobs/{jobs[0]['id']}/artifacts/{artifact}", raw=True)
     origin = {"merge_request": request["iid"], "pipeline": pipeline["id"],
               "job": jobs[0]["id"], "sha": pipeline.get("sha")}
@@ -104,8 +105,7 @@ def _merged_request(gitlab: GitLab, sha: str) -> dict:
         ends = {request.get(key) for key in ("merge_commit_sha", "squash_commit_sha", "sha")}
         if request.get("state") == "merged" and sha in ends:
             return request
-    raise GitLabError(f"HYG004 commit {sha[:12]} không đến từ một yêu cầu hợp nhất đã duyệt. "
-                      "Cách sửa: mọi thay đổi vào nhánh chính phải qua yêu cầu hợp nhất")
+    raise GitLabError(render("HYG004", sha=sha[:12]))
 
 
 def _head_pipeline(gitlab: GitLab, request: dict) -> dict:
@@ -113,5 +113,5 @@ def _head_pipeline(gitlab: GitLab, request: dict) -> dict:
     for pipeline in gitlab.pages(f"merge_requests/{request['iid']}/pipelines"):
         if pipeline.get("sha") == request.get("sha") and pipeline.get("status") == "success":
             return pipeline
-    raise GitLabError(f"HYG005 yêu cầu hợp nhất !{request['iid']} không có pipeline thành công "
-                      "cho commit cuối cùng. Cách sửa: chạy lại pipeline của yêu cầu hợp nhất")
+    raise GitLabError(render("HYG005", iid=request["iid"],
+                             why="không có pipeline thành công cho commit cuối cùng"))

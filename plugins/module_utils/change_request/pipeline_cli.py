@@ -18,6 +18,7 @@ import os
 import sys
 
 from ..common import clock
+from .gitlab_messages import render
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
 
 TOKEN = "HYMAIL_GITLAB_TOKEN"
@@ -34,12 +35,11 @@ def gitlab_from(env) -> GitLab | None:
 def publish_command(args, env) -> int:
     gitlab, iid = gitlab_from(env), env.get("CI_MERGE_REQUEST_IID", "")
     if gitlab is None:
-        print(f"HYG001 Không có biến CI {TOKEN}: bỏ qua việc đăng kế hoạch lên yêu cầu hợp "
-              f"nhất. Kế hoạch vẫn có trong artifact {args.plan}.")
+        print(render("HYG001", token=TOKEN, consequence="bỏ qua việc đăng kế hoạch lên yêu "
+                     f"cầu hợp nhất; kế hoạch vẫn có trong artifact {args.plan}"))
         return 0
     if not iid:
-        print("HYG003 Không phải pipeline của yêu cầu hợp nhất (thiếu CI_MERGE_REQUEST_IID): "
-              "bỏ qua việc đăng kế hoạch.")
+        print(render("HYG003"))
         return 0
     with open(args.plan, encoding="utf-8") as handle:
         markdown = handle.read()
@@ -54,8 +54,8 @@ def publish_command(args, env) -> int:
 def reviewed_command(args, env) -> int:
     gitlab = gitlab_from(env)
     if gitlab is None:
-        print(f"HYG001 Không có biến CI {TOKEN}: không lấy được kế hoạch đã duyệt, nên không "
-              "áp dụng. Cách sửa: đặt biến (xem docs/pipeline.md)", file=sys.stderr)
+        print(render("HYG001", token=TOKEN, consequence="không lấy được kế hoạch đã duyệt, "
+                     "nên không áp dụng"), file=sys.stderr)
         return 1
     content, origin = reviewed_plan(gitlab, env.get("CI_COMMIT_SHA", ""))
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

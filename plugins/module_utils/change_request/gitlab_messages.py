@@ -1,0 +1,34 @@
+"""Messages of the pipeline's GitLab calls (HYG): the plan note and the reviewed plan.
+
+Same shape as every catalog (``common/messages.py``): ``CODE <what went wrong>
+(<article or basis>). Cách sửa: <how to fix>``. HYG001 and HYG003 only skip the plan note
+(the job passes); without a token, or without a reviewed plan, apply refuses.
+"""
+
+from __future__ import annotations
+
+from ..common.messages import Catalog
+from ..common.messages import render as render_message
+
+REVIEW = "Điều 10.1.đ, 10.2.c"
+
+# code: (what went wrong, the article or operational basis, how to fix it)
+CATALOG: Catalog = {
+    "HYG001": ("không có biến CI {token}: {consequence}", REVIEW,
+               "đặt biến {token} (xem docs/pipeline.md)"),
+    "HYG002": ("GitLab {detail}", REVIEW,
+               "kiểm tra token (quyền api, vai trò Reporter trở lên), CI_PROJECT_ID và kết "
+               "nối tới GitLab"),
+    "HYG003": ("không phải pipeline của yêu cầu hợp nhất (thiếu CI_MERGE_REQUEST_IID): bỏ qua "
+               "việc đăng kế hoạch", REVIEW,
+               "không cần làm gì; kế hoạch chỉ được đăng lên yêu cầu hợp nhất"),
+    "HYG004": ("commit {sha} không đến từ một yêu cầu hợp nhất đã duyệt", REVIEW,
+               "mọi thay đổi vào nhánh chính phải qua yêu cầu hợp nhất"),
+    "HYG005": ("không có kế hoạch đã duyệt của !{iid}: {why}", REVIEW,
+               "chạy lại pipeline của yêu cầu hợp nhất"),
+}
+
+
+def render(code: str, **fields: object) -> str:
+    """The one-line message for ``code``: what went wrong (basis). Cách sửa: how to fix."""
+    return render_message(code, CATALOG, None, **fields)
