@@ -78,6 +78,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.publish import messages
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
     Period,
     build_report,
@@ -118,8 +119,7 @@ def resolve_period(params: dict, now: datetime.datetime) -> Period:
     since = (_date(params["first_day"], "first_day")
              or until - datetime.timedelta(days=max(params["days"], 1) - 1))
     if since > until:
-        raise ReportError(f"HYP002 first_day {since} sau last_day {until}. Cách sửa: đổi lại "
-                          "hai ngày")
+        raise ReportError(messages.render("HYP002", since=since, until=until))
     return Period(since.isoformat(), until.isoformat(), params["stale_days"], now.isoformat())
 
 
@@ -129,8 +129,7 @@ def _date(text: str | None, name: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as error:
-        raise ReportError(f"HYP001 {name}={text!r} không phải ngày. Cách sửa: viết "
-                          "YYYY-MM-DD, ví dụ 2026-11-30") from error
+        raise ReportError(messages.render("HYP001", name=name, text=text)) from error
 
 
 def load_desired(path: str | None) -> list[Mailbox]:

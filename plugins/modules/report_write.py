@@ -45,6 +45,7 @@ index: {description: Path of the HTML page., type: str, returned: always}
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.publish import messages
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import sync_files
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.report_render import (
     markdown,
@@ -71,8 +72,7 @@ def main() -> None:
     except OSError as error:
         module.fail_json(msg=f"Không ghi được {error.filename}: {error.strerror}")
     except (KeyError, TypeError, ValueError) as error:
-        module.fail_json(msg=f"HYP003 report không đúng dạng ({error!r}). Cách sửa: dùng "
-                             "kết quả của mailbox_report cùng phiên bản")
+        module.fail_json(msg=messages.render("HYP003", error=repr(error)))
     module.exit_json(**result)
 
 
