@@ -145,18 +145,8 @@ def clean_spool(server, scanner: Scanner, timeout: float = 20) -> list[Finding]:
 def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file(
         province, planted, module_args, tmp_path):
     server = province.server
-    province.declare(mailbox(OPERATOR, OPERATOR, kind="agency"),
-                     mailbox(AGENCY, AGENCY, kind="agency"), mailbox(PERSON, AGENCY))
-    province.desired_file.write_text(json.dumps({"domain": DOMAIN, "mailboxes": [
-        m.to_dict() for m in province.mailboxes.values()]}, ensure_ascii=False), "utf-8")
-    args = {"desired_file": str(province.desired_file), "state_dir": str(server.state_dir),
-            "domain": DOMAIN, "operator_mailbox": OPERATOR, "commit": "c0ffee",
-            "approved_by": "pheduyet", "plan_file": str(tmp_path / "plan" / "plan.json"),
-            **CHEAP_HASH}
-    outputs = {"reconcile --check --diff": module_args(mailbox_reconcile, args, True, True),
-               "reconcile --diff": module_args(mailbox_reconcile, args, diff=True)}
-    applied = json.loads(outputs["reconcile --diff"])
-    assert applied["changed"] and applied["summary"]["create"] == 3, applied["summary"]
+    outputs: dict[str, str] = {}
+    args = apply_three_mailboxes(province, module_args, tmp_path, outputs)
     assert planted.handed, "the reconcile did not ask apply.passwords.generate"
     outputs["reconcile (again)"] = module_args(
         mailbox_reconcile, args | {"full_result": False}, diff=True)
@@ -175,8 +165,47 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
     assert hashes[owner].startswith(passwords.SCHEME), f"{owner}: not a {passwords.SCHEME} hash"
     scanner = Scanner(passwords=mine, hashes=hashes)
 
-    # Before sending: each password in exactly one notice (or the bootstrap file), each
-    # hash in the account file only, and nothing else anywhere in the state.
+    assert_only_in_notices_before_sending(server, scanner)
+    send_notices(server, module_args, mine, outputs)
+    logged_in = server.can_login(owner, planted.password)
+    assert logged_in, f"{owner} cannot log in over IMAP with the planted password"
+    lock_and_release(server, outputs)
+    assert_only_in_mailboxes_after_sending(server, scanner)
+    read_as_reviewers_and_public(province, tmp_path, outputs)
+
+    leaks = [finding for label, text in outputs.items() for finding in scanner.text(label, text)]
+    leaks += scanner.paths(tmp_path)  # desired state, plan JSON and Markdown, reports, site
+    # The repository and build/ (benchmark logs included): these secrets nowhere, and no
+    # real hash at all.
+    leaks += Scanner(passwords=mine, hashes=hashes, shapes=REAL_HASH).files(
+        repository_files(ROOT))
+    leaks += Scanner(passwords=mine, hashes=hashes, shapes=None).paths(ROOT / "build")
+    leaks += Scanner(shapes=REAL_HASH).paths(ROOT / "build")
+    assert not leaks, describe(leaks)
+
+
+def apply_three_mailboxes(province, module_args, tmp_path, outputs: dict) -> dict:
+    """The operator's, an agency's and a person's mailbox, planned then applied with the
+    real module; returns the module's arguments."""
+    server = province.server
+    province.declare(mailbox(OPERATOR, OPERATOR, kind="agency"),
+                     mailbox(AGENCY, AGENCY, kind="agency"), mailbox(PERSON, AGENCY))
+    province.desired_file.write_text(json.dumps({"domain": DOMAIN, "mailboxes": [
+        m.to_dict() for m in province.mailboxes.values()]}, ensure_ascii=False), "utf-8")
+    args = {"desired_file": str(province.desired_file), "state_dir": str(server.state_dir),
+            "domain": DOMAIN, "operator_mailbox": OPERATOR, "commit": "c0ffee",
+            "approved_by": "pheduyet", "plan_file": str(tmp_path / "plan" / "plan.json"),
+            **CHEAP_HASH}
+    outputs["reconcile --check --diff"] = module_args(mailbox_reconcile, args, True, True)
+    outputs["reconcile --diff"] = module_args(mailbox_reconcile, args, diff=True)
+    applied = json.loads(outputs["reconcile --diff"])
+    assert applied["changed"] and applied["summary"]["create"] == 3, applied["summary"]
+    return args
+
+
+def assert_only_in_notices_before_sending(server, scanner) -> None:
+    """Each password in exactly one notice (or the bootstrap file), each hash in the
+    account file only, and nothing else anywhere in the state."""
     account_file = os.path.relpath(served(server, ACCOUNT_FILE).resolve(), server.state_dir)
     found = scanner.paths(server.state_dir)
     assert where(server, found, PASSWORD) == {
@@ -184,7 +213,9 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
         (OPERATOR, f"bootstrap/{OPERATOR}@{DOMAIN}.credentials")}, describe(found)
     assert {path for _, path in where(server, found, HASH)} == {account_file}, describe(found)
 
-    # The real notify code path, as the playbook runs it; the planted password logs in.
+
+def send_notices(server, module_args, mine: dict, outputs: dict) -> None:
+    """The real notify code path, as the playbook runs it: each notice with its password."""
     outputs["mail_notify"] = module_args(mail_notify, {
         "state_dir": str(server.state_dir), "domain": DOMAIN, "templates": TEMPLATES,
         "smtp_port": PORTS["smtp_port"], "only": [OPERATOR, AGENCY], "sender": OPERATOR})
@@ -197,10 +228,10 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
         address for address, password in delivered.items()
         if password != mine[address.split("@")[0]]]
     assert not wrong, f"delivered notices with a missing or different password: {wrong}"
-    logged_in = server.can_login(owner, planted.password)
-    assert logged_in, f"{owner} cannot log in over IMAP with the planted password"
 
-    # An emergency lock and its release write holds.json (and a generation): scanned too.
+
+def lock_and_release(server, outputs: dict) -> None:
+    """An emergency lock and its release write holds.json (and a generation): scanned too."""
     backend = backend_from_settings(str(server.state_dir), DOMAIN)
     hold = {"address": f"{PERSON}@{DOMAIN}", "by": "pheduyet-sotttt", "reason": "thử bí mật"}
     for action in ("lock", "release"):
@@ -208,9 +239,11 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
             backend, str(server.state_dir), hold | {"action": action}), ensure_ascii=False)
     for name in ("journal.jsonl", "holds.json", "live/accounts.json", "live/digests.json"):
         assert (server.data / name).is_file(), f"no {name}: the scan below would prove nothing"
-    account_file = os.path.relpath(served(server, ACCOUNT_FILE).resolve(), server.state_dir)
 
-    # After sending: the notices left the outbox for the agencies' mailboxes.
+
+def assert_only_in_mailboxes_after_sending(server, scanner) -> None:
+    """The notices left the outbox for the agencies' mailboxes."""
+    account_file = os.path.relpath(served(server, ACCOUNT_FILE).resolve(), server.state_dir)
     assert not clean_spool(server, scanner), "a delivered notice is still in Postfix's queue"
     found = scanner.paths(server.state_dir)
     expected_homes = {PERSON: home(server, AGENCY), AGENCY: home(server, OPERATOR)}
@@ -222,29 +255,22 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
         (OPERATOR, f"bootstrap/{OPERATOR}@{DOMAIN}.credentials")}, describe(found)
     assert {path for _, path in where(server, found, HASH)} == {account_file}, describe(found)
 
-    # What reviewers and the public read: the reports, the drift report, the directory.
-    reported = mailbox_report.run({"state_dir": str(server.state_dir), "domain": DOMAIN,
+
+def read_as_reviewers_and_public(province, tmp_path, outputs: dict) -> None:
+    """What reviewers and the public read: the reports, the drift report, the directory."""
+    state_dir = str(province.server.state_dir)
+    reported = mailbox_report.run({"state_dir": state_dir, "domain": DOMAIN,
                                    "desired_file": str(province.desired_file)})
     outputs["mailbox_report"] = json.dumps(reported, ensure_ascii=False)
     outputs["report_write"] = json.dumps(report_write.run(
         {"report": reported["report"], "output_dir": str(tmp_path / "report")}))
     drifted = drift.run({"desired_file": str(province.desired_file),
-                         "state_dir": str(server.state_dir), "domain": DOMAIN})
+                         "state_dir": state_dir, "domain": DOMAIN})
     outputs["drift"] = json.dumps(drifted, ensure_ascii=False) + drifted["markdown"]
     outputs["directory_build"] = json.dumps(directory_build.build({
         "desired_file": str(province.desired_file), "output_dir": str(tmp_path / "directory"),
         "templates_dir": str(ROOT / "playbooks" / "templates" / "directory")}, False))
     assert (tmp_path / "plan" / "plan.md").exists() and (tmp_path / "report").is_dir()
-
-    leaks = [finding for label, text in outputs.items() for finding in scanner.text(label, text)]
-    leaks += scanner.paths(tmp_path)  # desired state, plan JSON and Markdown, reports, site
-    # The repository and build/ (benchmark logs included): these secrets nowhere, and no
-    # real hash at all.
-    leaks += Scanner(passwords=mine, hashes=hashes, shapes=REAL_HASH).files(
-        repository_files(ROOT))
-    leaks += Scanner(passwords=mine, hashes=hashes, shapes=None).paths(ROOT / "build")
-    leaks += Scanner(shapes=REAL_HASH).paths(ROOT / "build")
-    assert not leaks, describe(leaks)
 
 
 # Files that may hold a secret or a hash, or name the accounts: never readable by "other",
