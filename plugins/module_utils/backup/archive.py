@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from ..common import clock
 from ..common.files import append_durably, replace_atomically
+from .messages import render
 
 FORMAT = 1
 MANIFEST = "MANIFEST"
@@ -54,8 +55,8 @@ SHOWN = 20  # problems listed in a result; the count says how many there are
 class BackupError(Exception):
     """A backup, restore or purge that cannot go ahead: a stable code, then what to do."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code} {message}")
+    def __init__(self, code: str, **fields: object):
+        super().__init__(render(code, **fields))
         self.code = code
 
 
@@ -184,8 +185,7 @@ def write_manifest(directory: str, entries: list[Entry]) -> str:
     """Write MANIFEST (sorted by path); returns its sha256."""
     for entry in entries:
         if "\n" in entry.path or "\r" in entry.path:
-            raise BackupError("HYB015", f"tên tệp {entry.path!r} có ký tự xuống dòng, không "
-                              "ghi vào MANIFEST được. Cách sửa: đổi tên tệp đó rồi sao lưu lại")
+            raise BackupError("HYB015", path=repr(entry.path))
     text = "".join(entry.line() for entry in sorted(entries, key=lambda e: e.path))
     return _write_private(os.path.join(directory, MANIFEST), text)
 
@@ -326,9 +326,7 @@ def choose_retention(names: list[str], now: datetime.datetime, keep: int, keep_d
 
 def check_retention(keep: int, keep_days: int) -> None:
     if keep < 1 or keep_days < 0:
-        raise BackupError("HYB014", f"chính sách lưu giữ không hợp lệ (backup_keep={keep}, "
-                          f"backup_keep_days={keep_days}). Cách sửa: backup_keep ≥ 1 (bản mới "
-                          "nhất luôn được giữ), backup_keep_days ≥ 0")
+        raise BackupError("HYB014", keep=keep, keep_days=keep_days)
 
 
 def pinned(backup_dir: str) -> set[str]:
@@ -374,9 +372,7 @@ def backup_lock(backup_dir: str):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BackupError("HYB001", f"một lần sao lưu, khôi phục hoặc xóa hộp thư khác đang "
-                              f"chạy trên {backup_dir}. Cách sửa: chờ lần đó xong rồi chạy "
-                              "lại") from None
+            raise BackupError("HYB001", backup_dir=backup_dir) from None
         yield
     finally:
         os.close(fd)
@@ -389,9 +385,7 @@ def prepare_dir(site: Site, backup_dir: str, create: bool = True) -> None:
     for tree in (site.mail_dir, site.data_dir):
         inside = os.path.commonpath([real, os.path.realpath(tree)]) == os.path.realpath(tree)
         if inside:
-            raise BackupError("HYB016", f"backup_dir={backup_dir} nằm trong {tree}. Cách sửa: "
-                              "chọn thư mục khác, ví dụ <state_dir>/backups (mặc định) hoặc "
-                              "một ổ đĩa riêng")
+            raise BackupError("HYB016", backup_dir=backup_dir, tree=tree)
     if create:
         make_dirs(backup_dir)
         os.chmod(backup_dir, DIR_MODE)

@@ -45,6 +45,7 @@ from .archive import (
     write_info,
     write_manifest,
 )
+from .messages import render
 
 # Kept beside the generations in ``data/``; anything else the live directory holds is served.
 STATE_FILES = ("journal.jsonl", "holds.json")
@@ -238,9 +239,7 @@ def _seal(work: str, info: dict) -> None:
     os.sync()
     checked = verify(work)
     if not checked.ok:
-        raise BackupError("HYB002", f"bản sao lưu vừa tạo không khớp MANIFEST "
-                          f"({checked.summary()}); để lại {work} để xem xét. Cách sửa: kiểm tra "
-                          "ổ đĩa của backup_dir rồi sao lưu lại")
+        raise BackupError("HYB002", summary=checked.summary(), work=work)
     info["verified"] = iso(now_utc())
     write_info(work, info)
 
@@ -261,13 +260,10 @@ def _warnings(site: Site, live: str, homes: dict[str, str]) -> list[str]:
     outside = sorted(local for local, home in homes.items()
                      if not (home + "/").startswith(site.relative(site.mail_dir) + "/"))
     if outside:
-        warnings.append(f"HYB020 {len(outside)} hộp thư có thư mục thư ngoài "
-                        f"{site.mail_dir}, không được sao lưu: {', '.join(outside[:20])}. "
-                        "Cách sửa: sao lưu các thư mục đó bằng tay")
+        warnings.append(render("HYB020", count=len(outside), mail_dir=site.mail_dir,
+                               addresses=", ".join(outside[:20])))
     if any(os.path.exists(os.path.join(live, name)) for name in NOT_COPIED):
-        warnings.append("HYB021 lần áp dụng trước bị ngắt, còn việc chưa xong (nhật ký, thông "
-                        "báo): bản sao lưu không có các việc đó. Cách sửa: chạy make apply "
-                        "rồi sao lưu lại")
+        warnings.append(render("HYB021"))
     return warnings
 
 
@@ -286,8 +282,7 @@ def _free_stamp(backup_dir: str, moment: datetime.datetime) -> str:
             return name
         time.sleep(1)
         moment = now_utc()
-    raise BackupError("HYB017", f"đã có bản sao lưu mang tên {name}. Cách sửa: chờ vài giây "
-                      "rồi chạy lại")
+    raise BackupError("HYB017", name=name)
 
 
 def _preview(site: Site, backup_dir: str, keep: int, keep_days: int) -> dict:

@@ -39,6 +39,7 @@ from .archive import (
     verify,
 )
 from .create import MESSAGE_DIRS, unique_name
+from .messages import render
 
 MAILDIR_MARKERS = ("dovecot-uidlist", "maildirfolder")
 STATUS_WORDS = {"active": "đang hoạt động", "locked": "đang tạm khóa"}
@@ -52,13 +53,10 @@ def candidates(backup_dir: str, name: str | None) -> list[str]:
     if name:
         if name not in names:
             shown = ", ".join(reversed(names[-5:])) or "không có"
-            raise BackupError("HYB004", f"không có bản sao lưu {name} trong {backup_dir} "
-                              f"(mới nhất: {shown}). Cách sửa: ghi đúng tên, hoặc bỏ "
-                              "-e backup để dùng bản mới nhất")
+            raise BackupError("HYB004", name=name, backup_dir=backup_dir, latest=shown)
         return [os.path.join(backup_dir, name)]
     if not names:
-        raise BackupError("HYB003", f"chưa có bản sao lưu hoàn chỉnh nào trong {backup_dir}. "
-                          "Cách sửa: chạy make backup trước")
+        raise BackupError("HYB003", backup_dir=backup_dir)
     return [os.path.join(backup_dir, name) for name in reversed(names)]
 
 
@@ -70,9 +68,7 @@ def pick(backup_dir: str, name: str | None) -> tuple[str, Verification, list[str
         if checked.ok:
             return path, checked, skipped
         skipped.append(checked.summary())
-    raise BackupError("HYB005", "bản sao lưu không khớp MANIFEST, không dùng được: "
-                      f"{'; '.join(skipped[:3])}. Cách sửa: chọn bản khác (-e backup=<tên>) "
-                      "hoặc kiểm tra ổ đĩa của backup_dir")
+    raise BackupError("HYB005", detail="; ".join(skipped[:3]))
 
 
 def verify_all(backup_dir: str, name: str | None) -> dict:
@@ -82,8 +78,7 @@ def verify_all(backup_dir: str, name: str | None) -> dict:
         checks = [verify(path) for path in (paths if name == "all" else paths[:1])]
     failed = [check.summary() for check in checks if not check.ok]
     if failed:
-        raise BackupError("HYB005", f"bản sao lưu không khớp MANIFEST: {'; '.join(failed[:5])}. "
-                          "Cách sửa: sao lưu lại (make backup); giữ bản hỏng để điều tra")
+        raise BackupError("HYB005", detail="; ".join(failed[:5]))
     return {"changed": False, "verified": [check.to_dict() for check in checks],
             "msg": f"{len(checks)} bản sao lưu khớp MANIFEST: "
                    f"{', '.join(check.name for check in checks)}"}
@@ -101,10 +96,8 @@ def restore_all(site: Site, backup_dir: str, name: str | None = None, force: boo
         entries = read_manifest(path)
         dropped = _dropped_accounts(site, path)
         if dropped and not force:
-            raise BackupError("HYB006", f"{len(dropped)} hộp thư đang có trên máy chủ nhưng không "
-                              f"có trong bản {os.path.basename(path)}: {', '.join(dropped[:10])}"
-                              ". Cách sửa: khôi phục từng hộp thư (-e address=...), hoặc "
-                              "-e force=true nếu chắc chắn muốn quay về bản sao lưu")
+            raise BackupError("HYB006", count=len(dropped), name=os.path.basename(path),
+                              addresses=", ".join(dropped[:10]))
         mail = FileRestore([(e, os.path.join(path, e.path), os.path.join(site.state_dir, e.path))
                             for e in entries if e.path.startswith(MAIL_PREFIX)], check_mode)
         copied = mail.run()
@@ -193,8 +186,7 @@ def _hold_warnings(site: Site) -> list[str]:
            if hold.address in accounts and accounts[hold.address].status != hold.status]
     if not off:
         return []
-    return [f"HYB022 tạm giữ khẩn cấp mới hơn bản sao lưu, dữ liệu khôi phục chưa thể hiện: "
-            f"{', '.join(off)}. Cách sửa: chạy lại make emergency cho các hộp thư đó"]
+    return [render("HYB022", addresses=", ".join(off))]
 
 
 # --- restore one mailbox ---------------------------------------------------------------
@@ -206,8 +198,7 @@ def restore_mailbox(site: Site, backup_dir: str, address: str, source: str | Non
     local = local_part(address, site.domain)
     source = local_part(source, site.domain) if source else local
     if local not in site.accounts():
-        raise BackupError("HYB007", f"{local}@{site.domain} không có trên máy chủ. Cách sửa: "
-                          "tạo lại hộp thư (make apply) hoặc khôi phục toàn bộ")
+        raise BackupError("HYB007", address=f"{local}@{site.domain}")
     home = site.home(local)
     with _locked_dir(backup_dir):
         path, prefix, entries, checked = _holding(backup_dir, name, site, source)
@@ -235,11 +226,8 @@ def _holding(backup_dir: str, name: str | None, site: Site, source: str):
         if checked is not None and checked.ok:
             return path, prefix, entries, checked
         if name and checked is not None:
-            raise BackupError("HYB005", f"bản sao lưu không khớp MANIFEST: {checked.summary()}. "
-                              "Cách sửa: chọn bản khác (-e backup=<tên>)")
-    raise BackupError("HYB008", f"không bản sao lưu nào (đã kiểm tra) có thư của "
-                      f"{source}@{site.domain}. Cách sửa: kiểm tra tên (-e source=<tên cũ> nếu "
-                      "hộp thư đã đổi tên sau lần sao lưu)")
+            raise BackupError("HYB005", detail=checked.summary())
+    raise BackupError("HYB008", address=f"{source}@{site.domain}")
 
 
 def mailbox_prefix(path: str, site: Site, local: str) -> str:
@@ -297,8 +285,7 @@ class FileRestore:
         os.chown(target, *ids)
         if digest != entry.sha256:
             os.unlink(target)
-            raise BackupError("HYB018", f"{source} đổi nội dung trong lúc khôi phục. Cách sửa: "
-                              "kiểm tra backup_dir rồi chạy lại (tệp đã chép được giữ)")
+            raise BackupError("HYB018", source=source, detail=" (các tệp đã chép được giữ)")
 
 
 def _maildir_folder(path: str) -> str | None:
@@ -354,26 +341,19 @@ def purge(site: Site, backup_dir: str, address: str, by: str = "", reason: str =
 def _purgeable(site: Site, local: str):
     account = site.accounts().get(local)
     if account is None:
-        raise BackupError("HYB010", f"{local}@{site.domain} không có trên máy chủ. Cách sửa: "
-                          "kiểm tra địa chỉ (make drift liệt kê các hộp thư trên máy chủ)")
+        raise BackupError("HYB010", address=f"{local}@{site.domain}")
     if account.status != "revoked":
         state = STATUS_WORDS.get(account.status, account.status)
-        raise BackupError("HYB011", f"{local}@{site.domain} {state}, chưa bị thu "
-                          "hồi: chỉ xóa thư của hộp thư đã thu hồi (Điều 6.2.c). Cách sửa: khai "
-                          "báo status: revoked kèm văn bản đề nghị và áp dụng trước")
+        raise BackupError("HYB011", address=f"{local}@{site.domain}", state=state)
     if local in holds.load_holds(site.state_dir):
-        raise BackupError("HYB012", f"{local}@{site.domain} đang được tạm giữ khẩn cấp (Điều "
-                          "10.1.g). Cách sửa: hợp thức hóa việc thu hồi bằng văn bản trong kho "
-                          "(tạm giữ tự hết khi áp dụng) rồi mới xóa")
+        raise BackupError("HYB012", address=f"{local}@{site.domain}")
     return account
 
 
 def _check_home(site: Site, home: str) -> None:
     real, root = os.path.realpath(home), os.path.realpath(site.mail_dir)
     if os.path.commonpath([real, root]) != root or real == root:
-        raise BackupError("HYB019", f"thư mục thư {home} không nằm trong {site.mail_dir}: "
-                          "không tự xóa. Cách sửa: kiểm tra dòng của hộp thư trong users.passwd, "
-                          "xóa bằng tay sau khi sao lưu")
+        raise BackupError("HYB019", home=home, mail_dir=site.mail_dir)
 
 
 def message_digests(home: str) -> dict[str, str]:
@@ -411,9 +391,8 @@ def holding_backup(backup_dir: str, site: Site, local: str,
         if best is None or len(missing) < len(best[1]):
             best = (os.path.basename(path), missing or [checked.summary()])
     name, missing = best
-    raise BackupError("HYB013", f"không bản sao lưu đã kiểm tra nào giữ đủ {len(messages)} thư "
-                      f"của {local}@{site.domain} (bản gần đủ nhất {name} thiếu {len(missing)}, "
-                      f"vd. {', '.join(missing[:3])}). Cách sửa: chạy make backup rồi xóa lại")
+    raise BackupError("HYB013", count=len(messages), address=f"{local}@{site.domain}",
+                      name=name, missing=len(missing), examples=", ".join(missing[:3]))
 
 
 def _record_purge(site: Site, backup_dir: str, account, purged: dict, by: str,
@@ -446,13 +425,11 @@ def local_part(address: str, domain: str) -> str:
     if not at:
         local, other = other, domain
     if other != domain or not local or "/" in local or local.startswith("."):
-        raise BackupError("HYB009", f"{address!r} không phải địa chỉ @{domain}. Cách sửa: "
-                          f"-e address=<tên>@{domain}")
+        raise BackupError("HYB009", detail=f"{address!r} không phải địa chỉ @{domain}")
     return local
 
 
 def _locked_dir(backup_dir: str):
     if not os.path.isdir(backup_dir):
-        raise BackupError("HYB003", f"chưa có bản sao lưu nào ({backup_dir} không có). Cách sửa: "
-                          "chạy make backup trước, hoặc ghi đúng backup_dir")
+        raise BackupError("HYB003", backup_dir=backup_dir, detail=" (thư mục không có)")
     return backup_lock(backup_dir)

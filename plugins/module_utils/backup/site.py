@@ -63,8 +63,7 @@ def place(source: str, target: str, entry: Entry, current: str | None) -> None:
     whole-second mtime or size)."""
     digest = copy_file(source, target, entry.mode, times=False)
     if digest != entry.sha256:
-        raise BackupError("HYB018", f"{source} đổi nội dung trong lúc khôi phục. Cách sửa: "
-                          "kiểm tra backup_dir rồi chạy lại")
+        raise BackupError("HYB018", source=source)
     os.chown(target, *owner_ids(entry))
     if current and os.path.exists(current):
         stamp = max(time.time(), math.floor(os.stat(current).st_mtime) + 1)
@@ -91,12 +90,10 @@ def run(backend, params: dict, check_mode: bool = False) -> dict:
                            timeout, check_mode)
     if action == "purge":
         if not params.get("address"):
-            raise BackupError("HYB009", "thiếu địa chỉ hộp thư cần xóa. Cách sửa: "
-                              "-e address=<tên>")
+            raise BackupError("HYB009", detail="thiếu địa chỉ hộp thư cần xóa (address)")
         return purge(site, backup_dir, params["address"], params.get("by") or "",
                      params.get("reason") or "", timeout, check_mode)
-    raise BackupError("HYB009", f"action={action!r} không hợp lệ. Cách sửa: dùng "
-                      f"{', '.join(ACTIONS)}")
+    raise BackupError("HYB009", detail=f"action={action!r}")
 
 
 def backup_message(result: dict, check_mode: bool) -> str:

@@ -1,0 +1,87 @@
+"""Every coded message has one catalog entry, and the README lists every code.
+
+A code (HY, HP, and the operational HYB, HYR, HYH, HYN, HYG, HYD, HYP, HYC) is what an
+operator or a clerk searches for: it must mean one thing, be explained in one catalog
+(what went wrong, the article or basis, the fix) and be listed in README.md.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import re
+
+import pytest
+from helpers import ROOT
+
+PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
+MODULE_UTILS = ROOT / "plugins" / "module_utils"
+CODE = re.compile(r"\b(?:HY[BRHNGDPC]?|HP)[0-9]{3}\b")
+SCANNED = ("plugins", "roles", "playbooks")
+SUFFIXES = {".py", ".yml", ".yaml", ".j2", ".md", ".json", ".cfg", ".sh"}
+
+
+def catalogs() -> dict[str, dict]:
+    """Every ``CATALOG`` of a ``messages.py`` or ``*_messages.py`` module, by module."""
+    found = {}
+    for path in sorted(MODULE_UTILS.rglob("*messages.py")):
+        dotted = ".".join(path.relative_to(MODULE_UTILS).with_suffix("").parts)
+        module = importlib.import_module(f"{PACKAGE}.{dotted}")
+        if hasattr(module, "CATALOG"):
+            found[dotted] = module.CATALOG
+    return found
+
+
+def catalogued() -> set[str]:
+    return {code for catalog in catalogs().values() for code in catalog}
+
+
+def used_codes() -> dict[str, str]:
+    """Every code written in the product's files → one file that writes it."""
+    used = {}
+    for top in SCANNED:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and path.suffix in SUFFIXES:
+                for code in CODE.findall(path.read_text(encoding="utf-8")):
+                    used.setdefault(code, str(path.relative_to(ROOT)))
+    return used
+
+
+def test_the_catalogs_are_found():
+    assert {"declared.messages", "change_request.policy_messages",
+            "common.operation_messages", "apply.messages", "backup.messages",
+            "notices.messages", "change_request.gitlab_messages",
+            "publish.messages"} <= set(catalogs())
+
+
+def test_every_code_used_in_the_product_is_in_a_catalog():
+    missing = {code: where for code, where in used_codes().items() if code not in catalogued()}
+    assert not missing, f"codes without a catalog entry: {missing}"
+
+
+def test_every_catalog_code_is_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `?([A-Z]{2,3}[0-9]{3})`? \|", readme, re.MULTILINE))
+    assert not catalogued() - listed, f"not in a README table: {sorted(catalogued() - listed)}"
+    assert not listed - catalogued(), f"README lists unknown codes: {sorted(listed - catalogued())}"
+
+
+def test_no_code_is_in_two_catalogs():
+    count = collections.Counter(code for c in catalogs().values() for code in c)
+    assert [code for code, n in count.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("name", sorted(catalogs()))
+def test_every_entry_says_what_why_and_how_to_fix(name):
+    for code, entry in catalogs()[name].items():
+        assert CODE.fullmatch(code), code
+        assert len(entry) == 3 and all(isinstance(part, str) and part.strip()
+                                       for part in entry), code
+
+
+def test_a_family_lives_in_one_catalog():
+    homes = collections.defaultdict(set)
+    for name, catalog in catalogs().items():
+        for code in catalog:
+            homes[code[:-3]].add(name)
+    assert {family: names for family, names in homes.items() if len(names) > 1} == {}
