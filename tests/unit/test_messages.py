@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import importlib
 import re
+import string
 
 import pytest
 from helpers import ROOT
@@ -21,15 +22,20 @@ SCANNED = ("plugins", "roles", "playbooks")
 SUFFIXES = {".py", ".yml", ".yaml", ".j2", ".md", ".json", ".cfg", ".sh"}
 
 
-def catalogs() -> dict[str, dict]:
-    """Every ``CATALOG`` of a ``messages.py`` or ``*_messages.py`` module, by module."""
+def modules() -> dict[str, object]:
+    """Every ``messages.py`` or ``*_messages.py`` module that holds a ``CATALOG``."""
     found = {}
     for path in sorted(MODULE_UTILS.rglob("*messages.py")):
         dotted = ".".join(path.relative_to(MODULE_UTILS).with_suffix("").parts)
         module = importlib.import_module(f"{PACKAGE}.{dotted}")
         if hasattr(module, "CATALOG"):
-            found[dotted] = module.CATALOG
+            found[dotted] = module
     return found
+
+
+def catalogs() -> dict[str, dict]:
+    """Every ``CATALOG``, by module."""
+    return {name: module.CATALOG for name, module in modules().items()}
 
 
 def catalogued() -> set[str]:
@@ -85,3 +91,15 @@ def test_a_family_lives_in_one_catalog():
         for code in catalog:
             homes[code[:-3]].add(name)
     assert {family: names for family, names in homes.items() if len(names) > 1} == {}
+
+
+@pytest.mark.parametrize("name", sorted(catalogs()))
+def test_every_entry_renders_with_its_fields(name):
+    """Any field name works, ``code`` included, and the message has the one shape."""
+    module = modules()[name]
+    for code, entry in module.CATALOG.items():
+        fields = {field for part in entry for _, field, _, _ in string.Formatter().parse(part)
+                  if field}
+        message = module.render(code, **dict.fromkeys(fields, "X"))
+        assert re.fullmatch(rf"{code} .+ \(.+\)\. Cách sửa: .+\.", message), message
+        assert "['" not in message, message  # a field the caller could not fill

@@ -30,7 +30,7 @@ class BackendError(Exception):
     Vietnamese what to do; ``fields`` fill in the catalog's text.
     """
 
-    def __init__(self, code: str, **fields: object):
+    def __init__(self, code: str, /, **fields: object):
         super().__init__(render(code, **fields))
         self.code = code
 

@@ -55,7 +55,7 @@ SHOWN = 20  # problems listed in a result; the count says how many there are
 class BackupError(Exception):
     """A backup, restore or purge that cannot go ahead: a stable code, then what to do."""
 
-    def __init__(self, code: str, **fields: object):
+    def __init__(self, code: str, /, **fields: object):
         super().__init__(render(code, **fields))
         self.code = code
 

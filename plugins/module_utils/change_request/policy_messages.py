@@ -66,6 +66,6 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 }
 
 
-def render(code: str, **fields: object) -> str:
+def render(code: str, /, **fields: object) -> str:
     """The one-line message for ``code``: what is refused (article). Cách sửa: how to proceed."""
     return render_message(code, CATALOG, None, **fields)

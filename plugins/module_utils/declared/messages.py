@@ -100,7 +100,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
 MAX_FIELD = 300
 
 
-def render(code: str, **fields: object) -> str:
+def render(code: str, /, **fields: object) -> str:
     """The one-line message for ``code``: what is wrong (article). Cách sửa: how to fix.
 
     Text fields come from the files: they are shown on one line, without invisible

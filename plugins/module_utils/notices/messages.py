@@ -32,6 +32,6 @@ CATALOG: Catalog = {
 }
 
 
-def render(code: str, **fields: object) -> str:
+def render(code: str, /, **fields: object) -> str:
     """The one-line message for ``code``: what went wrong (basis). Cách sửa: how to fix."""
     return render_message(code, CATALOG, None, **fields)
