@@ -67,18 +67,19 @@ def old_apply(province, plugins: str) -> dict:
 def test_state_written_by_the_predecessor_is_reconciled_with_no_change(province, predecessor):
     server = province.server
     province.declare(
-        mailbox("tup", "tupgrade", kind="agency"), mailbox("tnguoi", "tupgrade"),
-        mailbox("tkhoa", "tupgrade"), mailbox("tthuhoi", "tupgrade"), mailbox("tcu", "tupgrade"))
+        mailbox("tupgrade", "tupgrade", kind="agency"), mailbox("tupnguoi", "tupgrade"),
+        mailbox("tupkhoa", "tupgrade"), mailbox("tupthuhoi", "tupgrade"),
+        mailbox("tupcu", "tupgrade"))
     assert old_apply(province, predecessor)["summary"]["create"] == 5
-    for local in ("tnguoi", "tkhoa", "tcu"):
+    for local in ("tupnguoi", "tupkhoa", "tupcu"):
         server.send(local, f"truoc nang cap {local}")
         assert server.delivered(local, f"truoc nang cap {local}")
-    province.forget("tcu")
+    province.forget("tupcu")
     province.declare(
-        mailbox("tup", "tupgrade", kind="agency", delegates=("tnguoi",)),
-        mailbox("tkhoa", "tupgrade", status="locked", lock_reason="compromised"),
-        mailbox("tthuhoi", "tupgrade", status="revoked"),
-        mailbox("tmoi", "tupgrade", name="Cán bộ tcu", previous=("tcu",)))
+        mailbox("tupgrade", "tupgrade", kind="agency", delegates=("tupnguoi",)),
+        mailbox("tupkhoa", "tupgrade", status="locked", lock_reason="compromised"),
+        mailbox("tupthuhoi", "tupgrade", status="revoked"),
+        mailbox("tupmoi", "tupgrade", name="Cán bộ tupcu", previous=("tupcu",)))
     summary = old_apply(province, predecessor)["summary"]
     assert (summary["lock"], summary["revoke"], summary["rename"]) == (1, 1, 1), summary
 
@@ -87,9 +88,10 @@ def test_state_written_by_the_predecessor_is_reconciled_with_no_change(province,
     assert not check["changed"] and not apply["changed"], (check["summary"], apply["summary"])
     passwords = {item["address"].split("@")[0]: item["password"]
                  for item in issued_credentials(server)}
-    server.assert_login("tnguoi", passwords["tnguoi"])
-    server.assert_login("tmoi", passwords["tcu"])
-    for local, subject in (("tnguoi", "tnguoi"), ("tkhoa", "tkhoa"), ("tmoi", "tcu")):
+    server.assert_login("tupnguoi", passwords["tupnguoi"])
+    server.assert_login("tupmoi", passwords["tupcu"])
+    for local, subject in (("tupnguoi", "tupnguoi"), ("tupkhoa", "tupkhoa"),
+                           ("tupmoi", "tupcu")):
         assert server.delivered(local, f"truoc nang cap {subject}"), local
-    server.send("tcu", "sau nang cap")  # the old address still delivers to the renamed one
-    assert server.delivered("tmoi", "sau nang cap")
+    server.send("tupcu", "sau nang cap")  # the old address still delivers to the renamed one
+    assert server.delivered("tupmoi", "sau nang cap")

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 
 from ..backends.base import LOCK_TIMEOUT, AfterCommit, Batch, Credentials, MailBackend
+from ..common.files import replace_atomically
 from ..notices import notices, outbox
 from ..plan.planner import Change
 from . import journal
@@ -54,13 +55,7 @@ class JournalAndNotices(AfterCommit):
     def stage(self, directory: str, batch: Batch) -> None:
         """pending.json in the staged generation, written a piece at a time (never one
         100 MB text) and synced."""
-        path = os.path.join(directory, PENDING)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for line in self._pending_lines(batch):
-                handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        replace_atomically(os.path.join(directory, PENDING), self._pending_lines(batch), 0o600)
 
     def _pending_lines(self, batch: Batch) -> Iterator[str]:
         """What must follow the switch, one JSON line each: journal entries, notices by

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 
 from ..apply import after_commit
+from ..common.files import removed_on_error
 from .archive import (
     DEFAULT_KEEP,
     DEFAULT_KEEP_DAYS,
@@ -25,8 +25,6 @@ from .archive import (
 )
 from .create import create
 from .restore import purge, restore_all, restore_mailbox, verify_all
-
-ACTIONS = ("backup", "verify", "restore", "purge")
 
 
 def site_for(backend) -> Site:
@@ -44,15 +42,11 @@ def install(backend, directory: str, entries: list[Entry]) -> str:
         after_commit.recover(backend)  # an interrupted apply's work is finished first
         generations = backend.generations
         live = generations.live_dir()
-        staging = generations.stage()
-        try:
+        with removed_on_error(generations.stage()) as staging:
             for entry in entries:
                 place(os.path.join(directory, entry.path), os.path.join(staging, entry.path),
                       entry, os.path.join(live, entry.path) if live else None)
             final = generations.commit(staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         generations.prune()
     return os.path.basename(final)
 

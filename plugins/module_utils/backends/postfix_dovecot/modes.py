@@ -12,6 +12,7 @@ import grp
 import os
 import pwd
 
+from ...common.files import replace_atomically
 from .layout import Layout
 
 DEFAULT_MODES = {"accounts.json": 0o600}
@@ -19,13 +20,8 @@ DEFAULT_MODE = 0o640
 
 
 def write_file(path: str, content: str, spec: dict) -> None:
-    """A new, synced file with the mode and owner of ``spec`` (created private)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    apply_spec(path, spec)
+    """A synced file with the mode and owner of ``spec`` (private until complete)."""
+    replace_atomically(path, content, spec["mode"], spec.get("uid", -1), spec.get("gid", -1))
 
 
 def spec_of(reference: str, name: str) -> dict:
