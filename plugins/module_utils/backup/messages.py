@@ -67,6 +67,7 @@ CATALOG: Catalog = {
                "{addresses}", "Điều 10.1.g", "chạy lại make emergency cho các hộp thư đó"),
 }
 
+
 def render(code: str, /, **fields: object) -> str:
     """The one-line message for ``code``: what went wrong (basis). Cách sửa: how to fix."""
     return render_message(code, CATALOG, None, **fields)

@@ -17,10 +17,10 @@ SERVER = "vận hành máy chủ thư"
 CATALOG: Catalog = {
     "HYN001": ("không gửi được qua {host}:{port} ({error})", NOTICE,
                "kiểm tra máy chủ thư (make mailserver-up); thư được gửi lại lần áp dụng sau"),
-    "HYN002": ("máy chủ từ chối thư: {code} {text}", NOTICE,
+    "HYN002": ("máy chủ từ chối thư: {smtp_code} {text}", NOTICE,
                "xem lý do máy chủ trả về; thư vẫn nằm trong hàng đợi và được gửi lại lần áp "
                "dụng sau"),
-    "HYN003": ("máy chủ từ chối người nhận {recipient}: {code} {text}", NOTICE,
+    "HYN003": ("máy chủ từ chối người nhận {recipient}: {smtp_code} {text}", NOTICE,
                "kiểm tra hộp thư cơ quan đã được tạo và đang hoạt động"),
     "HYN004": ("mẫu thư lỗi ({detail}); chưa gửi thư nào", NOTICE,
                "sửa hoặc khôi phục tệp trong playbooks/templates/notify/ rồi chạy lại"),

@@ -264,9 +264,9 @@ def _send_one(smtp: smtplib.SMTP, recipient: str, message: Message,
         smtp.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as error:
         code, text = error.recipients.get(recipient, (0, b""))
-        return coded("HYN003", recipient=recipient, code=code, text=_text(text))
+        return coded("HYN003", recipient=recipient, smtp_code=code, text=_text(text))
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-        return coded("HYN002", code=error.smtp_code, text=_text(error.smtp_error))
+        return coded("HYN002", smtp_code=error.smtp_code, text=_text(error.smtp_error))
     return None
 
 
