@@ -8,6 +8,7 @@ reads them all), never the working tree.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 
 DIRECTORIES = ("mailboxes", "approvals")
 TOP_FILES = ("CODEOWNERS",)
@@ -20,8 +21,7 @@ class GitError(RuntimeError):
 
 def files_at(commit: str, repository: str = ".") -> dict[str, bytes]:
     """``{path: content}`` of the policy's files at ``commit`` of the repository's root."""
-    if not commit or commit.startswith("-") or any(c.isspace() or c == "\0" for c in commit):
-        raise GitError(f"không phải tên commit hợp lệ: {commit!r}")
+    _check_name(commit)
     listing = _git(repository, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
                                 *DIRECTORIES, *TOP_FILES])
     wanted = [(path, sha) for path, sha in _blobs(listing) if is_policy_file(path)]
@@ -75,3 +75,57 @@ def _git(repository: str, args: list[str], stdin: bytes | None = None) -> bytes:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise GitError(f"git {args[0]}: {message}")
     return done.stdout
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """One line of ``git diff --raw``: a path whose content, mode or type changed."""
+
+    status: str    # A added, D deleted, M modified, T type changed (R/C are split: no -M)
+    path: str
+    old_mode: str  # '000000' when added
+    new_mode: str  # '000000' when deleted
+
+    @property
+    def regular_file(self) -> bool:
+        """A regular, non-executable file after the change (not a link, submodule, +x)."""
+        return self.new_mode == "100644"
+
+
+def tree_changes(base: str, head: str, repository: str = ".") -> list[TreeChange]:
+    """Every path that differs between two commits (``git diff --raw -z --no-renames``)."""
+    for commit in (base, head):
+        _check_name(commit)
+    output = _git(repository, ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff",
+                               "--no-textconv", base, head, "--"])
+    fields = output.split(b"\0")
+    changes = []
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        if not meta:
+            break
+        old_mode, new_mode, _old, _new, status = meta.decode("ascii").lstrip(":").split()
+        changes.append(TreeChange(status[0], path.decode("utf-8", "surrogateescape"),
+                                  old_mode, new_mode))
+    return changes
+
+
+def contains(head: str, ancestor: str, repository: str = ".") -> bool:
+    """Whether ``ancestor`` is ``head`` or one of its ancestors (the head was rebased on it)."""
+    for commit in (head, ancestor):
+        _check_name(commit)
+    try:
+        subprocess.run(["git", "-C", repository, "merge-base", "--is-ancestor", ancestor, head],
+                       capture_output=True, timeout=TIMEOUT, check=True)
+    except subprocess.CalledProcessError as error:
+        if error.returncode == 1:
+            return False
+        raise GitError(f"git merge-base: {error.stderr.decode('utf-8', 'replace').strip()}") \
+            from error
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise GitError(f"git merge-base: {error}") from error
+    return True
+
+
+def _check_name(commit: str) -> None:
+    if not commit or commit.startswith("-") or any(c.isspace() or c == "\0" for c in commit):
+        raise GitError(f"không phải tên commit hợp lệ: {commit!r}")

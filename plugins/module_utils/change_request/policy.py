@@ -24,6 +24,7 @@ from ..declared.schema_errors import schema_problems
 from ..declared.validate import AgencyFile, check_tree, read_agency_file
 from ..declared.validation_run import schema_validator
 from ..declared.yamlsafe import load_text
+from .gitfiles import TreeChange
 from .policy_messages import render
 
 MAILBOXES, APPROVALS = "mailboxes/", "approvals/"
@@ -52,6 +53,24 @@ class Thresholds:
         if self.max_count < 0 or not 0 <= self.max_share <= 1:
             raise ValueError(f"ngưỡng không hợp lệ: destroy_max_count={self.max_count} (≥ 0), "
                              f"destroy_max_share={self.max_share} (từ 0 đến 1)")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What git and GitLab say about the change, beyond its files.
+
+    In CI they come from the GitLab API (change_request/gitlab_review.py); locally from
+    ``-e approved_by=u1,u2``. User names are compared through ``user()``.
+    """
+
+    # who approved the judged head in GitLab after its last push (latest diff version)
+    approvers: frozenset[str] = frozenset()
+    # who pushed commits to the source branch (the author included when they pushed)
+    pushers: frozenset[str] = frozenset()
+    # git diff --raw base..head; None when not looked at (pure data tests)
+    tree: tuple[TreeChange, ...] | None = None
+    # whether the head contains the tip of the target branch (False: rebase first)
+    contains_base: bool = True
 
 
 @dataclass(frozen=True, order=True)
@@ -135,6 +154,7 @@ class Change:
     thresholds: Thresholds
     approvals: dict[str, bytes]
     approval_validator: object
+    facts: Facts = field(default_factory=Facts)
 
     @cached_property
     def reviewers(self) -> list[str]:
@@ -169,7 +189,7 @@ def _names(users) -> str:
 
 def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: str,
            approvals: dict[str, bytes] | None = None, thresholds: Thresholds | None = None,
-           schema_dir: str | None = None) -> Decision:
+           schema_dir: str | None = None, facts: Facts | None = None) -> Decision:
     """Whether ``author``'s change from ``base_files`` to ``head_files`` may go ahead.
 
     ``approvals`` are the approval records of this change (default: the ``approvals/*.yml``
@@ -185,7 +205,7 @@ def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: s
     if approvals is None:
         approvals = {p: raw for p, raw in head.approvals.items() if p not in base.approvals}
     change = Change(base, head, user(author), compare(base, head), thresholds or Thresholds(),
-                    approvals, approval_schema)
+                    approvals, approval_schema, facts or Facts())
     violations = []
     for rule in RULES:
         violations += rule(change)
