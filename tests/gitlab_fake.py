@@ -1,5 +1,10 @@
-"""A fake GitLab API v4 on 127.0.0.1 for the tests: merge request notes, and the calls an
-apply makes to find the reviewed plan (commit -> merge request -> pipeline -> plan job)."""
+"""A fake GitLab API v4 on 127.0.0.1 for the tests: merge request notes, the calls an apply
+makes to find the reviewed plan (commit -> merge request -> pipeline -> plan job), the facts
+the policy reads (author, diff versions, approvals as system notes, push events), and the
+default branch's artifacts a job fetches with its ``JOB-TOKEN``.
+
+Tokens have a scope: ``token`` (api) may write, ``read_token`` (read_api) only GET, and the
+job token only the artifacts route."""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROUTES = (
+    ("GET", r"merge_requests/(?P<iid>\d+)", "get_request"),
+    ("GET", r"merge_requests/(?P<iid>\d+)/versions", "list_versions"),
+    ("GET", r"events", "list_events"),
+    ("GET", r"jobs/artifacts/(?P<ref>[^/]+)/raw/(?P<path>.+)", "branch_artifact"),
     ("GET", r"merge_requests/(?P<iid>\d+)/notes", "list_notes"),
     ("POST", r"merge_requests/(?P<iid>\d+)/notes", "create_note"),
     ("PUT", r"merge_requests/(?P<iid>\d+)/notes/(?P<note>\d+)", "update_note"),
@@ -22,9 +31,16 @@ ROUTES = (
 class FakeGitLab:
     """State of the fake: notes per merge request, merged requests, pipelines, artifacts."""
 
-    def __init__(self, token: str = "glpat-test-token", project: str = "1", page_size: int = 2):
+    def __init__(self, token: str = "glpat-test-token", project: str = "1", page_size: int = 2,
+                 read_token: str = "glpat-read-token", job_token: str = "glcbt-job-token"):
         self.token, self.project, self.page_size = token, project, page_size
+        self.read_token, self.job_token = read_token, job_token
         self.notes: dict[str, list[dict]] = {}
+        self.merge_requests: dict[str, dict] = {}   # iid -> the merge request
+        self.versions: dict[str, list[dict]] = {}   # iid -> diff versions, newest first
+        self.events: list[dict] = []                # push events of the project, newest first
+        self.branch_artifacts: dict[tuple[str, str, str], bytes] = {}  # (ref, job, path)
+        self.down = False                           # every call answers 503
         self.requests: dict[str, list[dict]] = {}   # commit sha -> merge requests
         self.pipelines: dict[str, list[dict]] = {}  # iid -> pipelines
         self.jobs: dict[str, list[dict]] = {}       # pipeline id -> jobs
@@ -53,7 +69,52 @@ class FakeGitLab:
         self.jobs[str(500 + iid)] = [{"id": 900 + iid, "name": "plan", "status": "success"}]
         self.artifacts[(str(900 + iid), "build/plan.json")] = plan
 
+    def merge_request(self, iid: int, author: str, branch: str, *,
+                      merged_by: str | None = None) -> dict:
+        """An open (or, with ``merged_by``, merged) merge request of ``author``."""
+        request = {"iid": iid, "author": {"username": author}, "source_branch": branch,
+                   "state": "merged" if merged_by else "opened",
+                   "merge_user": {"username": merged_by} if merged_by else None}
+        self.merge_requests[str(iid)] = request
+        self.versions.setdefault(str(iid), [])
+        self.notes.setdefault(str(iid), [])
+        return request
+
+    def push(self, iid: int, user: str, sha: str, at: str) -> None:
+        """``user`` pushes ``sha`` to the request's branch at ``at``: an event, a new version."""
+        request = self.merge_requests[str(iid)]
+        versions = self.versions[str(iid)]
+        versions.insert(0, {"id": 700 + len(versions), "head_commit_sha": sha,
+                            "created_at": at, "state": "collected"})
+        self.events.insert(0, {"action_name": "pushed to", "author_username": user,
+                               "author": {"username": user}, "created_at": at,
+                               "push_data": {"ref": request["source_branch"],
+                                             "ref_type": "branch", "action": "pushed",
+                                             "commit_to": sha}})
+        request["sha"] = sha
+
+    def approve(self, iid: int, user: str, at: str, undo: bool = False) -> None:
+        """The system note GitLab writes when ``user`` approves (or revokes) at ``at``."""
+        notes = self.notes.setdefault(str(iid), [])
+        body = "unapproved this merge request" if undo else "approved this merge request"
+        notes.append({"id": 300 + sum(len(n) for n in self.notes.values()), "body": body,
+                      "system": True, "author": {"username": user}, "created_at": at})
+
     # --- route handlers: (status, body) --------------------------------------------------
+
+    def get_request(self, iid, body, page):
+        request = self.merge_requests.get(iid)
+        return (200, request) if request else (404, {"message": "404 Not found"})
+
+    def list_versions(self, iid, body, page):
+        return 200, self.versions.get(iid, [])
+
+    def list_events(self, body, page):
+        return 200, self.events
+
+    def branch_artifact(self, ref, path, body, page, job=""):
+        content = self.branch_artifacts.get((ref, job, path))
+        return (200, content) if content is not None else (404, {"message": "404 Not found"})
 
     def list_notes(self, iid, body, page):
         return 200, self.notes.get(iid, [])
@@ -115,17 +176,35 @@ def _dispatch(fake: FakeGitLab, method: str, request) -> tuple:
     """(status, data, page) for one request: token first, then the first matching route."""
     path, _, query = request.path.partition("?")
     fake.calls.append((method, path))
-    if request.headers.get("PRIVATE-TOKEN") != fake.token:
-        return 401, {"message": "401 Unauthorized"}
+    if fake.down:
+        return 503, {"message": "503 Service Unavailable"}
     prefix = re.escape(f"/api/v4/projects/{fake.project}/")
     for verb, pattern, name in ROUTES:
         match = re.fullmatch(prefix + pattern, path)
         if verb == method and match:
+            refused = _refused(fake, method, name, request.headers)
+            if refused:
+                return refused
             length = int(request.headers.get("Content-Length") or 0)
             body = json.loads(request.rfile.read(length)) if length else None
-            page = int(dict(_pairs(query)).get("page", "1"))
-            return (*getattr(fake, name)(**match.groupdict(), body=body, page=page), page)
+            arguments = dict(_pairs(query))
+            page = int(arguments.get("page", "1"))
+            extra = {"job": arguments["job"]} if name == "branch_artifact" else {}
+            return (*getattr(fake, name)(**match.groupdict(), body=body, page=page, **extra),
+                    page)
     return 404, {"message": "404 Not found"}
+
+
+def _refused(fake: FakeGitLab, method: str, route: str, headers) -> tuple | None:
+    """401/403 unless the token's scope allows the call (job token: artifacts only)."""
+    if route == "branch_artifact" and headers.get("JOB-TOKEN") == fake.job_token:
+        return None
+    token = headers.get("PRIVATE-TOKEN")
+    if token == fake.token or (token == fake.read_token and method == "GET"):
+        return None
+    if token == fake.read_token:
+        return 403, {"message": "403 Forbidden - insufficient_scope"}
+    return 401, {"message": "401 Unauthorized"}
 
 
 def _page(data, page: int, size: int) -> tuple:
