@@ -114,8 +114,8 @@ def test_markdown_of_province_and_agency(report):
 def test_csv_files_open_in_excel(report):
     files = report_render.render_report(report)
     agencies = files["coquan.csv"].decode("utf-8")
-    assert agencies.startswith("\ufeffMã cơ quan,") and "\r\n" in agencies
-    assert agencies.rstrip().splitlines()[-1] == ",Toàn tỉnh,,,8,2,1,11,7,2"
+    assert agencies.startswith('\ufeff"Mã cơ quan",') and "\r\n" in agencies
+    assert agencies.rstrip().splitlines()[-1] == '"","Toàn tỉnh","","","8","2","1","11","7","2"'
     assert len(files["hopthu.csv"].decode().strip().splitlines()) == 12  # header + 11
     assert len(files["thaydoi.csv"].decode().strip().splitlines()) == 8  # header + 7
     assert "coquan/tienlu.md" in files and "coquan/tienlu.csv" in files

@@ -10,9 +10,7 @@ and JSON. Everything here is pure except ``render_site`` (reads the templates) a
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 
 from ..common.files import replace_atomically
 from ..declared.model import Mailbox
+from .spreadsheet import csv_bytes
 
 KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị", "person": "Cá nhân"}
 SAFE_ID = re.compile(r"[a-z0-9][a-z0-9.]{0,63}")  # fullmatch: no trailing newline
@@ -183,24 +182,13 @@ def read_desired(text: str) -> tuple[str, list[Mailbox]]:
 
 CSV_HEADER = ("Họ và tên", "Loại", "Chức vụ", "Phòng, ban", "Cơ quan", "Điện thoại",
               "Thư điện tử")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: str) -> str:
-    # A leading = + - @ makes Excel evaluate the cell (CSV injection; "+84 ..." too).
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def render_csv(listings: tuple[Listing, ...]) -> bytes:
     """CSV with a UTF-8 BOM and CRLF rows, so Excel opens Vietnamese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for item in listings:
-        row = (item.name, item.kind_label, item.title, item.division, item.agency_name,
-               item.phone, item.email)
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(CSV_HEADER, [
+        (item.name, item.kind_label, item.title, item.division, item.agency_name,
+         item.phone, item.email) for item in listings])
 
 
 # ---------------------------------------------------------------- vCard 4.0 (RFC 6350)

@@ -3,14 +3,12 @@ with a chart of mailboxes per district (inline SVG, no external assets). Pure.""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import html
-import io
 
 from ..apply.journal import VIETNAM, local_day
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS, STATUS_LABELS
-from .directory import FORMULA_STARTS
+from .spreadsheet import csv_bytes
 
 KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị",
                "person": "Hộp thư cá nhân"}
@@ -185,24 +183,13 @@ def _letter(request: dict | None) -> str:
 # ---------------------------------------------------------------- CSV (Excel-friendly)
 
 
-def _csv(header: tuple, rows: list[tuple]) -> bytes:
-    """UTF-8 with BOM and CRLF rows, cells that would be formulas quoted (like danhba.csv)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c
-                         for c in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
 def agencies_csv(report: dict) -> bytes:
     header = ("Mã cơ quan", "Cơ quan", "Loại", "Huyện", "Hoạt động", "Tạm khóa", "Thu hồi",
               "Tổng", "Thay đổi trong kỳ", "Chưa đổi mật khẩu")
     rows = [_agency_row(a["id"], a["name"], AGENCY_KINDS.get(a["kind"], ""),
                         a.get("district") or "", a) for a in report["agencies"]]
     rows.append(_agency_row("", "Toàn tỉnh", "", "", report["province"]))
-    return _csv(header, rows)
+    return csv_bytes(header, rows)
 
 
 def _agency_row(agency_id: str, name: str, kind: str, district: str, scope: dict) -> tuple:
@@ -215,7 +202,7 @@ def mailboxes_csv(rows: list[dict]) -> bytes:
     header = ("Địa chỉ", "Họ tên", "Loại", "Cơ quan", "Trạng thái", "Lý do khóa",
               "Khóa từ ngày", "Số ngày khóa", "Chưa đổi mật khẩu ban đầu", "Cấp mật khẩu ngày",
               "Số ngày chưa đổi", "Thay đổi trong kỳ")
-    return _csv(header, [(
+    return csv_bytes(header, [(
         r["address"], r["name"], KIND_LABELS.get(r["kind"], r["kind"]), r["agency"],
         STATUS_LABELS[r["status"]], r["lock_reason"] or "", r["locked_since"] or "",
         _num(r["locked_days"]), "có" if r["must_change"] else "", r["issued"] or "",
@@ -225,7 +212,7 @@ def mailboxes_csv(rows: list[dict]) -> bytes:
 def changes_csv(entries: list[dict], domain: str) -> bytes:
     header = ("Thời điểm", "Thao tác", "Mã thao tác", "Địa chỉ", "Địa chỉ cũ", "Họ tên",
               "Cơ quan", "Từ cơ quan", "Số văn bản", "Ngày văn bản", "Commit", "Người duyệt")
-    return _csv(header, [_change_cells(e, domain) for e in entries])
+    return csv_bytes(header, [_change_cells(e, domain) for e in entries])
 
 
 def _change_cells(e: dict, domain: str) -> tuple:
