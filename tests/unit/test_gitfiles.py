@@ -17,6 +17,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     main,
     run_policy,
 )
+from gitlab_fake import FakeGitLab
 from helpers import ROOT
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
@@ -119,3 +120,94 @@ def test_stale_codeowners_at_head_is_refused(repository):
     result = run_policy({"repository": str(repository), "base": "HEAD~1",
                          "author": "vanthu-sotttt", "check_codeowners": False})
     assert result["allowed"]
+
+
+def test_resolve_names_a_full_commit(repository):
+    commit(repository, {"mailboxes/a.yml": b"a: 1\n"}, "first")
+    sha = git(repository, "rev-parse", "HEAD").strip()
+    assert gitfiles.resolve("main", str(repository)) == sha
+    with pytest.raises(GitError, match="không có commit"):
+        gitfiles.resolve("no-such-branch", str(repository))
+
+
+def new_clerk_change(repository) -> None:
+    """The province, then vangiang's clerk adds a person to vangiang.yml."""
+    commit(repository, good_tree(), "the province")
+    vangiang = (GOOD / "vangiang.yml").read_text("utf-8") + (
+        "people:\n  - name: Lê Văn Tâm\n    title: Công chức\n"
+        '    request: {number: "15/UBND", date: "2025-01-06"}\n')
+    commit(repository, {"mailboxes/vangiang.yml": vangiang.encode()}, "a new clerk")
+
+
+def test_the_triggering_user_is_never_the_author(repository, monkeypatch, capsys):
+    """GITLAB_USER_LOGIN (whoever retried the job) gives no authority: no author, HP001."""
+    new_clerk_change(repository)
+    monkeypatch.setenv("GITLAB_USER_LOGIN", "vanthu-vangiang")
+    assert main(["decide", "--repo", str(repository), "--base", "HEAD~1"]) == 1
+    assert "HP001" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("approved_by, expected", [
+    ("", []), ("pheduyet-sotttt", ["pheduyet-sotttt"]),
+    (" a, b ,,", ["a", "b"]), (["b", "a"], ["a", "b"]),
+])
+def test_local_approvers_come_from_approved_by(repository, approved_by, expected):
+    new_clerk_change(repository)
+    result = run_policy({"repository": str(repository), "base": "HEAD~1",
+                         "author": "vanthu-vangiang", "approved_by": approved_by})
+    assert result["facts"]["approvers"] == expected and result["facts"]["source"] == "local"
+
+
+def test_a_head_that_does_not_contain_the_base_is_judged_with_its_tree(repository):
+    """The branch left from an older commit: contains_base is False (HP038 in the policy)."""
+    new_clerk_change(repository)
+    old = git(repository, "rev-parse", "HEAD~1").strip()
+    git(repository, "checkout", "-q", "-b", "old", old)
+    commit(repository, {"README.md": b"# x\n"}, "on the old commit")
+    result = run_policy({"repository": str(repository), "base": "main", "head": "old",
+                         "author": "vanthu-sotttt"})
+    assert "HP038" in [v["code"] for v in result["violations"]]
+
+
+@pytest.fixture(name="gitlab")
+def fixture_gitlab():
+    with FakeGitLab() as fake:
+        yield fake
+
+
+def gitlab_params(gitlab, repository, **extra) -> dict:
+    return {"repository": str(repository), "base": "HEAD~1", "merge_request": "3",
+            "gitlab_api_url": gitlab.api_url, "gitlab_project": gitlab.project,
+            "gitlab_token": gitlab.read_token, **extra}
+
+
+def test_in_ci_the_author_and_approvers_come_from_gitlab(repository, gitlab):
+    new_clerk_change(repository)
+    head = git(repository, "rev-parse", "HEAD").strip()
+    gitlab.merge_request(3, "vanthu-anvien", "them-nguoi")
+    gitlab.approve(3, "pheduyet-sotttt", "2026-12-06T02:55:00Z")  # approved an older head
+    gitlab.push(3, "vanthu-anvien", head, "2026-12-06T03:00:00Z")
+    gitlab.approve(3, "reviewer2", "2026-12-06T03:05:00Z")
+    # an author option (a stale -e author=) is not what GitLab says: GitLab wins
+    result = run_policy(gitlab_params(gitlab, repository, author="vanthu-vangiang"))
+    assert result["facts"]["author"] == "vanthu-anvien" and not result["allowed"]
+    assert "HP010" in [v["code"] for v in result["violations"]]
+    assert result["facts"]["approvers"] == ["reviewer2"]
+    assert result["facts"]["pushers"] == ["vanthu-anvien"]
+
+
+def test_in_ci_an_older_head_or_an_unreachable_gitlab_fails_the_job(repository, gitlab, capsys):
+    new_clerk_change(repository)
+    gitlab.merge_request(3, "vanthu-vangiang", "them-nguoi")
+    gitlab.push(3, "vanthu-vangiang", "f" * 40, "2026-12-06T03:00:00Z")  # a newer push
+    arguments = ["decide", "--repo", str(repository), "--base", "HEAD~1", "--merge-request", "3"]
+    environment = {"CI_API_V4_URL": gitlab.api_url, "CI_PROJECT_ID": gitlab.project,
+                   "HYMAIL_GITLAB_READ_TOKEN": gitlab.read_token}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in environment.items():
+            patch.setenv(key, value)
+        assert main(arguments) == 2
+        assert "HYG007" in capsys.readouterr().err
+        gitlab.down = True
+        assert main(arguments) == 2
+        assert "HYG002" in capsys.readouterr().err

@@ -100,13 +100,23 @@ def tree_changes(base: str, head: str, repository: str = ".") -> list[TreeChange
                                "--no-textconv", base, head, "--"])
     fields = output.split(b"\0")
     changes = []
-    for meta, path in zip(fields[0::2], fields[1::2]):
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
         if not meta:
             break
         old_mode, new_mode, _old, _new, status = meta.decode("ascii").lstrip(":").split()
         changes.append(TreeChange(status[0], path.decode("utf-8", "surrogateescape"),
                                   old_mode, new_mode))
     return changes
+
+
+def resolve(commit: str, repository: str = ".") -> str:
+    """The full commit name of a branch, tag or abbreviated name (``git rev-parse``)."""
+    _check_name(commit)
+    try:
+        return _git(repository, ["rev-parse", "--verify", "--quiet", "--end-of-options",
+                                 f"{commit}^{{commit}}"]).decode("ascii").strip()
+    except GitError as error:
+        raise GitError(f"không có commit {commit!r} trong kho {repository}") from error
 
 
 def contains(head: str, ancestor: str, repository: str = ".") -> bool:

@@ -86,7 +86,7 @@ def publish(gitlab: GitLab, iid: str, body: str) -> dict:
 def reviewed_plan(gitlab: GitLab, sha: str, job: str = "plan",
                   artifact: str = "build/plan.json") -> tuple[bytes, dict]:
     """The plan artifact of the merged request's last pipeline, with where it came from."""
-    request = _merged_request(gitlab, sha)
+    request = merged_request(gitlab, sha)
     pipeline = _head_pipeline(gitlab, request)
     jobs = [j for j in gitlab.pages(f"pipelines/{pipeline['id']}/jobs")
             if j.get("name") == job and j.get("status") == "success"]
@@ -99,7 +99,7 @@ def reviewed_plan(gitlab: GitLab, sha: str, job: str = "plan",
     return content, origin
 
 
-def _merged_request(gitlab: GitLab, sha: str) -> dict:
+def merged_request(gitlab: GitLab, sha: str) -> dict:
     """The merged request whose merge (or squash, or fast-forward head) is ``sha``."""
     for request in gitlab.pages(f"repository/commits/{sha}/merge_requests"):
         ends = {request.get(key) for key in ("merge_commit_sha", "squash_commit_sha", "sha")}

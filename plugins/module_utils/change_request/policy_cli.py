@@ -1,11 +1,16 @@
 """The policy entry point shared by the module, the command line and the tests.
 
     policy_cli codeowners [--write|--check]          (make codeowners)
-    policy_cli decide --base origin/main --head HEAD --author vanthu-anvien
+    policy_cli decide --base origin/main --head HEAD --author vanthu-anvien [--approved-by a,b]
+    policy_cli decide --base <target tip> --merge-request 12    (CI: facts from GitLab)
 (``PYTHONPATH=.collections python -m <collection>.plugins.module_utils.change_request.policy_cli``)
 
-``codeowners`` works on the checkout (the files as they are now); ``decide`` on two commits.
-Exit status: 0 allowed / current, 1 refused / stale, 2 cannot read git or the files.
+``codeowners`` works on the checkout (the files as they are now); ``decide`` on two commits,
+reading only their data blobs through git: the code that judges is whatever tree this module
+was loaded from (``make policy`` loads it from the base's export, build/trusted/<sha>/).
+Who asks and who approved come from GitLab in CI (``merge_request`` or ``merged_commit``,
+never ``GITLAB_USER_LOGIN``), from ``author`` and ``approved_by`` locally; there is no default.
+Exit status: 0 allowed / current, 1 refused / stale, 2 cannot read git, GitLab or the files.
 """
 
 from __future__ import annotations
@@ -14,28 +19,77 @@ import argparse
 import os
 import sys
 
-from .gitfiles import GitError, files_at
-from .policy import CODEOWNERS, MAILBOXES, Thresholds, codeowners_text, codeowners_violation, decide
+from .gitfiles import GitError, contains, files_at, resolve, tree_changes
+from .gitlab_note import GitLab, GitLabError, merged_request
+from .gitlab_review import Review, check_head, read_review
+from .policy import (
+    CODEOWNERS,
+    MAILBOXES,
+    Facts,
+    Thresholds,
+    codeowners_text,
+    codeowners_violation,
+    decide,
+)
+
+READ_TOKEN = "HYMAIL_GITLAB_READ_TOKEN"
 
 
 def run_policy(params: dict) -> dict:
-    """Read base and head from git, decide, and check CODEOWNERS at head when asked.
+    """Read base and head from git, the people from GitLab or the options, and decide.
 
-    ``params``: repository, base, head, author, schema_dir, destroy_max_count,
-    destroy_max_share, check_codeowners (the module's options). Raises GitError.
+    ``params``: repository, base, head, author, approved_by, merge_request, merged_commit,
+    gitlab_api_url, gitlab_project, gitlab_token, schema_dir, destroy_max_count,
+    destroy_max_share, check_codeowners (the module's options). Raises GitError, GitLabError.
     """
     repository = params.get("repository") or "."
-    base = files_at(params["base"], repository)
-    head = files_at(params.get("head") or "HEAD", repository)
+    base = resolve(params["base"], repository)
+    head = resolve(params.get("head") or "HEAD", repository)
+    review = review_of(params, head)
+    author = review.author if review else params.get("author") or ""
+    facts = Facts(approvers=review.approvers if review else split_users(params.get("approved_by")),
+                  pushers=review.pushers if review else frozenset(),
+                  tree=tuple(tree_changes(base, head, repository)),
+                  contains_base=contains(head, base, repository))
+    head_files = files_at(head, repository)
     thresholds = Thresholds(int(params.get("destroy_max_count", 10)),
                             float(params.get("destroy_max_share", 0.05)))
-    decision = decide(base, head, params.get("author") or "", thresholds=thresholds,
-                      schema_dir=params.get("schema_dir"))
-    stale = codeowners_violation(head) if params.get("check_codeowners", True) else None
+    decision = decide(files_at(base, repository), head_files, author, thresholds=thresholds,
+                      schema_dir=params.get("schema_dir"), facts=facts)
+    stale = codeowners_violation(head_files) if params.get("check_codeowners", True) else None
     if stale:
         decision.violations.append(stale)
         decision.allowed = False
-    return decision.to_dict()
+    return decision.to_dict() | {"facts": facts_dict(review, author, facts, base, head)}
+
+
+def review_of(params: dict, head: str) -> Review | None:
+    """The merge request's facts from GitLab (CI), or None (local: the options say)."""
+    iid, merged = params.get("merge_request"), params.get("merged_commit")
+    if not iid and not merged:
+        return None
+    gitlab = GitLab(params.get("gitlab_api_url") or "", params.get("gitlab_project") or "",
+                    params.get("gitlab_token") or "")
+    if not iid:
+        iid = str(merged_request(gitlab, resolve(merged, params.get("repository") or "."))
+                  ["iid"])
+    review = read_review(gitlab, str(iid))
+    check_head(review, head)
+    return review
+
+
+def split_users(value) -> frozenset[str]:
+    """``u1,u2`` (or a list) as a set of user names; empty items dropped."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return frozenset(item.strip() for item in items if item and item.strip())
+
+
+def facts_dict(review: Review | None, author: str, facts: Facts, base: str, head: str) -> dict:
+    """Who and what was judged, for the log and for the apply's journal."""
+    return {"author": author, "approvers": sorted(facts.approvers),
+            "pushers": sorted(facts.pushers), "merger": review.merger if review else "",
+            "merge_request": review.iid if review else "", "base": base, "head": head,
+            "source": "gitlab" if review else "local"}
 
 
 def checkout_files(root: str) -> dict[str, bytes]:
@@ -72,7 +126,11 @@ def codeowners_command(args) -> int:
 
 def decide_command(args) -> int:
     params = {"repository": args.repo, "base": args.base, "head": args.head,
-              "author": args.author, "destroy_max_count": args.max_count,
+              "author": args.author, "approved_by": args.approved_by,
+              "merge_request": args.merge_request, "merged_commit": args.merged_commit,
+              "gitlab_api_url": os.environ.get("CI_API_V4_URL", ""),
+              "gitlab_project": os.environ.get("CI_PROJECT_ID", ""),
+              "gitlab_token": os.environ.get(READ_TOKEN, ""), "destroy_max_count": args.max_count,
               "destroy_max_share": args.max_share, "check_codeowners": not args.no_codeowners}
     result = run_policy(params)
     print(result["summary"])
@@ -89,10 +147,16 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--write", action="store_true", help="ghi đè CODEOWNERS")
     mode.add_argument("--check", action="store_true", help="lỗi nếu CODEOWNERS chưa cập nhật")
     judge = commands.add_parser("decide", help="thay đổi base..head của author có được phép?")
-    judge.add_argument("--base", default=os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
-                       or "origin/main")
+    judge.add_argument("--base", default="origin/main",
+                       help="đỉnh nhánh đích: mã và thẩm quyền lấy từ đây")
     judge.add_argument("--head", default="HEAD")
-    judge.add_argument("--author", default=os.environ.get("GITLAB_USER_LOGIN", ""))
+    judge.add_argument("--author", default="", help="người tạo thay đổi (bắt buộc tại máy)")
+    judge.add_argument("--approved-by", default="", help="người duyệt, cách nhau bởi dấu phẩy")
+    source = judge.add_mutually_exclusive_group()
+    source.add_argument("--merge-request", default="", help="IID: tác giả, người đẩy, người "
+                        f"duyệt lấy từ GitLab (CI_API_V4_URL, CI_PROJECT_ID, {READ_TOKEN})")
+    source.add_argument("--merged-commit", default="",
+                        help="commit đã hợp nhất: tìm yêu cầu hợp nhất của nó trên GitLab")
     judge.add_argument("--repo", default=".", help="kho git (mặc định .)")
     judge.add_argument("--max-count", type=int, default=Thresholds.max_count)
     judge.add_argument("--max-share", type=float, default=Thresholds.max_share)
@@ -105,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     command = codeowners_command if args.command == "codeowners" else decide_command
     try:
         return command(args)
-    except (GitError, OSError) as error:
+    except (GitError, GitLabError, OSError) as error:
         print(f"Lỗi: {error}", file=sys.stderr)
         return 2
 
