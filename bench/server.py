@@ -36,9 +36,8 @@ class BenchServer:
     def __init__(self, work_dir: str) -> None:
         self.state_dir = tempfile.mkdtemp(prefix="hymail-bench-", dir="/tmp")
         os.chmod(self.state_dir, 0o755)  # the vmail user walks into mail/ below it
-        smtp, imap, lmtp = free_ports(3)
-        self.extra_vars = {"state_dir": self.state_dir, "smtp_port": smtp,
-                           "imap_port": imap, "lmtp_port": lmtp}
+        smtp, imap = free_ports(2)
+        self.extra_vars = {"state_dir": self.state_dir, "smtp_port": smtp, "imap_port": imap}
         self.pristine = os.path.join(work_dir, "pristine-data")
         self.pristine_entries: set[str] = set()
 
@@ -65,7 +64,7 @@ class BenchServer:
                     _remove(child.path)
 
     def _drain(self, timeout: float = 120) -> None:
-        """Wait until Postfix has delivered what the notices sent (LMTP is asynchronous)."""
+        """Wait until Postfix has delivered what the notices sent (delivery is asynchronous)."""
         config = os.path.join(self.state_dir, "etc", "postfix")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

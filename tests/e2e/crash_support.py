@@ -721,7 +721,7 @@ class CrashHarness:
 
     def letters_delivered(self, step: int, timeout: float = 60) -> list[str]:
         """Problems unless every letter is in its mailbox exactly once (read over IMAP at
-        the mailbox's address in state ``step``; waits for LMTP)."""
+        the mailbox's address in state ``step``; waits for the delivery)."""
         entries, deadline = self.workload.entries(step), time.monotonic() + timeout
         while True:
             problems, bounced = [], []

@@ -29,7 +29,7 @@ DOMAIN = "hungyen.gov.vn"
 # Away from a developer's server (2525...); HYMAIL_E2E_SMTP_PORT etc. move them again, so
 # that two test runs on one machine do not clash.
 PORTS = {key: int(os.environ.get(f"HYMAIL_E2E_{key.upper()}", default))
-         for key, default in (("smtp_port", 12525), ("imap_port", 11143), ("lmtp_port", 12424))}
+         for key, default in (("smtp_port", 12525), ("imap_port", 11143))}
 CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
 LETTER = Request("101/ĐN-E2E", "2026-11-29")
 
@@ -93,7 +93,7 @@ class Server:
         return code, text.decode()
 
     def delivered(self, local: str, subject: str, timeout: float = 30) -> pathlib.Path:
-        """The message file with ``subject`` in the Maildir of ``local`` (waits for LMTP)."""
+        """The message file with ``subject`` in the Maildir of ``local`` (waits for the delivery)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for path in self._messages(local):

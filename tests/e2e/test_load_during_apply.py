@@ -137,7 +137,7 @@ def delivery_problems(probe: Probe, sent: list, mailboxes: dict[str, str],
                       book: CredentialBook, postfix_dir, timeout: float = 60
                       ) -> tuple[list, list]:
     """Each message must be in its recipient's INBOX exactly once (``mailboxes``: the
-    address it was sent to -> where its mailbox logs in now); waits for LMTP, up to
+    address it was sent to -> where its mailbox logs in now); waits for the delivery, up to
     ``timeout`` s or until Postfix logged a bounce for each message not found. The
     Message-IDs not found, and the other problems (duplicates)."""
     wanted = collections.defaultdict(list)

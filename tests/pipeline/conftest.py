@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 # HYMAIL_PIPELINE_SMTP_PORT etc. move them again (two test runs on one machine).
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_PIPELINE_{name}_PORT", default)
-         for name, default in (("SMTP", "13525"), ("IMAP", "13143"), ("LMTP", "13424"))}
+         for name, default in (("SMTP", "13525"), ("IMAP", "13143"))}
 MODULE_UTILS = "ansible_collections.hungyen.mail.plugins.module_utils"
 SKIPPED = ("mailboxes/", "approvals/", "CODEOWNERS", ".ci/gitlab-ci-local/node_modules/")
 
