@@ -113,10 +113,27 @@ restore: setup
 purge: setup
 	$(PLAYBOOK) playbooks/purge.yml $(ARGS)
 
-## policy: may this change go ahead? ARGS="-e base=REF -e head=REF -e author=USER"
-##   (defaults: CI_MERGE_REQUEST_DIFF_BASE_SHA or origin/main, HEAD, GITLAB_USER_LOGIN)
+## policy: may this change go ahead? ARGS="-e base=REF -e author=USER [-e approved_by=u1,u2]
+##   [-e head=REF]" (base default origin/main; author required, HP001 without). The code,
+##   schema and authority are REF's, whatever the working tree says: REF's tree is exported
+##   afresh to build/trusted/<sha>/ and its own playbook runs against this repository, whose
+##   head is only read as mailboxes/*.yml and approvals/*.yml blobs. In CI:
+##   ARGS="-e base=<target tip> -e merge_request=IID" (people from GitLab, docs/pipeline.md)
+# POLICY_REPO: the repository judged (CI runs the trusted tree's make against the checkout).
+POLICY_REPO ?= $(CURDIR)
+TRUSTED_DIR := $(CURDIR)/build/trusted
 policy: setup
-	$(PLAYBOOK) playbooks/policy.yml $(ARGS)
+	@base=$$(printf '%s\n' $(ARGS) | sed -n 's/^base=//p' | tail -n 1); base=$${base:-origin/main}; \
+	sha=$$(git -C "$(POLICY_REPO)" rev-parse --verify --quiet --end-of-options "$$base^{commit}") \
+	  || { echo "policy: không có commit '$$base' trong $(POLICY_REPO) (-e base=REF)" >&2; exit 2; }; \
+	tree="$(TRUSTED_DIR)/$$sha"; rm -rf -- "$$tree"; \
+	mkdir -p "$$tree/.collections/ansible_collections/hungyen" && \
+	git -C "$(POLICY_REPO)" archive --format=tar "$$sha" | tar -x -C "$$tree" && \
+	ln -sfn ../../.. "$$tree/.collections/ansible_collections/hungyen/mail" || exit 2; \
+	echo "policy: mã và thẩm quyền từ $$base ($$sha), dữ liệu từ $(POLICY_REPO)"; \
+	cd "$$tree" && ANSIBLE_CONFIG="$$tree/ansible.cfg" ansible-playbook -i "$$tree/inventory/local" \
+	  playbooks/policy.yml $(ARGS) -e base="$$sha" \
+	  -e '{"repository": "'"$(POLICY_REPO)"'"}'
 
 ## codeowners: regenerate CODEOWNERS from the owners of each agency file (commit it too)
 codeowners: setup

@@ -11,7 +11,13 @@ module: mailbox_policy
 short_description: Decide whether a change to mailboxes/ may go ahead, with a reason per violation
 description:
   - Reads C(mailboxes/*.yml), C(approvals/*.yml) and C(CODEOWNERS) at the O(base) and O(head)
-    commits from git (the working tree is never read) and judges the change of O(author).
+    commits from git (the working tree is never read, nothing is executed from it) and judges
+    the change with the code this module was loaded from (C(make policy) loads it from the
+    base's exported tree), with the raw tree diff (C(git diff --raw)) and whether O(head)
+    contains O(base).
+  - Who asks and who approved come from GitLab when O(merge_request) or O(merged_commit) is
+    given (author, pushers, approvals given after the latest diff version, whose head must be
+    O(head)); otherwise from O(author) and O(approved_by). C(GITLAB_USER_LOGIN) is never read.
   - An agency's owners change only its file; Sở TTTT's reviewers (the owners of
     C(mailboxes/sotttt.yml) at the base) change any file; removing a person from another
     agency's file is allowed only when the same change adds that address to the author's own
@@ -29,7 +35,28 @@ options:
     required: true
   head: {description: Commit of the change., type: str, default: HEAD}
   author:
-    description: GitLab user name of whoever asks for the change; a leading C(@) is ignored.
+    description:
+      - GitLab user name of whoever asks for the change; a leading C(@) is ignored.
+      - Required without O(merge_request) and O(merged_commit) (C(HP001) when empty).
+    type: str
+    default: ""
+  approved_by:
+    description: Who approved the head in GitLab after its last push (local runs).
+    type: list
+    elements: str
+    default: []
+  merge_request:
+    description: IID of the merge request whose facts GitLab gives (merge-request pipelines).
+    type: str
+    default: ""
+  merged_commit:
+    description: A merged commit; its merge request's facts come from GitLab (the apply).
+    type: str
+    default: ""
+  gitlab_api_url: {description: GitLab API v4 URL (C(CI_API_V4_URL))., type: str, default: ""}
+  gitlab_project: {description: Project ID (C(CI_PROJECT_ID))., type: str, default: ""}
+  gitlab_token:
+    description: Project access token, role Reporter, scope C(read_api).
     type: str
     default: ""
   schema_dir:
@@ -77,6 +104,12 @@ violations:
     message:
       description: What is refused (article). Cách sửa, how to proceed.
       type: str
+facts:
+  description:
+    - Who and what was judged, C(author), C(approvers), C(pushers), C(merger),
+      C(merge_request), C(base), C(head), and C(source) (C(gitlab) or C(local)).
+  type: dict
+  returned: always
 summary:
   description: What the change does, in one line (when refused, C(msg) lists the violations).
   type: str
@@ -91,6 +124,9 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import GitError
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab_note import (
+    GitLabError,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
     run_policy,
 )
@@ -100,6 +136,12 @@ ARGUMENT_SPEC = {
     "base": {"type": "str", "required": True},
     "head": {"type": "str", "default": "HEAD"},
     "author": {"type": "str", "default": ""},
+    "approved_by": {"type": "list", "elements": "str", "default": []},
+    "merge_request": {"type": "str", "default": ""},
+    "merged_commit": {"type": "str", "default": ""},
+    "gitlab_api_url": {"type": "str", "default": ""},
+    "gitlab_project": {"type": "str", "default": ""},
+    "gitlab_token": {"type": "str", "default": "", "no_log": True},
     "schema_dir": {"type": "path", "required": True},
     "destroy_max_count": {"type": "int", "default": 10},
     "destroy_max_share": {"type": "float", "default": 0.05},
@@ -113,6 +155,8 @@ def main() -> None:
         result = run_policy(module.params)
     except GitError as error:
         module.fail_json(msg=f"Không đọc được git: {error}. Kiểm tra base/head và kho.")
+    except GitLabError as error:
+        module.fail_json(msg=str(error))
     except OSError as error:
         module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
     except ValueError as error:
