@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
@@ -11,11 +12,18 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords impor
     hash_password,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.plan import privacy
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.markdown import code
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
+    plan_document,
     render_json,
     render_markdown,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import (
+    StalePlanError,
+    check_reviewed,
 )
 
 DOMAIN = "hungyen.gov.vn"
@@ -52,15 +60,15 @@ def fixture_changes():
 def test_counts_come_first(changes):
     text = render_markdown(changes, DOMAIN)
     head = text.split("\n## ")[0]
-    for code, count in [("create", 1), ("lock", 1), ("revoke", 1), ("rename", 1),
+    for action, count in [("create", 1), ("lock", 1), ("revoke", 1), ("rename", 1),
                         ("move", 1), ("delegate", 1), ("drift", 1)]:
-        assert f"| `{code}` | {count} |" in head
+        assert f"| `{action}` | {count} |" in head
 
 
 def test_warning_block_lists_every_revoke_rename_lock(changes):
     text = render_markdown(changes, DOMAIN)
     warning = [line for line in text.splitlines() if line.startswith(">")]
-    assert "CẢNH BÁO: 3 thay đổi" in warning[0]
+    assert "CẢNH BÁO: 5 thay đổi" in warning[0]  # and the move and the delegation
     joined = "\n".join(warning)
     for expected in ("**REVOKE** `thuhoi@hungyen.gov.vn`", "**LOCK** `khoa@hungyen.gov.vn`",
                      "**RENAME** `tenold@hungyen.gov.vn` → `tennew@hungyen.gov.vn`"):
@@ -71,15 +79,15 @@ def test_grouped_by_agency_with_address_name_and_letter(changes):
     text = render_markdown(changes, DOMAIN)
     sections = text.split("\n## ")[1:]
     assert [s.splitlines()[0] for s in sections] == ["Cơ quan `sonv`", "Cơ quan `sotttt`"]
-    assert "`moi@hungyen.gov.vn` — Người moi" in sections[1]
-    assert "Văn bản đề nghị: số 12/ĐN-STTTT ngày 2026-11-02" in sections[1]
+    assert "`moi@hungyen.gov.vn` — `Người moi`" in sections[1]
+    assert "Văn bản đề nghị: số `12/ĐN-STTTT ngày 2026-11-02`" in sections[1]
     assert "Lý do: bị chiếm quyền sử dụng (Điều 7.1.b)" in sections[1]
     assert "Cơ quan: `sotttt` → `sonv`" in sections[0]
 
 
 def test_names_cannot_break_the_markdown(changes):
     text = render_markdown(changes, DOMAIN)
-    assert "Sở TTTT \\| \\*bold\\*" in text
+    assert "`Sở TTTT | *bold*`" in text and "*bold*" not in outside_code(text)
 
 
 def test_no_changes_says_so():
@@ -109,3 +117,150 @@ def test_never_a_password_or_hash_in_any_rendering(changes):
         assert password not in text and hashed not in text
         for marker in ("{ARGON2ID}", "$argon2", "\"password\":", "mật khẩu là"):
             assert marker not in text
+
+
+# ---------------------------------------------------------------- values only in code spans
+
+SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+HOSTILE = ("@all https://x.example/login", "~~x~~", "#1", "!1", "&amp;", "&#64;all", "a`b",
+           "`x", "x`", "``", "a ``` b", " spaced ", "$1 :+1:", "<b>x</b>", "[a](http://x)")
+
+
+def spans(text: str) -> list[str]:
+    """The contents of the code spans of ``text`` as CommonMark reads them."""
+    found = []
+    for match in SPAN.finditer(text):
+        content = match.group(2)
+        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+            content = content[1:-1]
+        found.append(content)
+    return found
+
+
+def outside_code(text: str) -> str:
+    return SPAN.sub("", text)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_code_span_holds_the_value_whole(value):
+    assert spans(code(value)) == [value]
+    assert outside_code(f"x {code(value)} y") == "x  y"
+
+
+def hostile_plan(value: str) -> str:
+    letter = Request(value, "2026-11-02")
+    desired = [box("moi", name=value, request=letter), box("khoa", name=value, status="locked",
+                                                          lock_reason="compromised")]
+    holds = [{"action": "lock", "address": "khoa", "at": value, "by": value, "reason": value,
+              "status": "locked", "clears": False}]
+    changes = plan_changes(desired, {"khoa": live(box("khoa", name=value))})
+    return render_markdown(changes, DOMAIN, holds)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_values_from_files_and_operators_are_only_in_code_spans(value):
+    text = hostile_plan(value)
+    assert value in spans(text) and f"{value} ngày 2026-11-02" in spans(text)
+    rest = outside_code(text)
+    for marker in ("@all", "https", "~~", "#1", "!1", "&amp;", "&#64;", "$1", "<b>", "]("):
+        assert marker not in rest
+
+
+# ---------------------------------------------------------------- the warning block
+
+
+def warning_lines(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.startswith(">"))
+
+
+def test_moves_resets_delegations_and_new_passwords_are_warned():
+    desired = [box("chuyen", agency="sonv"), box("datlai", password_reset=LETTER),
+               box("sotttt", kind="agency", delegates=("chuyen",)),
+               box("molai", status="active")]
+    actual = [live(box("chuyen")), live(box("datlai")), live(box("sotttt", kind="agency")),
+              live(box("molai"), status="revoked")]
+    warning = warning_lines(render_markdown(
+        plan_changes(desired, {a.address: a for a in actual}), DOMAIN))
+    assert "**MOVE** `chuyen@hungyen.gov.vn`" in warning
+    assert "từ cơ quan `sotttt` sang cơ quan `sonv`" in warning
+    assert "**RESET_PASSWORD** `datlai@hungyen.gov.vn`" in warning
+    assert "**DELEGATE** `sotttt@hungyen.gov.vn`" in warning and "`chuyen`" in warning
+    assert "**REINSTATE** `molai@hungyen.gov.vn`" in warning
+
+
+def test_past_fifty_the_warning_block_counts_per_agency_and_folds_the_list():
+    desired = [box(f"a{i}", agency="tienlu" if i % 3 else "anvien", status="revoked")
+               for i in range(60)]
+    actual = {f"a{i}": live(box(f"a{i}", agency="tienlu" if i % 3 else "anvien"))
+              for i in range(60)}
+    text = render_markdown(plan_changes(desired, actual), DOMAIN)
+    warning = warning_lines(text)
+    assert "CẢNH BÁO: 60 thay đổi" in warning
+    assert "> - Cơ quan `anvien`: **REVOKE** 20" in warning
+    assert "> - Cơ quan `tienlu`: **REVOKE** 40" in warning
+    assert "a17@" not in warning
+    details = text.split("<details>", 1)[1].split("</details>", 1)[0]
+    assert all(f"**REVOKE** `a{i}@hungyen.gov.vn`" in details for i in range(60))
+
+
+@pytest.mark.parametrize(("owner", "named"), [
+    ("tienlu", "nhận lại địa chỉ của cơ quan `tienlu`"),
+    ("", "nhận lại địa chỉ của cơ quan (không thuộc cơ quan nào)"),
+])
+def test_adopting_another_agencys_account_is_an_adoption(owner, named):
+    desired = [box("luutru.vangiang", kind="division", agency="vangiang",
+                   previous=("lvthu",))]
+    [change] = plan_changes(desired, {"lvthu": live(box("lvthu", agency=owner))})
+    assert change.action == "rename" and change.adopted and change.to_dict()["adopted"]
+    warning = warning_lines(render_markdown([change], DOMAIN))
+    assert "**NHẬN LẠI ĐỊA CHỈ** `lvthu@hungyen.gov.vn` → `luutru.vangiang@hungyen.gov.vn`" \
+        in warning and named in warning
+
+
+def test_renaming_an_own_division_is_no_adoption():
+    desired = [box("pnv.tienlu", kind="division", agency="tienlu", previous=("pnv2.tienlu",))]
+    [change] = plan_changes(desired, {"pnv2.tienlu": live(box("pnv2.tienlu", kind="division",
+                                                              agency="tienlu"))})
+    assert change.action == "rename" and not change.adopted
+    assert "NHẬN LẠI" not in render_markdown([change], DOMAIN)
+
+
+# ---------------------------------------------------------------- unlisted people's data
+
+PRIVATE = {"title": "Quản trị hệ thống", "phone": "0221 3999 111", "publish": False}
+PUBLIC = {"title": "Chánh Văn phòng", "phone": "0221 3871 234", "publish": True}
+
+
+def private_changes(phone: str = PRIVATE["phone"]):
+    desired = [box("an", directory=PRIVATE | {"phone": phone}), box("binh", directory=PUBLIC),
+               box("cuong", directory=PRIVATE, name="Người cuong mới")]
+    actual = {"cuong": live(box("cuong", directory=PRIVATE))}
+    return plan_changes(desired, actual)
+
+
+def test_unlisted_titles_and_phones_are_keyed_digests_in_plan_files():
+    key = b"k" * 32
+    changes = private_changes()
+    text = render_json(changes, DOMAIN, key=key) + render_markdown(changes, DOMAIN)
+    assert PRIVATE["title"] not in text and PRIVATE["phone"] not in text
+    assert PUBLIC["title"] in text and PUBLIC["phone"] in text
+    document = plan_document(changes, DOMAIN, key=key)
+    after = next(c["after"] for c in document["changes"] if c["address"] == "an")
+    assert after["directory"]["title"] == privacy.digest(key, "title", PRIVATE["title"])
+    assert after["directory"]["title"].startswith("hmac:")
+    other = plan_document(changes, DOMAIN, key=b"o" * 32)
+    assert other["changes"] != document["changes"]  # keyed: another key, other digests
+
+
+def test_the_reviewed_plan_check_still_compares_unlisted_data():
+    key = b"k" * 32
+    reviewed = json.loads(render_json(private_changes(), DOMAIN, {"state_digest": "a"}, key))
+    check_reviewed(private_changes(), reviewed, "b", key)
+    with pytest.raises(StalePlanError, match="HYR003"):
+        check_reviewed(private_changes(phone="0221 3000 000"), reviewed, "b", key)
+
+
+def test_the_privacy_key_is_made_once_and_private(tmp_path):
+    key = privacy.load_key(str(tmp_path / "state"))
+    assert privacy.load_key(str(tmp_path / "state")) == key and len(key) == 32
+    assert (tmp_path / "state" / privacy.KEY_FILE).stat().st_mode & 0o777 == 0o600

@@ -27,7 +27,8 @@ class Change:
     """One step of the plan; ``before``/``after`` are account views, never secrets.
 
     The backend needs only ``after`` (the new record), ``old_address`` for a rename and
-    ``needs_password``; ``held`` changes are shown but not applied.
+    ``needs_password``; ``held`` changes are shown but not applied. ``adopted`` marks a
+    rename that takes another agency's account, or one no agency holds (an adoption).
     """
 
     action: str
@@ -39,6 +40,7 @@ class Change:
     after: dict | None
     old_address: str | None = None
     held: bool = False
+    adopted: bool = False
 
     @property
     def needs_password(self) -> bool:
@@ -53,8 +55,8 @@ class Change:
         return {
             "action": self.action, "address": self.address, "agency": self.agency,
             "name": self.name, "old_address": self.old_address, "held": self.held,
-            "request": _request_dict(self.request), "before": self.before,
-            "after": self.after,
+            "adopted": self.adopted, "request": _request_dict(self.request),
+            "before": self.before, "after": self.after,
         }
 
 
@@ -85,7 +87,9 @@ def _match(mailbox: Mailbox, actual: dict, declared: set, matched: set) -> Accou
     """The account a mailbox stands for: its own, or a free previous address's (rename).
 
     A previous address is free when no mailbox declares it and no mailbox matched it yet
-    (two sets looked up, never joined: a union per mailbox made planning quadratic).
+    (two sets looked up, never joined: a union per mailbox made planning quadratic). It
+    may be another agency's account, or one no agency holds: the rename is then an
+    adoption (``is_adoption``), which the plan shows loudly and the policy judges.
     """
     if mailbox.address in actual:
         return actual[mailbox.address]
@@ -93,6 +97,12 @@ def _match(mailbox: Mailbox, actual: dict, declared: set, matched: set) -> Accou
         if old in actual and old not in declared and old not in matched:
             return actual[old]
     return None
+
+
+def is_adoption(mailbox: Mailbox, account: Account) -> bool:
+    """A rename that takes an account of another agency, or of none (drift): its stored
+    and future mail would go to this mailbox's holder and delegates."""
+    return account.address != mailbox.address and account.agency != mailbox.agency
 
 
 def _mailbox_changes(mailbox: Mailbox, current: Account | None, actual: dict) -> list[Change]:
@@ -133,10 +143,15 @@ def _with_status(current: Account, mailbox: Mailbox, action: str, status: str) -
 
 
 def _moved(mailbox: Mailbox, current: Account) -> Account | None:
-    """Điều 6.2.b: a person declared in another agency; the mailbox itself is untouched."""
+    """Điều 6.2.b: a person declared in another agency; the mailbox itself is untouched.
+
+    The receiving agency's name comes along (the notice is addressed with it)."""
     if mailbox.agency == current.agency:
         return None
-    return current.evolve(agency=mailbox.agency, request=mailbox.request)
+    directory = dict(current.directory)
+    if "agency_name" in mailbox.directory:
+        directory["agency_name"] = mailbox.directory["agency_name"]
+    return current.evolve(agency=mailbox.agency, directory=directory, request=mailbox.request)
 
 
 def _delegated(mailbox: Mailbox, current: Account) -> Account | None:
@@ -208,6 +223,7 @@ def _step(steps: list, mailbox: Mailbox, action: str, before, after: Account) ->
         action=action, address=mailbox.address, agency=mailbox.agency, name=mailbox.name,
         request=request, before=before.view() if before else None, after=after.view(),
         old_address=before.address if action == "rename" else None,
+        adopted=action == "rename" and is_adoption(mailbox, before),
     ))
     return after
 

@@ -6,18 +6,23 @@ import json
 from itertools import groupby
 
 from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
+from .markdown import address as code_address
+from .markdown import code, codes
 from .planner import Change, summarize
+from .privacy import private_entry
 
 PLAN_VERSION = 1
 
 
-def plan_document(changes: list[Change], domain: str, meta: dict | None = None) -> dict:
+def plan_document(changes: list[Change], domain: str, meta: dict | None = None,
+                  key: bytes | None = None) -> dict:
     """The plan as one JSON-ready dict: version, domain, summary, every change.
 
     Drift is an action of the plan like any other (reported, never applied), and is also
-    listed on its own under ``drift``.
+    listed on its own under ``drift``. With the installation's privacy ``key``, the title
+    and phone of unlisted people are keyed digests (``privacy.private_view``).
     """
-    entries = [c.to_dict() for c in changes]
+    entries = [private_entry(c.to_dict(), key) for c in changes]
     return {
         "version": PLAN_VERSION, "domain": domain, **(meta or {}),
         "summary": summarize(changes), "changes": entries,
@@ -25,9 +30,10 @@ def plan_document(changes: list[Change], domain: str, meta: dict | None = None) 
     }
 
 
-def render_json(changes: list[Change], domain: str, meta: dict | None = None) -> str:
+def render_json(changes: list[Change], domain: str, meta: dict | None = None,
+                key: bytes | None = None) -> str:
     """Stable JSON text (sorted keys, UTF-8 kept readable)."""
-    document = plan_document(changes, domain, meta)
+    document = plan_document(changes, domain, meta, key)
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
@@ -55,10 +61,14 @@ def plan_pieces(document: dict):
 
 
 def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None = None) -> str:
-    """The reviewer's page: counts, loud warning and hold blocks, then changes by agency."""
+    """The reviewer's page: counts, loud warning and hold blocks, then changes by agency.
+
+    Every value from a file or an operator is a code span (``markdown.code``); titles and
+    phones are never shown, so unlisted people's stay out of it.
+    """
     lines = [f"# Kế hoạch thay đổi hộp thư công vụ @{domain}", ""]
     lines += _summary_table(changes)
-    lines += _warning_block(changes, domain)
+    lines += warning_block(changes, domain)
     lines += hold_block(holds or [], domain)
     lines += _by_agency(changes, domain)
     return "\n".join(lines).rstrip() + "\n"
@@ -74,17 +84,81 @@ def _summary_table(changes: list[Change]) -> list[str]:
     return head + rows + held + [""]
 
 
-def _warning_block(changes: list[Change], domain: str) -> list[str]:
-    """A blockquote listing every revoke, rename and lock, so none goes unnoticed."""
-    loud = [c for c in changes if c.action in DISRUPTIVE]
+# Besides what the holder loses (DISRUPTIVE), what hands a mailbox, its mail or a password
+# to someone: a transfer, a reset, a new password, who may read it (Điều 6.2.b, 7.2, 9).
+LOUD = DISRUPTIVE | {"move", "reset_password", "delegate", "reinstate", "unlock"}
+# Past this many, the block counts per agency and folds the list (a reviewer reads counts).
+WARNING_LIST_LIMIT = 50
+ADOPTION_LABEL = "NHẬN LẠI ĐỊA CHỈ"
+
+
+def is_loud(change: Change) -> bool:
+    """Whether the change is in the warning block."""
+    return change.action in LOUD or change.adopted
+
+
+def warning_block(changes: list[Change], domain: str) -> list[str]:
+    """A blockquote listing every revoke, rename, lock, transfer, reset, new password,
+    delegation change and adoption, so none goes unnoticed; past 50, counts per agency
+    and the list folded."""
+    loud = [c for c in changes if is_loud(c)]
     if not loud:
         return []
     lines = [f"> **⚠️ CẢNH BÁO: {len(loud)} thay đổi cần xem xét kỹ**", ">"]
-    for change in loud:
-        held = " — TẠM GIỮ, không áp dụng" if change.held else ""
-        lines.append(f"> - **{change.action.upper()}** {_address(change, domain)}"
-                     f" ({_escape(change.name)}): {WARNINGS[change.action]}{held}")
-    return lines + [""]
+    entries = [_warning(change, domain) for change in loud]
+    if len(loud) <= WARNING_LIST_LIMIT:
+        return lines + [f"> - {entry}" for entry in entries] + [""]
+    lines += [f"> - {line}" for line in _counts_by_agency(loud)]
+    return lines + ["", f"<details><summary>Chi tiết {len(loud)} thay đổi cần xem xét kỹ"
+                        "</summary>", ""] + [f"- {entry}" for entry in entries] + [
+        "", "</details>", ""]
+
+
+def _counts_by_agency(loud: list[Change]) -> list[str]:
+    """One line per agency: how many of each loud kind."""
+    lines = []
+    for agency, group in groupby(sorted(loud, key=_agency_key), key=_agency_key):
+        counts = {}
+        for change in group:
+            kind = ADOPTION_LABEL if change.adopted else change.action.upper()
+            counts[kind] = counts.get(kind, 0) + 1
+        listed = ", ".join(f"**{kind}** {count}" for kind, count in sorted(counts.items()))
+        lines.append(f"Cơ quan {code(agency) if agency else '(không rõ)'}: {listed}")
+    return lines
+
+
+def _warning(change: Change, domain: str) -> str:
+    """One entry of the warning block: code, address, name, what it means."""
+    held = " — TẠM GIỮ, không áp dụng" if change.held else ""
+    kind = ADOPTION_LABEL if change.adopted else change.action.upper()
+    return (f"**{kind}** {_address(change, domain)} ({code(change.name)}): "
+            f"{_warning_text(change, domain)}{held}")
+
+
+def _warning_text(change: Change, domain: str) -> str:
+    before, after = change.before or {}, change.after or {}
+    if change.adopted:
+        return (f"nhận lại địa chỉ của cơ quan {_agency_of(before)}: thư đã lưu và thư gửi "
+                f"tới {code_address(change.old_address, domain)} thuộc về hộp thư này")
+    if change.action == "move":
+        return (f"chuyển công tác từ cơ quan {_agency_of(before)} sang cơ quan "
+                f"{_agency_of(after)}; hộp thư, thư đã lưu và mật khẩu đi theo người này")
+    if change.action == "delegate":
+        return (f"người được ủy quyền đọc toàn bộ thư của hộp thư này: "
+                f"{codes(after.get('delegates'))} (trước: {codes(before.get('delegates'))})")
+    if change.action in ("reset_password", "reinstate", "unlock"):
+        return (f"mật khẩu mới được cấp và gửi theo thông báo tới cơ quan "
+                f"{code(change.agency)}; mật khẩu cũ không còn dùng được")
+    return WARNINGS[change.action]
+
+
+def _agency_of(view: dict) -> str:
+    """An agency as a view names it: its code, and its name when the view has it."""
+    agency = view.get("agency")
+    name = (view.get("directory") or {}).get("agency_name")
+    if not agency:
+        return "(không thuộc cơ quan nào)"
+    return f"{code(agency)} ({code(name)})" if name else code(agency)
 
 
 def hold_block(holds: list[dict], domain: str) -> list[str]:
@@ -96,10 +170,11 @@ def hold_block(holds: list[dict], domain: str) -> list[str]:
         end = ("kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ tạm giữ"
                if hold.get("clears") else
                f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
-               f"`{hold['status']}` hoặc tạm giữ được gỡ (action=release)")
-        lines.append(f"> - **{hold['action'].upper()}** `{hold['address']}@{domain}` lúc "
-                     f"{hold['at']}, người thực hiện `{_escape(hold['by'] or '?')}`, lý do: "
-                     f"{_escape(hold['reason'])} — {end}")
+               f"{code(hold['status'])} hoặc tạm giữ được gỡ (action=release)")
+        lines.append(f"> - **{str(hold['action']).upper()}** "
+                     f"{code_address(hold['address'], domain)} lúc {code(hold['at'])}, "
+                     f"người thực hiện {code(hold['by'] or '?')}, lý do: "
+                     f"{code(hold['reason'])} — {end}")
     return lines + [""]
 
 
@@ -107,7 +182,7 @@ def _by_agency(changes: list[Change], domain: str) -> list[str]:
     lines = []
     for agency, group in groupby(sorted(changes, key=_agency_key), key=_agency_key):
         group = list(group)
-        title = f"Cơ quan `{agency}`{_agency_name(group)}" if agency else "Không rõ cơ quan"
+        title = f"Cơ quan {code(agency)}{_agency_name(group)}" if agency else "Không rõ cơ quan"
         lines += [f"## {title}", ""] + [_line(c, domain) for c in group] + [""]
     return lines
 
@@ -117,7 +192,7 @@ def _agency_name(group: list[Change]) -> str:
     for change in group:
         name = ((change.after or change.before or {}).get("directory") or {}).get("agency_name")
         if name:
-            return f" — {_escape(name)}"
+            return f" — {code(name)}"
     return ""
 
 
@@ -128,8 +203,10 @@ def _agency_key(change: Change) -> str:
 def _line(change: Change, domain: str) -> str:
     """One bullet: label and code, address, name, request letter, what changes."""
     text = (f"- **{LABELS[change.action]}** `{change.action}` {_address(change, domain)}"
-            f" — {_escape(change.name) or '(không tên)'}")
+            f" — {code(change.name) if change.name else '(không tên)'}")
     details = [_letter(change)] + _details(change)
+    if change.adopted:
+        details.insert(0, f"**{ADOPTION_LABEL}** của cơ quan {_agency_of(change.before or {})}")
     if change.held:
         details.append("**TẠM GIỮ: không áp dụng lần này**")
     return text + "".join(f"\n  - {d}" for d in details if d)
@@ -137,46 +214,36 @@ def _line(change: Change, domain: str) -> str:
 
 def _address(change: Change, domain: str) -> str:
     if change.old_address:
-        return f"`{change.old_address}@{domain}` → `{change.address}@{domain}`"
-    return f"`{change.address}@{domain}`"
+        old, new = change.old_address, change.address
+        return f"{code_address(old, domain)} → {code_address(new, domain)}"
+    return code_address(change.address, domain)
 
 
 def _letter(change: Change) -> str:
     if change.request is None:
         return "" if change.action == "drift" else "Văn bản đề nghị: (không có)"
-    return f"Văn bản đề nghị: số {_escape(change.request.label())}"
+    return f"Văn bản đề nghị: số {code(change.request.label())}"
 
 
 def _details(change: Change) -> list[str]:
     before, after = change.before or {}, change.after or {}
     if change.action == "lock":
         reason = after.get("lock_reason")
-        return [f"Lý do: {LOCK_REASON_LABELS.get(reason, reason)}"]
+        return [f"Lý do: {LOCK_REASON_LABELS.get(reason) or code(reason)}"]
     if change.action == "rename":
-        return [f"Vẫn nhận thư qua địa chỉ cũ (bí danh): {_names(after.get('aliases'))}"]
+        return [f"Vẫn nhận thư qua địa chỉ cũ (bí danh): {codes(after.get('aliases'))}"]
     if change.action == "move":
-        return [f"Cơ quan: `{before.get('agency')}` → `{after.get('agency')}`"]
+        return [f"Cơ quan: {code(before.get('agency'))} → {code(after.get('agency'))}"]
     if change.action == "delegate":
-        return [f"Người được ủy quyền: {_names(after.get('delegates'))}"
-                f" (trước: {_names(before.get('delegates'))})"]
+        return [f"Người được ủy quyền: {codes(after.get('delegates'))}"
+                f" (trước: {codes(before.get('delegates'))})"]
     if change.action == "update":
         return [f"Thay đổi: {', '.join(_changed_fields(before, after))}"]
     if change.action == "drift":
-        return [f"Trạng thái trên máy chủ: {before.get('status')}"]
+        return [f"Trạng thái trên máy chủ: {code(before.get('status'))}"]
     return []
 
 
 def _changed_fields(before: dict, after: dict) -> list[str]:
     skip = {"request"}
     return [key for key in after if key not in skip and before.get(key) != after.get(key)]
-
-
-def _names(addresses) -> str:
-    return ", ".join(f"`{a}`" for a in addresses or ()) or "(không có)"
-
-
-def _escape(text: str) -> str:
-    """Keep names from breaking the Markdown (tables, emphasis, links)."""
-    for char in "\\`*_[]|<>":
-        text = text.replace(char, "\\" + char)
-    return text

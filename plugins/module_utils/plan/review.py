@@ -12,6 +12,7 @@ import json
 
 from ..common.operation_messages import render
 from .planner import Change
+from .privacy import private_entry
 
 
 class StalePlanError(ValueError):
@@ -32,17 +33,21 @@ def load_reviewed(path: str, domain: str) -> dict:
     return plan
 
 
-def unshown(changes: list[Change], reviewed: dict, digest: str) -> list[Change]:
-    """Changes apply would make that the reviewed plan does not show."""
+def unshown(changes: list[Change], reviewed: dict, digest: str,
+            key: bytes | None = None) -> list[Change]:
+    """Changes apply would make that the reviewed plan does not show; ``key`` is the privacy
+    key the reviewed plan was written with (unlisted people's title and phone digested)."""
     if reviewed.get("state_digest") == digest:
         return []
     shown = {_key(entry) for entry in reviewed.get("changes", []) if entry["action"] != "drift"}
-    return [change for change in changes if change.applies and _key(change.to_dict()) not in shown]
+    return [change for change in changes
+            if change.applies and _key(private_entry(change.to_dict(), key)) not in shown]
 
 
-def check_reviewed(changes: list[Change], reviewed: dict, digest: str) -> None:
+def check_reviewed(changes: list[Change], reviewed: dict, digest: str,
+                   key: bytes | None = None) -> None:
     """Refuse (HYR003) when the live server moved in a way the reviewed plan did not show."""
-    extra = unshown(changes, reviewed, digest)
+    extra = unshown(changes, reviewed, digest, key)
     if extra:
         listed = "; ".join(f"{c.action} {c.old_address or c.address}" for c in extra[:20])
         more = f" (và {len(extra) - 20} thay đổi khác)" if len(extra) > 20 else ""
