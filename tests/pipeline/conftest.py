@@ -97,6 +97,15 @@ def repo():
         shutil.rmtree(top, ignore_errors=True)
 
 
+@pytest.fixture(name="data_repo")
+def fixture_data_repo(tmp_path):
+    """A throwaway repository at its base commit, no mail server (policy runs only)."""
+    (tmp_path / "repo" / "approvals").mkdir(parents=True)
+    repository = Repo(tmp_path / "repo", str(tmp_path / "state"))
+    _initial_commit(repository)
+    return repository
+
+
 def _initial_commit(repository: Repo) -> None:
     copy_checkout(repository.path)
     subprocess.run([sys.executable, "-m", f"{MODULE_UTILS}.change_request.policy_cli", "codeowners",
