@@ -20,6 +20,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
     plan_document,
     render_json,
     render_markdown,
+    write_plan,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import (
     StalePlanError,
@@ -264,3 +265,27 @@ def test_the_privacy_key_is_made_once_and_private(tmp_path):
     key = privacy.load_key(str(tmp_path / "state"))
     assert privacy.load_key(str(tmp_path / "state")) == key and len(key) == 32
     assert (tmp_path / "state" / privacy.KEY_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_the_privacy_key_may_come_from_the_environment(tmp_path):
+    environ = {privacy.KEY_VARIABLE: "ab" * 32}
+    assert privacy.load_key(str(tmp_path / "none"), environ) == bytes.fromhex("ab" * 32)
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_plan_written_with_another_key_is_refused_as_such():
+    reviewed = json.loads(render_json(private_changes(), DOMAIN, {"state_digest": "a"},
+                                      b"k" * 32))
+    with pytest.raises(StalePlanError, match="HYR004.*khóa riêng tư khác"):
+        check_reviewed(private_changes(), reviewed, "b", b"o" * 32)
+
+
+def test_plan_files_are_readable_by_their_owner_only(tmp_path):
+    changes = private_changes()
+    path = tmp_path / "plans" / "plan.json"
+    write_plan(str(path), plan_document(changes, DOMAIN, key=b"k" * 32),
+               render_markdown(changes, DOMAIN))
+    assert json.loads(path.read_text("utf-8"))["domain"] == DOMAIN
+    for written in (path, path.with_suffix(".md")):
+        assert written.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700

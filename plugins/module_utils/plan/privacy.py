@@ -4,7 +4,11 @@ The title and phone of a ``publish: false`` person are replaced, in plan.json, p
 the merge-request note, by a keyed digest (HMAC-SHA-256 with a key of this installation):
 a reviewer still sees that they change, the reviewed-plan check (HYR003) still compares
 them, and nobody without the key can try the few likely titles or phone numbers to find
-them. The key is made once, 0600, beside the state (or in build/ locally), never committed.
+them. The key is made once, 0600, beside the state (or in build/ locally), never committed;
+where the plan is made away from the mail host (from a snapshot, in CI), the same key is
+given as ``HYMAIL_PRIVACY_KEY`` (hex), a variable only that job can read. The plan records
+which key it used (``key_id``), so an apply with another key says so (HYR004) instead of
+refusing every unlisted person's change as unshown (HYR003).
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ import os
 import secrets
 
 KEY_FILE = "privacy.key"
+KEY_VARIABLE = "HYMAIL_PRIVACY_KEY"
 PRIVATE_FIELDS = ("title", "phone")
 DIGEST_PREFIX = "hmac:"
 _KEY_BYTES = 32
 
 
-def load_key(directory: str) -> bytes:
-    """The installation's key in ``directory`` (made there, mode 0600, on first use)."""
+def load_key(directory: str, environ=os.environ) -> bytes:
+    """The installation's key: ``HYMAIL_PRIVACY_KEY`` when set, else the one in
+    ``directory`` (made there, mode 0600, on first use)."""
+    if environ.get(KEY_VARIABLE):
+        return _checked(bytes.fromhex(environ[KEY_VARIABLE].strip()), KEY_VARIABLE)
     path = os.path.join(directory, KEY_FILE)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     with contextlib.suppress(FileExistsError):
@@ -32,10 +40,18 @@ def load_key(directory: str) -> bytes:
             handle.flush()
             os.fsync(handle.fileno())
     with open(path, encoding="ascii") as handle:
-        key = bytes.fromhex(handle.read().strip())
+        return _checked(bytes.fromhex(handle.read().strip()), path)
+
+
+def _checked(key: bytes, origin: str) -> bytes:
     if len(key) < 16:
-        raise ValueError(f"{path}: the privacy key is too short")
+        raise ValueError(f"{origin}: the privacy key is too short (16 bytes at least)")
     return key
+
+
+def key_id(key: bytes) -> str:
+    """Which key a plan was written with (tells nothing of the key)."""
+    return DIGEST_PREFIX + hmac.new(key, b"key id", hashlib.sha256).hexdigest()[:16]
 
 
 def digest(key: bytes, field: str, value: str) -> str:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from itertools import groupby
 
+from ..common.files import replace_atomically
 from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
 from .markdown import address as code_address
 from .markdown import code, codes
 from .planner import Change, summarize
-from .privacy import private_entry
+from .privacy import key_id, private_entry
 
 PLAN_VERSION = 1
 
@@ -23,8 +25,9 @@ def plan_document(changes: list[Change], domain: str, meta: dict | None = None,
     and phone of unlisted people are keyed digests (``privacy.private_view``).
     """
     entries = [private_entry(c.to_dict(), key) for c in changes]
+    private = {"privacy_key": key_id(key)} if key is not None else {}
     return {
-        "version": PLAN_VERSION, "domain": domain, **(meta or {}),
+        "version": PLAN_VERSION, "domain": domain, **(meta or {}), **private,
         "summary": summarize(changes), "changes": entries,
         "drift": [e for e in entries if e["action"] == "drift"],
     }
@@ -58,6 +61,15 @@ def plan_pieces(document: dict):
             yield json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace(
                 "\n", "\n  ")
     yield "\n}\n" if document else "{\n\n}\n"
+
+
+def write_plan(path: str, document: dict, markdown: str) -> None:
+    """The plan JSON at ``path`` and its Markdown beside it (``.md``), each replaced whole
+    and readable by its owner only (0600, in a 0700 directory when it makes one): they name
+    every official of the province."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+    replace_atomically(path, plan_pieces(document), 0o600)
+    replace_atomically(os.path.splitext(path)[0] + ".md", markdown, 0o600)
 
 
 def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None = None) -> str:

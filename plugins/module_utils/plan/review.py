@@ -12,7 +12,7 @@ import json
 
 from ..common.operation_messages import render
 from .planner import Change
-from .privacy import private_entry
+from .privacy import key_id, private_entry
 
 
 class StalePlanError(ValueError):
@@ -46,7 +46,13 @@ def unshown(changes: list[Change], reviewed: dict, digest: str,
 
 def check_reviewed(changes: list[Change], reviewed: dict, digest: str,
                    key: bytes | None = None) -> None:
-    """Refuse (HYR003) when the live server moved in a way the reviewed plan did not show."""
+    """Refuse (HYR003) when the live server moved in a way the reviewed plan did not show;
+    (HYR004) when the reviewed plan was written with another privacy key."""
+    written = reviewed.get("privacy_key")
+    if written and key is not None and written != key_id(key):
+        raise StalePlanError(render("HYR004", path="plan.json", why=(
+            "được lập với khóa riêng tư khác (privacy.key, HYMAIL_PRIVACY_KEY): nơi lập kế "
+            "hoạch và máy chủ thư phải dùng cùng một khóa")))
     extra = unshown(changes, reviewed, digest, key)
     if extra:
         listed = "; ".join(f"{c.action} {c.old_address or c.address}" for c in extra[:20])
