@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
+    TreeChange,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy import (
     CODEOWNERS,
+    Facts,
     Thresholds,
     codeowners_text,
     codeowners_violation,
@@ -77,14 +81,27 @@ def sides(case: dict) -> tuple[dict, dict]:
     base = overlay(good_files(), case.get("base"))
     if case.get("staff"):
         base["mailboxes/sonv.yml"] = staff_file(case["staff"]).encode("utf-8")
-    base = overlay(base, approvals(case, "base_approvals"))
+    base = edit(overlay(base, approvals(case, "base_approvals")), case.get("base_edits"))
     head = edit(overlay(base, case.get("head")), case.get("edits"))
     return base, overlay(head, approvals(case, "approvals"))
 
 
+def facts(case: dict) -> Facts:
+    """The case's git and GitLab facts: approvers, pushers, tree ("A 100644 path" lines:
+    status, new mode, path), contains_base."""
+    tree = None
+    if "tree" in case:
+        tree = tuple(TreeChange(status, path, "000000" if status == "A" else "100644", mode)
+                     for status, mode, path in (line.split(" ", 2) for line in case["tree"]))
+    return Facts(approvers=frozenset(case.get("approvers", ())),
+                 pushers=frozenset(case.get("pushers", ())), tree=tree,
+                 contains_base=case.get("contains_base", True))
+
+
 def run(case: dict):
     base, head = sides(case)
-    return decide(base, head, case["author"], thresholds=Thresholds(**case.get("thresholds", {})))
+    return decide(base, head, case["author"], thresholds=Thresholds(**case.get("thresholds", {})),
+                  facts=facts(case))
 
 
 @pytest.mark.parametrize("case", case_table("policy_cases.yml"))

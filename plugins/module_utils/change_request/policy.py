@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..common.lifecycle import ACTIVE, DELISTING, LOCKED, REVOKED, SAY, STATUSES, transition
+from ..common.messages import shown
 from ..declared import naming
 from ..declared.desired import build_mailboxes
 from ..declared.model import Mailbox
@@ -39,6 +40,30 @@ STATE_KINDS = ("rename", "move", "revoke", "reinstate", "lock", "unlock", "lock_
                "delegate")
 # What only Sở TTTT does (Điều 7, 10.1).
 LOCK_KINDS = frozenset({"lock", "unlock", "lock_reason"})
+# Every step only Sở TTTT makes (authored or approved), and the code that refuses it to others:
+# locks (Điều 7), issuing a revoked mailbox again (Điều 6.1, 7.2), a new password (9.2, 12.1).
+SOTTTT_STEPS = {**dict.fromkeys(LOCK_KINDS, "HP021"), "reinstate": "HP022",
+                "reset_password": "HP017"}
+# What a transferred person does not take along in the same change (Điều 6.2.b, 9.3).
+NOT_WITH_A_MOVE = ("rename", "revoke", "reinstate", "lock", "unlock", "lock_reason",
+                   "reset_password")
+# What the plan's warning block lists one by one, beside the counts.
+NOTABLE_KINDS = ("move", "reset_password", "delegate")
+# The words of a change inside a sentence; lifecycle.SAY has none for a reset.
+WORDS = {**SAY, "reset_password": "cấp lại mật khẩu"}
+
+# The operator's agency: the notices of new passwords come from its mailbox.
+OPERATOR = "sotttt"
+# Agencies whose address a new one may not imitate: the province's departments and units.
+# Districts, communes and people that differ by one letter from each other are normal.
+PROTECTED_KINDS = frozenset({"department", "unit"})
+# Reserved words shorter than this are refused only when equal (naming.RESERVED): 'noc' is
+# one letter from the given name 'ngoc'.
+LOOK_ALIKE_MIN_LENGTH = 4
+# A regular, non-executable file: the only kind of data a change may carry.
+DATA_MODE = "100644"
+# At most this many non-data paths are named in HP040 and in the warnings.
+PATHS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -48,11 +73,13 @@ class Thresholds:
 
     max_count: int = 10
     max_share: float = 0.05
+    max_creates: int = 100  # more new mailboxes in one change need a Sở TTTT approval
 
     def __post_init__(self) -> None:
-        if self.max_count < 0 or not 0 <= self.max_share <= 1:
+        if self.max_count < 0 or not 0 <= self.max_share <= 1 or self.max_creates < 0:
             raise ValueError(f"ngưỡng không hợp lệ: destroy_max_count={self.max_count} (≥ 0), "
-                             f"destroy_max_share={self.max_share} (từ 0 đến 1)")
+                             f"destroy_max_share={self.max_share} (từ 0 đến 1), "
+                             f"max_creates={self.max_creates} (≥ 0)")
 
 
 @dataclass(frozen=True)
@@ -92,24 +119,30 @@ class Violation:
 
 @dataclass
 class Decision:
-    """Whether the change may go ahead, every violation, and what the change does (counts)."""
+    """Whether the change may go ahead, every violation, and what the change does: counts,
+    the moves, resets and delegation changes one by one (``events``), and the non-data
+    paths a Sở TTTT change carries (``warnings``)."""
 
     allowed: bool
     violations: list[Violation]
     counts: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
 
     def summary(self) -> str:
+        warned = "".join(f"\nCảnh báo: {warning}" for warning in self.warnings)
         if self.allowed:
-            done = ", ".join(f"{SAY.get(k, k)} {n}" for k, n in sorted(self.counts.items())
+            done = ", ".join(f"{WORDS.get(k, k)} {n}" for k, n in sorted(self.counts.items())
                              if n and k not in ("files", "destructive"))
             return f"Được phép: {self.counts.get('files', 0)} tệp thay đổi" + (
-                f" ({done})." if done else ".")
+                f" ({done})." if done else ".") + warned
         lines = "\n".join(str(violation) for violation in self.violations)
-        return f"Không được phép: {len(self.violations)} vi phạm:\n{lines}"
+        return f"Không được phép: {len(self.violations)} vi phạm:\n{lines}" + warned
 
     def to_dict(self) -> dict:
         return {"allowed": self.allowed, "summary": self.summary(), "counts": dict(self.counts),
-                "violations": [violation.to_dict() for violation in self.violations]}
+                "violations": [violation.to_dict() for violation in self.violations],
+                "warnings": list(self.warnings), "events": [dict(e) for e in self.events]}
 
 
 @dataclass(frozen=True)
@@ -165,6 +198,30 @@ class Change:
         return self.author in self.reviewers
 
     @cached_property
+    def pushers(self) -> set[str]:
+        return {user(name) for name in self.facts.pushers}
+
+    @cached_property
+    def approvers(self) -> set[str]:
+        """Who approved the judged head in GitLab and may vouch for it: not its author, and
+        no one who pushed to it (they would approve their own commits)."""
+        return {user(name) for name in self.facts.approvers} - {self.author} - self.pushers
+
+    @cached_property
+    def sotttt_approvers(self) -> list[str]:
+        """The Sở TTTT reviewers (at the base) among ``approvers``."""
+        return [name for name in self.reviewers if name in self.approvers]
+
+    @property
+    def by_sotttt(self) -> bool:
+        """A step that needs Sở TTTT passes: a reviewer wrote it or another one approved it."""
+        return self.is_reviewer or bool(self.sotttt_approvers)
+
+    def approved_by_owner(self, path: str) -> bool:
+        """An owner of ``path`` (at the base) or a Sở TTTT reviewer approved the change."""
+        return bool(self.sotttt_approvers) or bool(self.approvers & set(self.base.owners(path)))
+
+    @cached_property
     def own(self) -> set[str]:
         """The agency files the author owns at the base."""
         return {path for path in self.base.agencies if self.author in self.base.owners(path)}
@@ -209,7 +266,8 @@ def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: s
     violations = []
     for rule in RULES:
         violations += rule(change)
-    return Decision(not violations, sorted(set(violations)), _counts(change))
+    return Decision(not violations, sorted(set(violations)), _counts(change),
+                    _warnings(change), notable_events(change))
 
 
 def validators(schema_dir: str | None = None) -> tuple:
@@ -328,6 +386,8 @@ def transitions(before: Mailbox, after: Mailbox, moved: set[str]) -> list[Event]
     kinds += status_kinds(before, after)
     if set(before.delegates) - moved != set(after.delegates) - moved:
         kinds.append("delegate")
+    if after.password_reset is not None and after.password_reset != before.password_reset:
+        kinds.append("reset_password")
     return [Event(kind, after.address, _path(after), before, after) for kind in kinds]
 
 
@@ -347,7 +407,7 @@ def status_kinds(before: Mailbox, after: Mailbox) -> list[str]:
 
 def check_files(change: Change) -> list[Violation]:
     """Điều 6.1, 10.1: an agency's owners change only its file; Sở TTTT changes any."""
-    if change.is_reviewer:
+    if change.by_sotttt:
         return []
     found = []
     for path in sorted(_changed_paths(change, MAILBOXES)):
@@ -396,7 +456,7 @@ def _without(agency: AgencyFile, addresses: set[str]) -> object:
 
 def check_removals(change: Change) -> list[Violation]:
     """Điều 5.3, 6.2.c: an issued address is revoked, never dropped (Sở TTTT excepted)."""
-    if change.is_reviewer:
+    if change.by_sotttt:
         return []
     return [change.violation("HP013", event.path, event.address)
             for event in change.events if event.kind == "remove"
@@ -420,21 +480,243 @@ def check_letters(change: Change) -> list[Violation]:
     return found
 
 
-def check_locks(change: Change) -> list[Violation]:
-    """Điều 7, 10.1: only Sở TTTT locks, unlocks or changes the reason of a lock."""
-    if change.is_reviewer:
+def check_sotttt_steps(change: Change) -> list[Violation]:
+    """Điều 6.1, 7, 9.2, 10.1, 12.1: only Sở TTTT locks, unlocks, changes the reason of a
+    lock, issues a revoked mailbox again or gives a new password. A clerk may still revoke
+    a locked mailbox of their agency (retirement while locked)."""
+    if change.by_sotttt:
         return []
-    kinds: dict[tuple, list[str]] = {}
+    steps: dict[tuple, list[str]] = {}
     for event in change.events:
-        if event.kind in LOCK_KINDS:
-            kinds.setdefault((event.path, event.address), []).append(SAY[event.kind])
-    return [change.violation("HP021", path, address, what=", ".join(what))
-            for (path, address), what in kinds.items()]
+        if event.kind in SOTTTT_STEPS:
+            key = (SOTTTT_STEPS[event.kind], event.path, event.address)
+            steps.setdefault(key, []).append(WORDS[event.kind])
+    return [change.violation(code, path, address, what=", ".join(what))
+            for (code, path, address), what in steps.items()]
+
+
+def check_transfers(change: Change) -> list[Violation]:
+    """Điều 6.2.b, 9.3: a person moves with their address, password, status and mail; a
+    delegation they held in another agency's file ends only with an approval by an owner
+    of that file or by Sở TTTT."""
+    if change.by_sotttt:
+        return []
+    kinds: dict[str, list[str]] = {}
+    for event in change.events:
+        kinds.setdefault(event.address, []).append(event.kind)
+    found = []
+    for event in change.events:
+        if event.kind != "move":
+            continue
+        carried = [WORDS[kind] for kind in kinds[event.address] if kind in NOT_WITH_A_MOVE]
+        if carried:
+            found.append(change.violation("HP014", event.path, event.address,
+                                          source=_path(event.before), what=", ".join(carried)))
+        found += _lifted_delegation(change, event)
+    return found
+
+
+def _lifted_delegation(change: Change, move: Event) -> list[Violation]:
+    """HP015 when the person left another agency's file where they were a delegate."""
+    source = _path(move.before)
+    if source in change.own or not delegated_in(change.base, source, move.address):
+        return []
+    if change.approved_by_owner(source):
+        return []
+    return [change.violation("HP015", source, move.address,
+                             owners=_names(change.base.owners(source)))]
+
+
+def delegated_in(side: Side, path: str, address: str) -> list[str]:
+    """The mailboxes of ``path`` that ``address`` may read as a delegate (Điều 9.1)."""
+    return sorted(m.address for m in side.mailboxes.values()
+                  if _path(m) == path and address in m.delegates)
+
+
+def check_previous_addresses(change: Change) -> list[Violation]:
+    """Điều 5.3, 6.2.d: a new old address is one the same file declared at the base; no
+    one adopts another agency's mailbox, or one declared nowhere, and its mail."""
+    if change.by_sotttt:
+        return []
+    holder = {old: m.address for m in change.head.mailboxes.values() for old in m.previous}
+    found = []
+    for old, path in sorted(change.head.aliases.items()):
+        declared = _declared_at(change.base, old)
+        if declared != path:
+            found.append(change.violation("HP016", path, holder.get(old, ""), old=old,
+                                          where=_whose(change.base, declared)))
+    return found
+
+
+def _declared_at(side: Side, address: str) -> str:
+    """The file that declares ``address``, as a mailbox or a previous address ('' if none)."""
+    mailbox = side.mailboxes.get(address)
+    return _path(mailbox) if mailbox else side.aliases.get(address, "")
+
+
+def _whose(side: Side, path: str) -> str:
+    if not path:
+        return "không thuộc hộp thư nào đã khai báo"
+    agency = side.agencies.get(path)
+    name = agency.data["agency"].get("name") if agency else None
+    return f"là địa chỉ của {name} ({path})" if name else f"là địa chỉ khai báo trong {path}"
+
+
+def check_creates(change: Change) -> list[Violation]:
+    """Điều 6.2.a, 10.1: many new mailboxes at once need a Sở TTTT approval, whoever asks."""
+    count = sum(event.kind == "create" for event in change.events)
+    limit = change.thresholds.max_creates
+    if count <= limit or change.sotttt_approvers:
+        return []
+    return [change.violation("HP041", MAILBOXES, count=count, limit=limit)]
+
+
+def check_look_alikes(change: Change) -> list[Violation]:
+    """Điều 5: an address the change creates or renames to is not one letter away from
+    the operator's, a department's or unit's address or a reserved word (Sở TTTT
+    excepted); addresses already issued are never judged again."""
+    if change.by_sotttt:
+        return []
+    protected = LookAlikes(protected_addresses(change.base))
+    found = []
+    for event in change.events:
+        if event.kind in ("create", "rename"):
+            for target, what in protected.near(event.address)[:1]:
+                found.append(change.violation("HP042", event.path, event.address,
+                                              target=target, what=what))
+    return found
+
+
+def protected_addresses(side: Side) -> dict[str, str]:
+    """Every address a new one may not imitate → what it is, in words."""
+    names = {word: "tên dành riêng của hệ thống" for word in naming.RESERVED
+             if len(word) >= LOOK_ALIKE_MIN_LENGTH}
+    for mailbox in side.mailboxes.values():
+        if mailbox.kind != "agency":
+            continue
+        if mailbox.agency == OPERATOR:
+            names[mailbox.address] = "hộp thư gửi thông báo của Sở TTTT"
+        elif mailbox.directory.get("agency_kind") in PROTECTED_KINDS:
+            names[mailbox.address] = f"hộp thư của {mailbox.name}"
+    return names
+
+
+class LookAlikes:
+    """Which protected addresses lie within one edit of an address (the deletion
+    neighbourhoods of both sides meet, then ``osa_distance`` confirms)."""
+
+    def __init__(self, protected: dict[str, str]) -> None:
+        self.protected = protected
+        self.index: dict[str, set[str]] = {}
+        for name in protected:
+            for key in _one_deleted(name):
+                self.index.setdefault(key, set()).add(name)
+
+    def near(self, address: str) -> list[tuple[str, str]]:
+        """(protected address, what it is) of those one edit from ``address`` or from its
+        plain form (dots and trailing digits removed); equal is a look-alike only then."""
+        plain = re.sub(r"[0-9]+\Z", "", address.replace(".", ""))
+        hits = set()
+        for form in {address, plain}:
+            for key in _one_deleted(form):
+                hits |= {name for name in self.index.get(key, ()) if name != address
+                         and osa_distance(form, name) <= 1}
+        return [(name, self.protected[name]) for name in sorted(hits)]
+
+
+def _one_deleted(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+def osa_distance(first: str, second: str) -> int:
+    """Damerau–Levenshtein distance, optimal string alignment: insertions, deletions,
+    substitutions and swaps of two adjacent letters, each letter edited once."""
+    rows = [list(range(len(second) + 1))]
+    for i, left in enumerate(first, 1):
+        row = [i] + [0] * len(second)
+        for j, right in enumerate(second, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (left != right))
+            if i > 1 and j > 1 and left == second[j - 2] and first[i - 2] == right:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def check_pushers(change: Change) -> list[Violation]:
+    """Điều 10.1: the change is judged as its author's, so no one else pushed commits to it
+    (Sở TTTT's reviewers excepted)."""
+    others = sorted(change.pushers - {change.author} - set(change.reviewers))
+    return [change.violation("HP037", others=_names(others))] if others else []
+
+
+def check_rebased(change: Change) -> list[Violation]:
+    """The base is the target branch's tip; a head that does not contain it is refused."""
+    return [] if change.facts.contains_base else [change.violation("HP038")]
+
+
+def check_data_only(change: Change) -> list[Violation]:
+    """Điều 10.1: a change not by Sở TTTT carries agency data only (git diff --raw)."""
+    paths = non_data_paths(change.facts.tree)
+    if not paths or change.by_sotttt:
+        return []
+    return [change.violation("HP040", paths=_listed(paths))]
+
+
+def non_data_paths(tree: tuple[TreeChange, ...] | None) -> list[str]:
+    """Each changed path that is not agency data, with why: 'Makefile (ngoài …)'."""
+    return [f"{shown(item.path, None)} ({why})" for item in tree or ()
+            if (why := _not_data(item))]
+
+
+def _not_data(item: TreeChange) -> str:
+    """Why a changed path is not agency data ('' when it is)."""
+    if item.status == "D":
+        return "xóa tệp"
+    if item.new_mode != DATA_MODE:
+        return {"100755": "tệp thực thi", "120000": "liên kết tượng trưng",
+                "160000": "submodule"}.get(item.new_mode, f"kiểu {item.new_mode}")
+    if item.path == CODEOWNERS or _is_direct(item.path, MAILBOXES) \
+            or _is_direct(item.path, APPROVALS):
+        return ""
+    return "ngoài mailboxes/, approvals/"
+
+
+def _listed(paths: list[str]) -> str:
+    shown = "; ".join(paths[:PATHS_SHOWN])
+    more = len(paths) - PATHS_SHOWN
+    return shown + (f"; và {more} tệp khác" if more > 0 else "")
+
+
+def _warnings(change: Change) -> list[str]:
+    """What Sở TTTT's own change carries besides data, for the plan's warning block."""
+    paths = non_data_paths(change.facts.tree)
+    if not paths or not change.by_sotttt:
+        return []
+    return [f"thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): {_listed(paths)}"]
+
+
+def notable_events(change: Change) -> list[dict]:
+    """Every move, password reset and delegation change, for the plan's warning block."""
+    found = []
+    for event in change.events:
+        if event.kind not in NOTABLE_KINDS:
+            continue
+        data = {"kind": event.kind, "address": event.address, "path": event.path,
+                "from": _path(event.before)}
+        if event.kind == "move":
+            data["delegate_of"] = delegated_in(change.base, data["from"], event.address)
+        elif event.kind == "delegate":
+            data.update(before=sorted(event.before.delegates),
+                        after=sorted(event.after.delegates))
+        else:
+            data["letter"] = event.after.password_reset.label()
+        found.append(data)
+    return found
 
 
 def check_approval_records(change: Change) -> list[Violation]:
     """Approvals are records: added, never edited or deleted (Sở TTTT excepted)."""
-    if change.is_reviewer:
+    if change.by_sotttt:
         return []
     base, head = change.base.approvals, change.head.approvals
     return [change.violation("HP035", path, action="xóa" if path not in head else "sửa")
@@ -442,17 +724,18 @@ def check_approval_records(change: Change) -> list[Violation]:
 
 
 def check_destroy_guard(change: Change) -> list[Violation]:
-    """Many revokes, renames or removals at once need a recorded approval (Điều 10.1)."""
+    """Many revokes, renames or removals at once need a Sở TTTT approval in GitLab, whoever
+    asks (Điều 10.1); a record in approvals/ is optional and still bounds the count."""
     destructive = _delisting(change.events)
-    approvals, found = _approvals(change)
+    records, found = _approvals(change)
     why = _over_threshold(change, destructive)
     if not why:
         return found
     count = len(destructive)
-    covered = max((a["max_destructive"] for a in approvals), default=None)
-    if covered is None:
+    covered = max((a["max_destructive"] for a in records), default=None)
+    if not change.sotttt_approvers:
         found.append(change.violation("HP030", APPROVALS, count=count, why="; ".join(why)))
-    elif covered < count:
+    elif covered is not None and covered < count:
         found.append(change.violation("HP034", APPROVALS, count=count, allowed=covered))
     return found
 
@@ -494,6 +777,9 @@ def _approvals(change: Change) -> tuple[list[dict], list[Violation]]:
             found.append(change.violation("HP033", path, detail=approver))
         elif approver not in change.reviewers:
             found.append(change.violation("HP032", path, detail=approver))
+        elif approver not in change.sotttt_approvers:
+            found.append(change.violation("HP036", path, detail=approver,
+                                          approvers=_names(change.sotttt_approvers)))
         else:
             valid.append(data)
     return valid, found
@@ -516,8 +802,9 @@ def _changed_paths(change: Change, directory: str) -> set[str]:
             and change.base.raw.get(p) != change.head.raw.get(p)}
 
 
-RULES = (check_files, check_removals, check_letters, check_locks, check_approval_records,
-         check_destroy_guard)
+RULES = (check_pushers, check_rebased, check_data_only, check_files, check_transfers,
+         check_removals, check_previous_addresses, check_letters, check_sotttt_steps,
+         check_approval_records, check_destroy_guard, check_creates, check_look_alikes)
 
 
 # ---------------------------------------------------------------- CODEOWNERS
