@@ -13,11 +13,12 @@ refusing every unlisted person's change as unshown (HYR003).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+
+from ..common.files import replace_atomically
 
 KEY_FILE = "privacy.key"
 KEY_VARIABLE = "HYMAIL_PRIVACY_KEY"
@@ -32,13 +33,9 @@ def load_key(directory: str, environ=os.environ) -> bytes:
     if environ.get(KEY_VARIABLE):
         return _checked(bytes.fromhex(environ[KEY_VARIABLE].strip()), KEY_VARIABLE)
     path = os.path.join(directory, KEY_FILE)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(_KEY_BYTES) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+    if not os.path.exists(path):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        replace_atomically(path, secrets.token_hex(_KEY_BYTES) + "\n", 0o600)
     with open(path, encoding="ascii") as handle:
         return _checked(bytes.fromhex(handle.read().strip()), path)
 
