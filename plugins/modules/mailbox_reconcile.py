@@ -55,8 +55,10 @@ options:
     description:
       - Addresses whose changes are planned but not applied in this run, on top of the
         emergency holds of C(data/holds.json) (Điều 10.1.g), which are always respected.
-      - An emergency hold ends by itself when the declared status equals the held one
-        (C(holds_cleared)); C(playbooks/emergency.yml) sets and releases holds.
+      - An emergency hold ends when the declared status equals the held one and
+        O(change_author) or one of O(change_approvers) is in O(reviewers)
+        (C(holds_cleared)); otherwise it stays and its C(why) says so (HYH011, HYH012).
+        C(playbooks/emergency.yml) sets and releases holds.
     type: list
     elements: str
     default: []
@@ -64,8 +66,34 @@ options:
     description: The repository commit being applied, recorded in the server's history.
     type: str
   approved_by:
-    description: Who approved the change request, recorded in the server's history.
+    description:
+      - Who approved the change request, recorded in the server's history; defaults to
+        O(change_approvers).
     type: str
+  change_author:
+    description: The merge request's author (GitLab user name), recorded in the journal.
+    type: str
+  change_approvers:
+    description: Who approved the merge request in GitLab, recorded in the journal.
+    type: list
+    elements: str
+    default: []
+  change_merger:
+    description: Who merged the merge request, recorded in the journal.
+    type: str
+  reviewers:
+    description:
+      - Sở TTTT's reviewers (owners of C(mailboxes/sotttt.yml) in the declared tree). Only
+        a change authored or approved by one of them ends an emergency hold.
+    type: list
+    elements: str
+    default: []
+  snapshot_file:
+    description:
+      - Plan from this snapshot of the live state (written by C(mailbox_snapshot)) instead
+        of the server under O(state_dir); check mode only (HYR017), and a snapshot whose
+        accounts do not match its digest is refused (HYR018).
+    type: path
   plan_file:
     description: Where to write the plan JSON (no secrets); a Markdown page goes next to it.
     type: path
@@ -146,7 +174,9 @@ plan_markdown:
   returned: unless full_result is false
   type: str
 holds:
-  description: Active emergency holds (who, when, reason, action); C(clears) marks those apply ends.
+  description:
+    - Active emergency holds (who, when, reason, action); C(clears) marks those apply ends,
+      C(why) why one the repository declares stays (HYH011, HYH012).
   returned: always
   type: list
   elements: dict
@@ -187,6 +217,11 @@ ARGUMENT_SPEC = {
     "holds": {"type": "list", "elements": "str", "default": []},
     "commit": {"type": "str"},
     "approved_by": {"type": "str"},
+    "change_author": {"type": "str"},
+    "change_approvers": {"type": "list", "elements": "str", "default": []},
+    "change_merger": {"type": "str"},
+    "reviewers": {"type": "list", "elements": "str", "default": []},
+    "snapshot_file": {"type": "path"},
     "plan_file": {"type": "path"},
     "expected_state": {"type": "str"},
     "reviewed_plan": {"type": "path"},

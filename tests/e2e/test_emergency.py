@@ -63,7 +63,10 @@ def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agr
     # Sở TTTT's merge request declares the lock: the hold ends, recorded in the result.
     province.declare(replace(mailbox("tkhancap", "temergency", status="locked",
                                      lock_reason="compromised"), request=LOCK_LETTER))
-    results = province.four_steps()
+    sotttt = {"change_author": "pheduyet-sotttt", "reviewers": REVIEWERS}
+    results = [province.run(check=True, **sotttt), province.run(**sotttt),
+               province.run(check=True, **sotttt), province.run(**sotttt)]
+    assert [r["changed"] for r in results] == [True, True, False, False]
     assert results[0]["holds_cleared"] == ["tkhancap"] == results[1]["holds_cleared"]
     assert results[2]["holds_cleared"] == [] and results[2]["holds"] == []
     assert "tkhancap" not in load_holds(str(server.state_dir))
@@ -103,3 +106,59 @@ def test_emergency_refuses_unknown_address_other_domain_and_missing_reason(provi
     province.run()
     with pytest.raises(HoldError, match="HYH002"):
         act(province.server, "tlydokhan", "lock", reason="  ")
+
+
+# Sở TTTT's reviewers: the owners of mailboxes/sotttt.yml, as apply.yml reads them.
+REVIEWERS = ["vanthu-sotttt", "pheduyet-sotttt"]
+CLERK = {"change_author": "vanthu-temergency4", "change_approvers": ["vanthu-temergency4"],
+         "reviewers": REVIEWERS}
+
+
+def test_a_clerks_merge_request_declaring_the_revoke_does_not_end_an_emergency_revoke(province):
+    """The attack: a clerk declares `status: revoked` (the hold settles), then `active`."""
+    server = province.server
+    province.declare(mailbox("tkhanclerk", "temergency4"))
+    province.run()
+    act(server, "tkhanclerk", "revoke")
+
+    province.declare(replace(mailbox("tkhanclerk", "temergency4", status="revoked"),
+                             request=LOCK_LETTER))
+    kept = province.run(**CLERK)
+    assert kept["holds_cleared"] == [] and "tkhanclerk" in load_holds(str(server.state_dir))
+    assert [h["address"] for h in kept["holds"]] == ["tkhanclerk"]
+    assert kept["holds"][0]["why"].startswith("HYH011 ")
+    assert "HYH011" in kept["plan_markdown"]
+
+    province.declare(mailbox("tkhanclerk", "temergency4"))  # ... and reinstated next
+    again = province.run(**CLERK)
+    assert again["changed"] is False and again["summary"]["held"] == 1
+    assert server.refusal("tkhanclerk")[0] == 550
+    assert status(server, "tkhanclerk") == "revoked"
+
+
+def test_without_a_named_author_an_apply_keeps_every_hold(province):
+    server = province.server
+    province.declare(mailbox("tkhanlocal", "temergency5"))
+    province.run()
+    act(server, "tkhanlocal", "lock")
+    province.declare(replace(mailbox("tkhanlocal", "temergency5", status="locked",
+                                     lock_reason="compromised"), request=LOCK_LETTER))
+    kept = province.run(reviewers=REVIEWERS)
+    assert kept["holds_cleared"] == [] and kept["holds"][0]["why"].startswith("HYH012 ")
+    assert "tkhanlocal" in load_holds(str(server.state_dir))
+
+
+def test_a_merge_request_approved_by_a_sotttt_reviewer_ends_the_hold(province):
+    server = province.server
+    province.declare(mailbox("tkhanduyet", "temergency6"))
+    province.run()
+    act(server, "tkhanduyet", "revoke")
+    province.declare(replace(mailbox("tkhanduyet", "temergency6", status="revoked"),
+                             request=LOCK_LETTER))
+    approved = CLERK | {"change_approvers": ["@PheDuyet-SoTTTT"], "change_merger": "vanthu-sotttt"}
+    result = province.run(**approved)
+    assert result["holds_cleared"] == ["tkhanduyet"]
+    assert "tkhanduyet" not in load_holds(str(server.state_dir))
+    cleared = [e for e in read_file(str(server.state_dir))["log"]
+               if e["address"] == "tkhanduyet" and e["event"] == "clear"]
+    assert [e["by"] for e in cleared] == ["pheduyet-sotttt"]

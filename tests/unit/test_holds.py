@@ -6,13 +6,17 @@ import json
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.drift import build, render_markdown
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
+    Authority,
     Hold,
     HoldError,
+    HoldSet,
     emergency_change,
     emergency_hold,
     settled,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import change_record
 from ansible_collections.hungyen.mail.plugins.module_utils.backends import digests
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
@@ -130,3 +134,58 @@ def test_digests_tell_hand_edits_from_the_backends_own_writes(tmp_path):
     states = {e["file"]: e["state"] for e in digests.hand_edits(str(tmp_path),
                                                                  ("vmailbox", "acl"))}
     assert states == {"vmailbox": "edited", "acl": "missing"}
+
+
+# --- who may end a hold (issue 21 item 6) -------------------------------------------------
+REVIEWERS = ("vanthu-sotttt", "pheduyet-sotttt")
+
+
+@pytest.mark.parametrize(("author", "approvers", "ends", "code"), [
+    ("vanthu-tienlu", ("vanthu-tienlu",), False, "HYH011"),  # a clerk's own merge request
+    ("vanthu-tienlu", (), False, "HYH011"),
+    (None, (), False, "HYH012"),  # the operator's local apply names nobody
+    (None, ("pheduyet-sotttt",), False, "HYH012"),  # approvers without an author: unknown MR
+    ("pheduyet-sotttt", (), True, None),  # authored by a Sở TTTT reviewer
+    ("vanthu-tienlu", ("@PheDuyet-SoTTTT",), True, None),  # approved by one
+])
+def test_a_hold_the_repository_agrees_with_ends_only_with_a_sotttt_reviewer(
+        author, approvers, ends, code):
+    holds = {"an": hold("an", "revoke")}
+    ready = settled(holds, [box("an", status="revoked")])
+    held = HoldSet.judge(holds, ready, Authority.of(author, approvers, REVIEWERS))
+    assert [h.address for h in held.cleared] == (["an"] if ends else [])
+    assert held.frozen() == (set() if ends else {"an"})
+    [shown] = held.describe()
+    assert shown["clears"] is ends
+    assert (shown.get("why") or "").startswith(code or "") and ("why" in shown) is not ends
+
+
+def test_a_clerk_cannot_revoke_then_reinstate_through_an_emergency_revoke():
+    holds = {"an": hold("an", "revoke")}
+    clerk = Authority.of("vanthu-sotttt-khong", ["vanthu-tienlu"], REVIEWERS)
+    for status in ("revoked", "active"):
+        held = HoldSet.judge(holds, settled(holds, [box("an", status=status)]), clerk)
+        assert held.cleared == [] and "an" in held.frozen()
+
+
+def test_a_kept_hold_says_why_in_the_plan():
+    holds = {"an": hold("an", "revoke")}
+    held = HoldSet.judge(holds, settled(holds, [box("an", status="revoked")]),
+                         Authority.of("vanthu-tienlu", [], REVIEWERS))
+    assert "HYH011" in held.describe()[0]["why"]
+    assert "vanthu-tienlu" in held.describe()[0]["why"]
+
+
+def test_the_journal_records_the_merge_requests_author_approvers_and_merger():
+    params = {"commit": "abc", "approved_by": None, "change_author": "vanthu-tienlu",
+              "change_approvers": ["pheduyet-sotttt", "vanthu-sotttt"],
+              "change_merger": "vanthu-sotttt"}
+    record = change_record(params)
+    change = plan_changes([box("an")], {})[0]
+    [entry] = journal.entries_for([change], record, "2026-12-06T00:00:00+00:00")
+    assert entry["author"] == "vanthu-tienlu" and entry["merger"] == "vanthu-sotttt"
+    assert entry["approvers"] == ["pheduyet-sotttt", "vanthu-sotttt"]
+    assert entry["approved_by"] == "pheduyet-sotttt, vanthu-sotttt" and entry["commit"] == "abc"
+    bare = change_record({"commit": None, "approved_by": None})
+    assert journal.entries_for([change], bare, "2026-12-06T00:00:00+00:00")[0].keys() \
+        .isdisjoint({"author", "approvers", "merger", "approved_by"})

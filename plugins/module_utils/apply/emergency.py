@@ -7,7 +7,7 @@ the hold: the next apply brings the mailbox to what the repository declares.
 
 from __future__ import annotations
 
-from ..backends.base import MailBackend
+from ..backends.base import BackendError, MailBackend
 from . import after_commit
 from .holds import (
     Hold,
@@ -25,6 +25,9 @@ from .messages import render
 def run(backend: MailBackend, state_dir: str, params: dict, check_mode: bool = False,
         diff_mode: bool = False) -> dict:
     """``params``: address, action (lock|revoke|release), reason, by, lock_reason."""
+    if backend.read_only and not check_mode:  # a snapshot: no server to act on
+        raise BackendError("HYR017", what="xử lý khẩn cấp", path=backend.describe().get(
+            "snapshot_file"))
     address = local_part(params["address"], backend.domain)
     holds = load_holds(state_dir)
     if params["action"] == "release":

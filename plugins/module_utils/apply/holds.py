@@ -2,15 +2,17 @@
 
 A hold lives on the mail host in ``<state_dir>/data/holds.json``. While it is active, apply
 plans the held address's changes but never applies them, so an emergency action is never
-undone; it ends when the repository declares the held status (cleared by apply) or when an
-operator releases it. Every event (set, release, clear) stays in the file's log.
+undone. It ends when the repository declares the held status AND the merge request being
+applied was authored or approved by a Sở TTTT reviewer (``Authority``: a clerk declaring
+``revoked`` must not end Sở TTTT's revoke, or their next merge request reinstates), or when
+an operator releases it. Every event (set, release, clear) stays in the file's log.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ..common import clock, operation_messages
 from ..common.files import replace_atomically
@@ -96,6 +98,42 @@ def event(kind: str, hold: Hold, by: str, reason: str = "", now: str | None = No
             "reason": reason, "at": now or now_iso()}
 
 
+def user(name: str) -> str:
+    """A GitLab user name as compared: without a leading '@', lower case."""
+    return name.strip().lstrip("@").lower()
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who stands behind this apply: the merge request's author and approvers, and Sở
+    TTTT's reviewers (owners of mailboxes/sotttt.yml in the declared tree applied)."""
+
+    author: str | None = None
+    approvers: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, author: str | None, approvers=(), reviewers=()) -> Authority:
+        names = [user(name) for name in approvers or () if name and name.strip()]
+        return cls(user(author) if author and author.strip() else None, tuple(names),
+                   tuple(user(name) for name in reviewers or () if name and name.strip()))
+
+    def reviewer(self) -> str | None:
+        """The Sở TTTT reviewer who authored or approved the change (author first)."""
+        if self.author is None:
+            return None
+        return next((name for name in (self.author, *self.approvers)
+                     if name in self.reviewers), None)
+
+    def refusal(self, hold: Hold) -> str:
+        """Why a hold the repository agrees with still stays (HYH011, HYH012)."""
+        if self.author is None:
+            return render("HYH012", address=hold.address, status=hold.status)
+        return render("HYH011", address=hold.address, status=hold.status,
+                      author=self.author, approvers=", ".join(self.approvers) or "không có",
+                      reviewers=", ".join(self.reviewers) or "không có")
+
+
 def settled(holds: dict[str, Hold], desired: list[Mailbox]) -> list[Hold]:
     """Holds whose address the repository now declares with the held status."""
     declared = {}
@@ -110,10 +148,14 @@ def active(holds: dict[str, Hold], cleared: list[Hold]) -> dict[str, Hold]:
     return {address: hold for address, hold in holds.items() if address not in gone}
 
 
-def describe(holds: dict[str, Hold], cleared: list[Hold]) -> list[dict]:
-    """The holds as a plan or report shows them; ``clears`` tells which apply will end."""
-    gone = {hold.address for hold in cleared}
-    return [hold.to_dict() | {"clears": address in gone} for address, hold in holds.items()]
+def describe(holds: dict[str, Hold], cleared: list[Hold],
+             kept: dict[str, str] | None = None) -> list[dict]:
+    """The holds as a plan or report shows them; ``clears`` tells which apply will end,
+    ``why`` (a coded message) why one the repository agrees with stays."""
+    gone, kept = {hold.address for hold in cleared}, kept or {}
+    return [hold.to_dict() | {"clears": address in gone}
+            | ({"why": kept[address]} if address in kept else {})
+            for address, hold in holds.items()]
 
 
 def emergency_hold(account: Account, action: str, reason: str, by: str,
@@ -146,33 +188,47 @@ def now_iso() -> str:
 
 @dataclass
 class HoldSet:
-    """The holds one reconcile run works with: which stay, and which the declaration ends."""
+    """The holds one reconcile run works with: which stay, which the declaration ends, and
+    why those the declaration agrees with stay (``kept``: address -> coded message)."""
 
     holds: dict[str, Hold]
     cleared: list[Hold]
+    kept: dict[str, str] = field(default_factory=dict)
+    by: str | None = None
 
     @classmethod
-    def load(cls, state_dir: str, desired: list[Mailbox]) -> HoldSet:
-        holds = load_holds(state_dir)
-        return cls(holds, settled(holds, desired))
+    def load(cls, state_dir: str, desired: list[Mailbox],
+             authority: Authority | None = None, recorded: dict | None = None) -> HoldSet:
+        """``recorded``: the holds a snapshot carries, instead of the state directory's."""
+        holds = (load_holds(state_dir) if recorded is None else
+                 {address: Hold.from_dict(item) for address, item in sorted(recorded.items())})
+        return cls.judge(holds, settled(holds, desired), authority or Authority())
+
+    @classmethod
+    def judge(cls, holds: dict[str, Hold], ready: list[Hold], authority: Authority) -> HoldSet:
+        """End the ``ready`` holds only with a Sở TTTT reviewer behind the change."""
+        by = authority.reviewer()
+        if by is not None:
+            return cls(holds, ready, {}, by)
+        return cls(holds, [], {hold.address: authority.refusal(hold) for hold in ready})
 
     def frozen(self, extra=()) -> set[str]:
         """Addresses whose changes are planned but not applied."""
         return set(extra) | set(active(self.holds, self.cleared))
 
     def describe(self) -> list[dict]:
-        return describe(self.holds, self.cleared)
+        return describe(self.holds, self.cleared, self.kept)
 
     def check_unchanged(self, state_dir: str) -> None:
         """Refuse to apply when an emergency action landed while this run was planning."""
         if load_holds(state_dir) != self.holds:
             raise HoldError(operation_messages.render("HYR005"))
 
-    def clear(self, state_dir: str, by: str) -> list[str]:
+    def clear(self, state_dir: str) -> list[str]:
         """End the holds the repository now agrees with; returns their addresses."""
         if not self.cleared:
             return []
-        events = [event("clear", hold, by, f"kho đã khai báo {hold.status}")
+        events = [event("clear", hold, self.by or "", f"kho đã khai báo {hold.status}")
                   for hold in self.cleared]
         save(state_dir, active(self.holds, self.cleared), events)
         return [hold.address for hold in self.cleared]

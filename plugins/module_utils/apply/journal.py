@@ -1,8 +1,9 @@
 """The journal of applied changes: ``<state_dir>/data/journal.jsonl``, one JSON object a line.
 
 Appended after every successful apply (Consequence 1: every change traces to a request
-letter and an approval); read by the reports and the drift check. Never a secret: no
-password, no hash, nothing a notice carries beyond addresses and letters.
+letter and an approval: the merge request's author, approvers and merger); read by the
+reports and the drift check. Never a secret: no password, no hash, nothing a notice carries
+beyond addresses and letters.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ JOURNAL_MODE = 0o600
 # What an entry may hold; anything else is dropped before writing (no secret can slip in).
 FIELDS = ("v", "at", "action", "address", "old_address", "agency", "from_agency", "kind",
           "name", "status", "lock_reason", "request", "commit", "approved_by",
-          "reason", "backup")
+          "author", "approvers", "merger", "reason", "backup")
 
 
 def journal_path(state_dir: str) -> str:
@@ -43,6 +44,8 @@ def _entry(change: Change, record: dict, now: str) -> dict:
         "status": after.get("status"), "lock_reason": after.get("lock_reason"),
         "request": change.to_dict()["request"],
         "commit": record.get("commit"), "approved_by": record.get("approved_by"),
+        "author": record.get("author"), "approvers": record.get("approvers"),
+        "merger": record.get("merger"),
     }
     return {key: entry[key] for key in FIELDS if entry.get(key) is not None}
 

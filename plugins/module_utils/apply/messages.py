@@ -28,6 +28,18 @@ CATALOG: Catalog = {
                "không cần làm gì; make drift liệt kê các tạm giữ đang có hiệu lực"),
     "HYH006": ("{address!r} không phải địa chỉ @{domain}", EMERGENCY,
                "-e address=<tên>@{domain}"),
+    "HYH011": ("kho đã khai báo {address} ở trạng thái {status}, nhưng biện pháp khẩn cấp "
+               "vẫn giữ nguyên: người lập yêu cầu hợp nhất ({author}) và người duyệt "
+               "({approvers}) không ai là người duyệt của Sở TTTT ({reviewers})", EMERGENCY,
+               "chỉ Sở TTTT gỡ biện pháp khẩn cấp: một người duyệt của Sở TTTT (owners của "
+               "mailboxes/sotttt.yml) duyệt yêu cầu hợp nhất, hoặc Sở TTTT chạy make "
+               "emergency action=release"),
+    "HYH012": ("kho đã khai báo {address} ở trạng thái {status}, nhưng biện pháp khẩn cấp "
+               "vẫn giữ nguyên: lần áp dụng này không nêu người lập yêu cầu hợp nhất "
+               "(change_author)", EMERGENCY,
+               "Sở TTTT gỡ biện pháp khẩn cấp bằng make emergency action=release, hoặc áp dụng "
+               "yêu cầu hợp nhất với -e change_author=... -e change_approvers=... khi người "
+               "lập hoặc người duyệt là người duyệt của Sở TTTT"),
     "HYH010": ("không đọc được {path} ({error})", EMERGENCY,
                "khôi phục tệp từ bản sao lưu; không xóa tệp (sẽ mất tạm giữ khẩn cấp)"),
     # Drift (playbooks/drift.yml): the run, then one heading per kind of finding

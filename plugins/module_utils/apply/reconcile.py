@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 
-from ..backends.base import LOCK_TIMEOUT, MailBackend
+from ..backends.base import LOCK_TIMEOUT, BackendError, MailBackend
 from ..backends.factory import backend_from_params
 from ..common.operation_messages import render
 from ..common.parallel import paused_gc
@@ -18,7 +18,7 @@ from ..plan.planner import plan_changes
 from ..plan.render import plan_document, plan_pieces, render_markdown
 from ..plan.review import check_reviewed, load_reviewed
 from . import after_commit
-from .holds import HoldSet
+from .holds import Authority, HoldSet
 from .passwords import HashSettings, issue
 
 
@@ -36,6 +36,8 @@ def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
     backend = backend_from_params(params)
     if check_mode:  # reads only: the live generation is never half-written
         return _plan_and_apply(backend, params, check_mode, diff_mode)
+    if backend.read_only:
+        raise BackendError("HYR017", what="áp dụng", path=params["snapshot_file"])
     with backend.locked(params.get("lock_timeout") or LOCK_TIMEOUT):
         recovered = after_commit.recover(backend)  # what a killed apply left is finished first
         result = _plan_and_apply(backend, params, check_mode, diff_mode)
@@ -49,8 +51,9 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
     """Plan from the live state and, unless in check mode, apply (the caller holds the
     lock, so the state planned from is the state applied to)."""
     desired = load_desired(params["desired_file"], backend.domain, ReconcileError)
-    actual, holds = backend.read_state(), HoldSet.load(params["state_dir"], desired)
+    actual, holds = backend.read_state(), load_holds(backend, params, desired)
     digest = state_digest(actual)
+    check_recorded(backend, digest)
     check_not_stale(params["expected_state"], digest)
     changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
     if params["reviewed_plan"]:
@@ -63,8 +66,38 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
     if not check_mode and result["changed"]:
         holds.check_unchanged(params["state_dir"])
         result["applied"] = apply(backend, changes, params)
-        holds.clear(params["state_dir"], params["approved_by"] or params["commit"] or "apply")
+        holds.clear(params["state_dir"])
     return result
+
+
+def authority(params: dict) -> Authority:
+    """Who stands behind this apply, as the merge request says (none given: nobody)."""
+    return Authority.of(params.get("change_author"), params.get("change_approvers"),
+                        params.get("reviewers"))
+
+
+def load_holds(backend: MailBackend, params: dict, desired: list) -> HoldSet:
+    """The emergency holds, from the server's state directory or the snapshot."""
+    return HoldSet.load(params["state_dir"], desired, authority(params),
+                        recorded=backend.emergency_holds())
+
+
+def check_recorded(backend: MailBackend, digest: str) -> None:
+    """A snapshot's accounts must be the ones its digest was taken of (HYR018)."""
+    recorded = backend.recorded_digest()
+    if recorded is not None and recorded != digest:
+        raise BackendError("HYR018", path=backend.describe().get("snapshot_file"),
+                           why="dấu kiểm trạng thái không khớp các tài khoản trong đó")
+
+
+def change_record(params: dict) -> dict:
+    """What the journal records of the merge request applied: commit, author, approvers,
+    merger (``approved_by``, the older field, falls back to the approvers)."""
+    approvers = [name for name in params.get("change_approvers") or () if name]
+    return {"commit": params["commit"],
+            "approved_by": params["approved_by"] or ", ".join(approvers) or None,
+            "author": params.get("change_author") or None, "approvers": approvers or None,
+            "merger": params.get("change_merger") or None}
 
 
 def check_not_stale(expected: str | None, digest: str) -> None:
@@ -92,7 +125,7 @@ def apply(backend: MailBackend, changes: list, params: dict) -> dict:
     settings = HashSettings(params["hash_time_cost"], params["hash_memory_kib"],
                             params["hash_parallelism"])
     credentials = issue(addresses, params["password_length"], settings)
-    record = {"commit": params["commit"], "approved_by": params["approved_by"]}
+    record = change_record(params)
     return after_commit.apply_changes(
         backend, changes, credentials, record,
         lock_timeout=params.get("lock_timeout") or LOCK_TIMEOUT,

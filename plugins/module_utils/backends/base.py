@@ -81,6 +81,17 @@ class MailBackend(ABC):
     state_dir: str
     data_dir: str
     mail_dir: str
+    # A snapshot's backend reads only: an apply or an emergency action against it is refused.
+    read_only: bool = False
+
+    def emergency_holds(self) -> dict[str, dict] | None:
+        """The emergency holds the backend carries itself (a snapshot's), as
+        ``data/holds.json`` records them; None: they are in that file of ``state_dir``."""
+        return None
+
+    def recorded_digest(self) -> str | None:
+        """The state digest recorded with the accounts (a snapshot's), to check them by."""
+        return None
 
     @abstractmethod
     def read_state(self) -> dict[str, Account]:

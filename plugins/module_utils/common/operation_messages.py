@@ -47,6 +47,12 @@ CATALOG: Catalog = {
     "HYR016": ("không có thư mục thư dùng được cho {home}: {why}", SERVER,
                "đặt state_dir không có dấu hai chấm, khoảng trắng; dọn các thư mục thư cũ "
                "không còn dùng trong mail_dir"),
+    # A snapshot of the live state (backends/snapshot.py): plans only
+    "HYR017": ("ảnh chụp trạng thái {path} chỉ dùng để lập kế hoạch: không {what} được",
+               ON_REQUEST, "áp dụng bằng make apply trên máy chủ thư (không có -e snapshot)"),
+    "HYR018": ("không dùng được ảnh chụp trạng thái máy chủ {path}: {why}", ON_REQUEST,
+               "lấy ảnh chụp mới (artifact build/snapshot.json của job apply, drift hoặc "
+               "emergency gần nhất trên nhánh mặc định), hoặc lập kế hoạch trên máy chủ thư"),
     # The product's clock
     "HYC001": ("{env}={setting!r} không hợp lệ", SERVER,
                "để trống (đồng hồ hệ thống), một độ lệch như +365d hoặc -2h30m, hoặc một "
