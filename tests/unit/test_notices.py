@@ -101,6 +101,16 @@ def test_move_is_told_to_the_receiving_agency():
     assert out.notices["anvien"]["changes"][0]["from_agency"] == "tienlu"
 
 
+def test_a_transfer_notice_is_addressed_with_the_receiving_agencys_name():
+    """The security review's L7: "Kính gửi: Sở TTTT" was sent to tienlu@ (the move's
+    ``after`` kept the sending agency's directory data)."""
+    before = account_from_mailbox(box("nhphuc", "sotttt"))
+    _, out = build([box("nhphuc", "tienlu", password_reset=LETTER)], {"nhphuc": before})
+    notice = out.notices["tienlu"]
+    assert notice["to"] == f"tienlu@{DOMAIN}" and notice["agency_name"] == "Cơ quan tienlu"
+    assert {c["agency_name"] for c in notice["credentials"]} == {"Cơ quan tienlu"}
+
+
 def test_journal_entries_hold_no_secret_and_the_approval():
     changes, _ = build([box("tvan", "tienlu"), box("tienlu", "tienlu", "agency")])
     entries = journal.entries_for(changes, {"commit": "abc123", "approved_by": "pheduyet"},
