@@ -14,7 +14,7 @@ PLAYBOOK := ansible-playbook -i $(INVENTORY)
 # Extra arguments for ansible-playbook, e.g. make plan ARGS="-e plan_file=/tmp/plan.json"
 ARGS ?=
 
-.PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners \
+.PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
 	directory lint sanity unit test test-deps clean drift emergency notify report bench \
 	backup restore purge mailserver-destroy
 
@@ -83,14 +83,24 @@ mailserver-destroy:
 drift: setup
 	$(PLAYBOOK) playbooks/drift.yml $(ARGS)
 
-## plan-note (CI): publish build/plan.md as the merge request's one note (skipped without
-##   HYMAIL_GITLAB_TOKEN); reviewed-plan (CI): fetch the merged request's reviewed plan
+## plan-note (CI): publish PLAN_MD (build/plan.md) as the merge request's one note (skipped
+##   without HYMAIL_GITLAB_NOTE_TOKEN); reviewed-plan (CI): fetch the merged request's
+##   reviewed plan into REVIEWED_PLAN (HYMAIL_GITLAB_READ_TOKEN)
+PLAN_MD ?= build/plan.md
+REVIEWED_PLAN ?= build/reviewed/plan.json
 plan-note: setup
-	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli publish-note --plan build/plan.md
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli publish-note \
+	  --plan "$(PLAN_MD)"
 
 reviewed-plan: setup
 	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli reviewed-plan \
-	  --output build/reviewed/plan.json
+	  --output "$(REVIEWED_PLAN)"
+
+## head-data (CI): the mailboxes/*.yml and approvals/*.yml blobs of HEAD_COMMIT in POLICY_REPO,
+##   written as plain files under DATA_DIR (read through git, never checked out)
+head-data: setup
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.policy_cli export-data \
+	  --repo "$(POLICY_REPO)" --commit "$(HEAD_COMMIT)" --to "$(DATA_DIR)"
 
 ## emergency: Điều 10.1.g, at once, e.g.
 ##   make emergency ARGS="-e address=nvan -e action=lock|revoke|release -e '{\"reason\": \"...\"}'"

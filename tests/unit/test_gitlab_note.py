@@ -26,7 +26,8 @@ def fixture_gitlab():
 
 
 def env_for(gitlab: FakeGitLab, **extra) -> dict:
-    return {"HYMAIL_GITLAB_TOKEN": gitlab.token, "CI_API_V4_URL": gitlab.api_url,
+    return {"HYMAIL_GITLAB_NOTE_TOKEN": gitlab.token,
+            "HYMAIL_GITLAB_READ_TOKEN": gitlab.read_token, "CI_API_V4_URL": gitlab.api_url,
             "CI_PROJECT_ID": gitlab.project, "CI_MERGE_REQUEST_IID": "7",
             "CI_COMMIT_SHA": "a" * 40, "CI_JOB_URL": "https://gitlab.example/p/-/jobs/5"} | extra
 
@@ -56,15 +57,15 @@ def test_first_push_creates_the_note_second_push_updates_it_in_place(gitlab, tmp
 
 
 def test_without_a_token_the_note_is_skipped_with_a_clear_message(gitlab, tmp_path, capsys):
-    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_TOKEN=""), PLAN_V1) == 0
+    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_NOTE_TOKEN=""), PLAN_V1) == 0
     out = capsys.readouterr().out
-    assert "HYG001" in out and "HYMAIL_GITLAB_TOKEN" in out and "bỏ qua" in out
+    assert "HYG001" in out and "HYMAIL_GITLAB_NOTE_TOKEN" in out and "bỏ qua" in out
     assert gitlab.calls == [] and not plan_notes(gitlab)
 
 
 @pytest.mark.clock
 def test_a_refused_token_fails_the_job_with_what_to_check(gitlab, tmp_path, capsys):
-    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_TOKEN="wrong"), PLAN_V1) == 1
+    assert push(tmp_path, env_for(gitlab, HYMAIL_GITLAB_NOTE_TOKEN="wrong"), PLAN_V1) == 1
     assert "HYG002 GitLab trả lời 401" in capsys.readouterr().err
 
 
@@ -91,3 +92,11 @@ def test_no_reviewed_plan_for_a_commit_outside_a_merge_request(gitlab, tmp_path,
 def test_no_reviewed_plan_without_a_token(tmp_path, capsys):
     assert pipeline_cli.main(["reviewed-plan", "--output", str(tmp_path / "p.json")], {}) == 1
     assert "HYG001" in capsys.readouterr().err
+
+
+@pytest.mark.clock
+def test_the_read_token_cannot_post_the_note(gitlab, tmp_path, capsys):
+    """Each token does one thing: the facts' read_api token is refused by the notes API."""
+    env = env_for(gitlab, HYMAIL_GITLAB_NOTE_TOKEN=gitlab.read_token)
+    assert push(tmp_path, env, PLAN_V1) == 1
+    assert "HYG002 GitLab trả lời 403" in capsys.readouterr().err and not plan_notes(gitlab)

@@ -6,8 +6,10 @@
 
 ``publish-note`` skips with a message (exit 0) when there is no token; ``reviewed-plan``
 cannot, since apply refuses to run without the plan the reviewers saw (exit 1).
-Environment: HYMAIL_GITLAB_TOKEN, CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID,
-CI_COMMIT_SHA, CI_JOB_URL.
+Each step has its own token, an environment-scoped CI variable only its job reaches:
+HYMAIL_GITLAB_NOTE_TOKEN (Reporter, ``api``: posts the note), HYMAIL_GITLAB_READ_TOKEN
+(Reporter, ``read_api``: the reviewed plan, and the policy's facts). Also CI_API_V4_URL,
+CI_PROJECT_ID, CI_MERGE_REQUEST_IID, CI_COMMIT_SHA, CI_JOB_URL.
 """
 
 from __future__ import annotations
@@ -21,21 +23,22 @@ from ..common import clock
 from .gitlab_messages import render
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
 
-TOKEN = "HYMAIL_GITLAB_TOKEN"
+NOTE_TOKEN = "HYMAIL_GITLAB_NOTE_TOKEN"
+READ_TOKEN = "HYMAIL_GITLAB_READ_TOKEN"
 
 
-def gitlab_from(env) -> GitLab | None:
-    """The API client of the job's project, or None without a token."""
-    token = env.get(TOKEN, "").strip()
+def gitlab_from(env, name: str) -> GitLab | None:
+    """The API client of the job's project with the token ``name``, or None without it."""
+    token = env.get(name, "").strip()
     if not token:
         return None
     return GitLab(env.get("CI_API_V4_URL", ""), env.get("CI_PROJECT_ID", ""), token)
 
 
 def publish_command(args, env) -> int:
-    gitlab, iid = gitlab_from(env), env.get("CI_MERGE_REQUEST_IID", "")
+    gitlab, iid = gitlab_from(env, NOTE_TOKEN), env.get("CI_MERGE_REQUEST_IID", "")
     if gitlab is None:
-        print(render("HYG001", token=TOKEN, consequence="bỏ qua việc đăng kế hoạch lên yêu "
+        print(render("HYG001", token=NOTE_TOKEN, consequence="bỏ qua việc đăng kế hoạch lên yêu "
                      f"cầu hợp nhất; kế hoạch vẫn có trong artifact {args.plan}"))
         return 0
     if not iid:
@@ -52,9 +55,9 @@ def publish_command(args, env) -> int:
 
 
 def reviewed_command(args, env) -> int:
-    gitlab = gitlab_from(env)
+    gitlab = gitlab_from(env, READ_TOKEN)
     if gitlab is None:
-        print(render("HYG001", token=TOKEN, consequence="không lấy được kế hoạch đã duyệt, "
+        print(render("HYG001", token=READ_TOKEN, consequence="không lấy được kế hoạch đã duyệt, "
                      "nên không áp dụng"), file=sys.stderr)
         return 1
     content, origin = reviewed_plan(gitlab, env.get("CI_COMMIT_SHA", ""))

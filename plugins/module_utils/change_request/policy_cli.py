@@ -3,6 +3,7 @@
     policy_cli codeowners [--write|--check]          (make codeowners)
     policy_cli decide --base origin/main --head HEAD --author vanthu-anvien [--approved-by a,b]
     policy_cli decide --base <target tip> --merge-request 12    (CI: facts from GitLab)
+    policy_cli export-data --repo DIR --commit SHA --to OUT    (CI: the head's data only)
 (``PYTHONPATH=.collections python -m <collection>.plugins.module_utils.change_request.policy_cli``)
 
 ``codeowners`` works on the checkout (the files as they are now); ``decide`` on two commits,
@@ -137,6 +138,23 @@ def decide_command(args) -> int:
     return 0 if result["allowed"] else 1
 
 
+def export_data_command(args) -> int:
+    """Write the commit's mailboxes/*.yml and approvals/*.yml blobs as regular files under
+    ``--to``: what a merge-request job validates and plans, nothing it could execute."""
+    files = files_at(resolve(args.commit, args.repo), args.repo)
+    for path, content in files.items():
+        if path == CODEOWNERS:
+            continue
+        target = os.path.join(args.to, path)
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(content)
+    for directory in ("mailboxes", "approvals"):
+        os.makedirs(os.path.join(args.to, directory), mode=0o700, exist_ok=True)
+    print(f"Dữ liệu của {args.commit[:12]}: {len(files)} tệp → {args.to}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="policy_cli",
                                   description="Chính sách thay đổi hộp thư công vụ Hưng Yên.")
@@ -161,12 +179,18 @@ def parser() -> argparse.ArgumentParser:
     judge.add_argument("--max-count", type=int, default=Thresholds.max_count)
     judge.add_argument("--max-share", type=float, default=Thresholds.max_share)
     judge.add_argument("--no-codeowners", action="store_true", help="không kiểm tra CODEOWNERS")
+    data = commands.add_parser("export-data", help="ghi dữ liệu (mailboxes/, approvals/) "
+                               "của một commit, chỉ đọc qua git")
+    data.add_argument("--repo", default=".")
+    data.add_argument("--commit", required=True)
+    data.add_argument("--to", required=True)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    command = codeowners_command if args.command == "codeowners" else decide_command
+    command = {"codeowners": codeowners_command, "decide": decide_command,
+               "export-data": export_data_command}[args.command]
     try:
         return command(args)
     except (GitError, GitLabError, OSError) as error:
