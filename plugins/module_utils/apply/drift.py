@@ -13,6 +13,7 @@ import json
 from ..backends.factory import backend_from_params
 from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
+from ..plan.markdown import address, code
 from ..plan.planner import Change, plan_changes
 from ..plan.render import hold_block
 from .holds import HoldSet
@@ -80,15 +81,17 @@ def _section(kind: str, lines: list[str]) -> list[str]:
 
 def _account_line(entry: dict, domain: str) -> str:
     before = entry.get("before") or {}
-    return (f"- `{entry['address']}@{domain}` — {entry.get('name') or '(không tên)'}, cơ quan "
-            f"`{entry.get('agency') or '?'}`, trạng thái {before.get('status')}")
+    name = code(entry["name"]) if entry.get("name") else "(không tên)"
+    return (f"- {address(entry['address'], domain)} — {name}, cơ quan "
+            f"{code(entry.get('agency') or '?')}, trạng thái {code(before.get('status'))}")
 
 
 def _edit_line(entry: dict) -> str:
-    return f"- `data/live/{entry['file']}`: {FILE_STATES[entry['state']]}"
+    return f"- {code('data/live/' + str(entry['file']))}: {FILE_STATES[entry['state']]}"
 
 
 def _pending_line(entry: dict, domain: str) -> str:
     held = " (tạm giữ: không áp dụng)" if entry.get("held") else ""
-    return (f"- {LABELS[entry['action']]} `{entry['action']}` `{entry['address']}@{domain}` — "
-            f"{entry.get('name') or '(không tên)'}{held}")
+    name = code(entry["name"]) if entry.get("name") else "(không tên)"
+    return (f"- {LABELS[entry['action']]} `{entry['action']}` "
+            f"{address(entry['address'], domain)} — {name}{held}")

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from ..plan.markdown import code
 from .gitlab_messages import render
 
 MARKER = "<!-- hymail-plan-note -->"
@@ -58,16 +59,19 @@ class GitLab:
 
 
 def note_body(markdown: str, context: dict) -> str:
-    """The note: marker, what it was planned from, then the plan (cut to GitLab's limit)."""
-    head = [MARKER, f"_Kế hoạch lập từ commit `{context.get('sha', '?')[:12]}`"
-                    f" lúc {context.get('at', '?')}"]
+    """The note: marker, what it was planned from, then the plan (cut to GitLab's limit).
+
+    The plan's values are code spans already (``plan.markdown``); so are these."""
+    head = [MARKER, f"_Kế hoạch lập từ commit {code(str(context.get('sha', '?'))[:12])}"
+                    f" lúc {code(context.get('at', '?'))}"]
     if context.get("job_url"):
         head[-1] += f", [artifact đầy đủ]({context['job_url']}/artifacts/browse/build)"
     text = "\n".join(head) + "_\n\n" + markdown
     if len(text) <= NOTE_LIMIT:
         return text
     cut = "\n\n**…Kế hoạch quá dài, đã cắt bớt: xem artifact build/plan.md.**\n"
-    return text[:NOTE_LIMIT - len(cut)] + cut
+    # Cut at a line's end: half a code span would let the rest of its value be Markdown.
+    return text[:NOTE_LIMIT - len(cut)].rsplit("\n", 1)[0] + cut
 
 
 def publish(gitlab: GitLab, iid: str, body: str) -> dict:
