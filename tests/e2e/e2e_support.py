@@ -93,7 +93,7 @@ class Server:
         return code, text.decode()
 
     def delivered(self, local: str, subject: str, timeout: float = 30) -> pathlib.Path:
-        """The message file with ``subject`` in the Maildir of ``local`` (waits for the delivery)."""
+        """The message file with ``subject`` in the Maildir of ``local`` (waits for delivery)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for path in self._messages(local):
