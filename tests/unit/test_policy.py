@@ -9,10 +9,12 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfil
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy import (
     CODEOWNERS,
     Facts,
+    LookAlikes,
     Thresholds,
     codeowners_text,
     codeowners_violation,
     decide,
+    osa_distance,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
     checkout_files,
@@ -155,10 +157,97 @@ def test_an_unchanged_province_is_allowed_for_anyone():
     assert decision.allowed and decision.counts == {"destructive": 0, "files": 0}
 
 
-@pytest.mark.parametrize("limits", [{"max_count": -1}, {"max_share": 1.5}, {"max_share": -0.1}])
+@pytest.mark.parametrize("limits", [{"max_count": -1}, {"max_share": 1.5}, {"max_share": -0.1},
+                                    {"max_creates": -1}])
 def test_thresholds_refuse_nonsense(limits):
     with pytest.raises(ValueError, match="ngưỡng"):
         Thresholds(**limits)
+
+
+def many_people(count: int) -> str:
+    """``count`` people with distinct derived addresses, for anvien.yml."""
+    middles = ("An", "Bảo", "Công", "Ngọc", "Đức", "Gia", "Hữu", "Khắc", "Lam", "Mạnh")
+    names = [f"Trần {middle} {given}" for middle in middles for given in GIVEN_NAMES]
+    return "".join(f"  - name: {name}\n    title: Công chức\n"
+                   '    request: {number: "15/UBND", date: "2025-01-06"}\n'
+                   for name in names[:count])
+
+
+@pytest.mark.parametrize(("count", "approvers", "expect"), [
+    (100, (), []), (101, (), ["HP041"]), (101, ("pheduyet-sotttt",), [])])
+def test_more_than_100_creates_need_a_sotttt_approval(count, approvers, expect):
+    base = good_files()
+    head = edit(base, [{"file": "anvien.yml", "append": many_people(count)}])
+    decision = decide(base, head, "vanthu-anvien", facts=Facts(approvers=frozenset(approvers)))
+    assert [v.code for v in decision.violations] == expect, decision.summary()
+    assert decision.counts["create"] == count
+
+
+@pytest.mark.parametrize(("first", "second", "distance"), [
+    ("sotttt", "sotttt", 0), ("sottttt", "sotttt", 1), ("sotttx", "sotttt", 1),
+    ("ostttt", "sotttt", 1), ("hotro", "htoro", 1), ("admin", "admins", 1), ("", "abc", 3),
+    ("ca", "abc", 3),  # optimal string alignment edits each letter once (true Damerau: 2)
+    ("kitten", "sitting", 3)])
+def test_osa_distance(first, second, distance):
+    assert osa_distance(first, second) == distance == osa_distance(second, first)
+
+
+@pytest.mark.parametrize(("address", "near"), [
+    ("sottttt", ["sotttt"]), ("so.tttt", ["sotttt"]), ("sotttt2", ["sotttt"]),
+    ("s.o.tttt", ["sotttt"]), ("ad.min2", ["admin"]), ("sotttt", []), ("pnv.sotttt", []),
+    ("hotro.tienlu", []), ("lthoa", []), ("noc1", [])])
+def test_look_alikes_compare_the_address_and_its_plain_form(address, near):
+    protected = LookAlikes({"sotttt": "hộp thư gửi thông báo của Sở TTTT",
+                            "admin": "tên dành riêng của hệ thống"})
+    assert [name for name, _what in protected.near(address)] == near
+
+
+def test_transfers_resets_and_delegations_are_listed_one_by_one():
+    case = next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "operator_delegate_taken_with_a_reset")
+    base, head = sides(case)
+    decision = decide(base, head, "pheduyet-sotttt")
+    assert decision.allowed, decision.summary()
+    assert decision.to_dict()["events"] == [
+        {"kind": "move", "address": "nhphuc", "path": "mailboxes/tienlu.yml",
+         "from": "mailboxes/sotttt.yml", "delegate_of": ["sotttt"]},
+        {"kind": "reset_password", "address": "nhphuc", "path": "mailboxes/tienlu.yml",
+         "from": "mailboxes/sotttt.yml", "letter": "99/UBND-VP ngày 2025-06-01"}]
+    assert decision.summary() == ("Được phép: 2 tệp thay đổi "
+                                  "(chuyển cơ quan 1, cấp lại mật khẩu 1).")
+
+
+def test_a_delegation_change_lists_who_reads_before_and_after():
+    base = good_files()
+    head = edit(base, [{"file": "tienlu.yml", "replace": "  delegates: [tvan]",
+                        "with": "  delegates: [tvan, lthoa]"},
+                       {"file": "tienlu.yml", "replace": '  request: {number: "12/UBND-VP"',
+                        "with": '  request: {number: "13/UBND-VP"'}])
+    events = decide(base, head, "vanthu-tienlu").to_dict()["events"]
+    assert events == [{"kind": "delegate", "address": "tienlu", "path": "mailboxes/tienlu.yml",
+                       "from": "mailboxes/tienlu.yml", "before": ["tvan"],
+                       "after": ["lthoa", "tvan"]}]
+
+
+def test_non_data_paths_are_warnings_for_sotttt_and_listed_at_most_20():
+    tree = tuple(TreeChange("A", f"roles/x/file{n:02}.j2", "000000", "100644")
+                 for n in range(25))
+    files = good_files()
+    clerk = decide(files, files, "vanthu-anvien", facts=Facts(tree=tree))
+    assert [v.code for v in clerk.violations] == ["HP040"]
+    assert "roles/x/file19.j2" in clerk.summary() and "file20" not in clerk.summary()
+    assert "và 5 tệp khác" in clerk.summary()
+    sotttt = decide(files, files, "vanthu-sotttt", facts=Facts(tree=tree))
+    assert sotttt.allowed and len(sotttt.to_dict()["warnings"]) == 1
+    assert sotttt.to_dict()["warnings"][0].startswith(
+        "thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): roles/x/file00.j2 (ngoài")
+
+
+def test_a_path_is_shown_without_its_control_characters():
+    tree = (TreeChange("A", "docs/a\nb.md", "000000", "100644"),)
+    files = good_files()
+    decision = decide(files, files, "vanthu-anvien", facts=Facts(tree=tree))
+    assert "docs/a\\u000ab.md" in decision.summary()
 
 
 # ------------------------------------------------------------ CODEOWNERS
