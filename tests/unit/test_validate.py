@@ -91,3 +91,49 @@ def test_desired_state_is_written_only_when_valid(tmp_path):
                     "desired_file": str(desired)})
     assert '"address": "ptckh.tienlu"' in desired.read_text("utf-8")
 
+
+
+APPROVAL = ("# yaml-language-server: $schema=../schemas/approval.schema.json\n"
+            "approved_by: pheduyet-sotttt\nreason: sáp nhập xã theo nghị quyết\n"
+            "max_destructive: 12\nrequest:\n  number: {number}\n  date: '2024-01-01'\n")
+
+
+@pytest.mark.parametrize(("number", "schema_refuses"), [
+    ("'12/UBND;=1+1;'", True), ("'@all https://x'", True), ("' =1+1'", True),
+    ('"\\uff1d2+2"', True), ("'" + "1" * 61 + "'", True), ("''", True),
+    # Decomposed (NFD) marks lie inside the pattern's range À-ỹ: only the code sees them.
+    ('"so\\u0302\\u0301 3/Q\\u0110-UBND"', False),
+])
+def test_an_approval_record_s_letter_number_is_checked_too(number, schema_refuses):
+    """HY044 for approvals/*.yml: the schema's pattern, and the coded finding the policy
+    reports (letter_number_findings), at the number's line."""
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared import validate as v
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.schema_errors import (
+        schema_problems,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        schema_validator,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.yamlsafe import load_text
+
+    data, problems = load_text(APPROVAL.replace("{number}", number).encode(), screen_values=True)
+    assert not problems
+    check = schema_validator(str(SCHEMA.parent / "approval.schema.json"))
+    assert bool(list(schema_problems(check, data))) is schema_refuses
+    assert not list(schema_problems(check, data, skip=v.letter_number_error))
+    [(line, _number, why)] = v.letter_number_findings(data)
+    assert line == 6 and why
+
+
+@pytest.mark.parametrize("number", ["15/UBND-VP", "số 3/QĐ-UBND", "08/2017/QĐ-UBND",
+                                    "125/STTTT-CNTT", "Số 1234/UBND-NV ngày 02.6", "45/KH_UBND"])
+def test_letter_numbers_as_the_regulation_writes_them_pass_both_checks(number):
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared import validate as v
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        schema_validator,
+    )
+
+    check = schema_validator(str(SCHEMA.parent / "approval.schema.json"))
+    data = {"approved_by": "a", "reason": "sáp nhập xã", "max_destructive": 1,
+            "request": {"number": number, "date": "2024-01-01"}}
+    assert check.is_valid(data) and v.letter_number_problem(number) is None

@@ -52,8 +52,10 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "đổi tên tệp thành {expected}.yml"),
     "HY021": ("địa chỉ '{detail}' không hợp lệ: {why}", "Điều 5",
               "chỉ dùng chữ thường a–z không dấu, chữ số và dấu chấm đơn, tối đa 64 ký tự"),
-    "HY022": ("địa chỉ '{detail}' là địa chỉ dành riêng của hệ thống, không cấp", "Điều 3, 5",
-              "chọn địa chỉ khác có tên người hoặc cơ quan"),
+    "HY022": ("địa chỉ '{detail}' mang từ dành riêng '{word}' (của hệ thống hoặc một chức "
+              "năng như quản trị, hỗ trợ, văn thư), không cấp", "Điều 3, 5",
+              "chọn địa chỉ khác có tên người hoặc cơ quan; '{word}.<địa chỉ cơ quan>' chỉ "
+              "được khai báo trong tệp của chính cơ quan đó"),
     "HY023": ("địa chỉ '{detail}' đã dùng ở {other}", "Điều 5.3",
               "mỗi địa chỉ chỉ cấp một lần trong toàn tỉnh; chuyển công tác thì xóa ở cơ quan cũ "
               "trong cùng thay đổi, nếu không thì chọn địa chỉ khác kèm address_reason"),
@@ -69,6 +71,13 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "ghi họ tên hoặc tên cơ quan bằng chữ tiếng Việt"),
     "HY028": ("cơ quan loại {detail} phải khai báo address (tên viết tắt)", "Điều 5.1.a",
               "thêm 'address: {expected}' (tên viết tắt gợi ý) hoặc tên viết tắt đã thống nhất"),
+    "HY042": ("address '{detail}' của cá nhân có dấu chấm", "Điều 5.2, 5.3",
+              "địa chỉ cá nhân viết liền, không có dấu chấm (dạng <viết tắt>.<cơ quan> là của "
+              "phòng, ban); gợi ý: {suggestions}"),
+    "HY043": ("địa chỉ '{detail}' kết thúc bằng '.{owner}', địa chỉ của cơ quan khác "
+              "(mailboxes/{owner}.yml)", "Điều 5.1.d",
+              "chỉ tệp mailboxes/{owner}.yml được khai báo địa chỉ <…>.{owner}; chọn địa chỉ "
+              "khác, hoặc đề nghị cơ quan đó khai báo"),
     "HY029": ("{field} '{detail}' không phải là tên: phần làm nên địa chỉ '{part}' chỉ có "
               "chữ số", "Điều 5",
               "địa chỉ được tạo từ tên nên phải có chữ cái: ghi họ tên, địa danh hoặc tên "
@@ -89,6 +98,10 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "Điều 9.1", "chỉ giao cho địa chỉ cá nhân có status active trong people của tệp"),
     "HY033": ("thiếu văn bản đề nghị (request: number, date)", "Điều 6.1",
               "ghi số và ngày văn bản đề nghị gửi Sở TTTT"),
+    "HY044": ("số văn bản '{detail}' không đúng cách ghi số văn bản: {why}", "Điều 6.1",
+              "ghi số, ký hiệu như trên văn bản, ví dụ '15/UBND-VP' hoặc 'số 3/QĐ-UBND': chữ "
+              "tiếng Việt, chữ số, dấu cách và các dấu / . _ -, bắt đầu bằng chữ hoặc số, tối "
+              "đa 60 ký tự, gõ bằng Unicode dựng sẵn"),
     "HY034": ("ngày '{detail}' không phải ngày có thật", "Điều 6.1",
               "ghi ngày văn bản theo dạng YYYY-MM-DD, ví dụ 2024-05-02"),
     "HY037": ("địa chỉ cũ '{detail}' chính là địa chỉ hiện tại", "Điều 6.2.d",

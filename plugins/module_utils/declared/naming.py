@@ -14,12 +14,17 @@ import unicodedata
 MAX_LOCAL_PART = 64
 LOCAL_PART_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)*\Z")  # \Z: "$" would allow a final "\n"
 
-# Addresses the province never issues to an agency or a person (RFC 2142 and system names).
+# Words the province never issues as an address, nor anything that reads as one of them
+# (``reserved_word``): RFC 2142 and system names, and the Vietnamese words for the roles an
+# official mail would be trusted as coming from (quản trị, hỗ trợ, bảo mật, không trả lời,
+# liên hệ, thông báo, văn thư, lãnh đạo).
 RESERVED = frozenset({
     "abuse", "admin", "administrator", "hostmaster", "info", "mailer-daemon", "mailerdaemon",
     "noc", "nobody", "noreply", "no-reply", "postmaster", "root", "security", "support",
     "sysadmin", "system", "webmaster", "www", "ftp", "uucp", "usenet", "news", "daemon",
     "dovecot", "postfix", "vmail", "mail", "test", "operator",
+    "quantri", "quantrivien", "hotro", "baomat", "khongtraloi", "lienhe", "thongbao",
+    "vanthu", "lanhdao",
 })
 
 # Administrative prefixes of a place name, longest first. They are matched with their
@@ -137,9 +142,41 @@ def digits_only(text: str) -> bool:
     return "".join(_words(text)).isdigit()
 
 
+_TRAILING_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+def reserved_stem(local_part: str) -> str:
+    """What a local part reads as: without its dots and trailing digits (ho.tro2 → hotro)."""
+    return _TRAILING_DIGITS.sub("", local_part.replace(".", ""))
+
+
+def reserved_word(address: str, agency_address: str = "") -> str | None:
+    """The reserved word ``address`` reads as, or None.
+
+    Whole (``hotro``, ``ho.tro``, ``hotro2``) or as its first part (``hotro.xyz``):
+    only ``<word>.<agency_address>``, the agency's own role mailbox, is free to it.
+    """
+    if reserved_stem(address) in RESERVED:
+        return reserved_stem(address)
+    head, _dot, rest = address.partition(".")
+    if rest and rest != agency_address and reserved_stem(head) in RESERVED:
+        return reserved_stem(head)
+    return None
+
+
 def is_reserved(address: str) -> bool:
-    """True for addresses kept for the system (postmaster, abuse, root, …)."""
-    return address in RESERVED
+    """True for addresses that read as a word kept for the system (postmaster, hotro, …)."""
+    return reserved_stem(address) in RESERVED
+
+
+def agency_label_owner(address: str, agency_ids, own: str) -> str | None:
+    """The other agency whose address ``address`` ends in (``pnv.tienlu`` → tienlu), or
+    None: ``<anything>.<agency>`` is that agency's to declare (Điều 5.1.d)."""
+    if address.endswith("." + own):
+        return None
+    parts = address.split(".")
+    return next((suffix for suffix in (".".join(parts[i:]) for i in range(1, len(parts)))
+                 if suffix in agency_ids and suffix != own), None)
 
 
 def person_name_token(full_name: str) -> str:
@@ -148,9 +185,13 @@ def person_name_token(full_name: str) -> str:
     return parts[-1] if parts else ""
 
 
-def person_suggestions(full_name: str, agency_address: str, taken=frozenset(),
+def person_suggestions(full_name: str, agency_address: str = "", taken=frozenset(),
                        limit: int = 3) -> list[str]:
-    """Free addresses that keep the person's name, most memorable first (Điều 5.3)."""
+    """Free addresses that keep the person's name, most memorable first (Điều 5.3).
+
+    Never dotted (HY042): ``<x>.<agency>`` is a division's form, and the agency's to give.
+    ``agency_address`` is unused since then; callers still name it.
+    """
     parts = words(full_name)
     if not parts:
         return []
@@ -160,33 +201,34 @@ def person_suggestions(full_name: str, agency_address: str, taken=frozenset(),
         candidates.append(parts[0] + "".join(w[0] for w in parts[1:-1]) + parts[-1])
     if len(parts) > 2:
         candidates.append(parts[0][0] + "".join(parts[1:]))
-    candidates.append(f"{base}.{agency_address}")
     numbered = (f"{base}{n}" for n in range(1, 1000))
     return _first_free(itertools.chain(candidates, numbered), base, taken, limit)
 
 
 def place_suggestions(name: str, parent_address: str | None, taken=frozenset(),
                       limit: int = 3) -> list[str]:
-    """Free addresses that keep a place's name: ttvangiang, thitranvangiang, … (Điều 5.3)."""
+    """Free addresses that keep a place's name: ttvangiang, thitranvangiang, … (Điều 5.3).
+
+    Never ``<place>.<parent>``: an address ending in an agency's is that agency's (HY043).
+    ``parent_address`` is unused since then; callers still name it.
+    """
     prefix, place = strip_place_prefix(name)
     base = place.replace(" ", "")
     candidates = []
     if prefix:
         candidates.append(dict(PLACE_PREFIXES)[prefix] + base)
         candidates.append(fold(prefix).replace(" ", "") + base)
-    if parent_address and parent_address != base:
-        candidates.append(f"{base}.{parent_address}")
     numbered = (f"{base}{n}" for n in range(1, 1000))
     return _first_free(itertools.chain(candidates, numbered), base, taken, limit)
 
 
 def _first_free(candidates, base: str, taken, limit: int) -> list[str]:
-    """The first ``limit`` valid candidates other than ``base`` and not in ``taken``."""
+    """The first ``limit`` valid, unreserved candidates other than ``base``, not in ``taken``."""
     result: list[str] = []
     for candidate in candidates:
         if candidate == base or candidate in taken or candidate in result:
             continue
-        if local_part_problem(candidate) is None:
+        if local_part_problem(candidate) is None and not is_reserved(candidate):
             result.append(candidate)
             if len(result) == limit:
                 break

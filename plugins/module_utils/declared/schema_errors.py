@@ -61,14 +61,16 @@ def _compile_fast(schema: dict):
     return namespace[root.group(1)]
 
 
-def schema_problems(check, data: object) -> Iterator[tuple[int, str]]:
+def schema_problems(check, data: object, skip=None) -> Iterator[tuple[int, str]]:
     """(line, detail) for every schema violation in ``data``, in document order; a file
     with more than MAX_FILE_PROBLEMS of them gives only the first found (no more are made:
-    a list of a million wrong items would cost minutes and gigabytes)."""
+    a list of a million wrong items would cost minutes and gigabytes). ``skip(error)``
+    leaves out errors the caller reports with a code of its own."""
     if check.is_valid(data):
         return
     found = itertools.islice(check.iter_errors(data), MAX_FILE_PROBLEMS + 1)
-    errors = sorted(found, key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted((e for e in found if not (skip and skip(e))),
+                    key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         path = tuple(error.absolute_path)
         line = line_of(data, path + _first_extra_key(error))

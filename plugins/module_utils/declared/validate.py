@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import stat
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -21,9 +22,16 @@ from .messages import render, shown
 from .schema_errors import schema_problems
 from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
 
-MODELINE_PREFIX = "# yaml-language-server: $schema="
-MODELINE = MODELINE_PREFIX + "../schemas/agency.schema.json"
+MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json"
+# The schema beside the files, however deep they lie; never a URL (an editor would fetch it).
+MODELINE_RE = re.compile(r"# yaml-language-server: \$schema=(\.\./)+schemas/agency\.schema\.json\Z")
 PLACE_KINDS = ("district", "commune")
+
+# How official letters are numbered ('15/UBND-VP', 'số 3/QĐ-UBND'): nothing a spreadsheet,
+# a GitLab note or a mail reader would act on (=, +, @, ;, :, <, back-tick, …).
+LETTER_NUMBER_RE = re.compile(r"[0-9A-Za-zÀ-ỹĐđ][0-9A-Za-zÀ-ỹĐđ/._ -]{0,59}\Z")
+_LETTER_NUMBER_CHAR = re.compile(r"[0-9A-Za-zÀ-ỹĐđ/._ -]")
+LETTER_KEYS = ("request", "password_reset")
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +60,7 @@ class Entry:
     derived: bool = False
     token: str = ""
     item: dict = field(default_factory=dict, repr=False)
+    address_line: int = 0  # where the address is written: its 'address' key, if declared
 
     def place(self) -> str:
         return f"{self.path}:{self.line} ({self.name})"
@@ -213,12 +222,14 @@ def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile 
         report(problem.line, problem.code, detail=problem.detail, first=problem.detail)
     if load_problems:
         return None
-    first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    if not (first_line.startswith(MODELINE_PREFIX) and first_line.endswith("agency.schema.json")):
+    first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    if not MODELINE_RE.match(first_line):
         report(1, "HY008", detail=MODELINE)
-    for line, detail in schema_problems(validator, data if data is not None else {}):
+    for line, detail in schema_problems(validator, data if data is not None else {},
+                                        skip=letter_number_error):
         report(line, "HY010", detail=detail)
     check_texts(data, report)
+    check_letter_numbers(data, report)
     agency = data.get("agency") if isinstance(data, dict) else None
     if not isinstance(agency, dict) or not _text(agency.get("name")):
         return None
@@ -273,6 +284,56 @@ def _odd_characters(value: str) -> list[str]:
     return [shown(c) for c in odd[:5]]
 
 
+def check_letter_numbers(data: object, report: Report) -> None:
+    """HY044: every letter number is written the way official letters are numbered."""
+    for line, number, why in letter_number_findings(data):
+        report(line, "HY044", detail=number, why=why)
+
+
+def letter_number_findings(data: object) -> list[tuple[int, str, str]]:
+    """(line, number, why) for every letter number of an agency file or an approval record
+    that breaks HY044; a number that is not text is the schema's (HY010)."""
+    found = []
+    for letter in _letters(data):
+        number = letter.get("number")
+        why = letter_number_problem(number) if isinstance(number, str) else None
+        if why:
+            found.append((_line(letter, "number"), number, why))
+    return found
+
+
+def letter_number_problem(number: str) -> str | None:
+    """Why ``number`` is not written as an official letter's number, or None."""
+    if unicodedata.normalize("NFC", number) != number:
+        return "chữ không ở dạng Unicode dựng sẵn (NFC)"
+    if LETTER_NUMBER_RE.match(number):
+        return None
+    odd = [shown(c) for c in dict.fromkeys(number) if not _LETTER_NUMBER_CHAR.match(c)]
+    if odd:
+        return "có ký tự " + ", ".join(f"'{c}'" for c in odd[:5]) + " không được dùng"
+    if len(number) > 60:
+        return f"dài {len(number)} ký tự, tối đa 60"
+    return "phải bắt đầu bằng chữ hoặc chữ số"
+
+
+def letter_number_error(error) -> bool:
+    """A schema error HY044 says better: the pattern or length of a letter's number."""
+    path = tuple(error.absolute_path)
+    return (len(path) >= 2 and path[-1] == "number" and path[-2] in LETTER_KEYS
+            and isinstance(error.instance, str)
+            and error.validator in ("pattern", "minLength", "maxLength"))
+
+
+def _letters(data: object) -> list[dict]:
+    """The letter mappings of a file: of the agency, divisions and people, or at the top
+    (an approval record)."""
+    if not isinstance(data, dict):
+        return []
+    holders = [data, data.get("agency"), *_items(data, "divisions"), *_items(data, "people")]
+    return [letter for holder in holders if isinstance(holder, dict)
+            for letter in (holder.get(key) for key in LETTER_KEYS) if isinstance(letter, dict)]
+
+
 def collect_entries(agency_file: AgencyFile, report: Report) -> None:
     """Resolve every address the file claims and check the rules local to the file."""
     agency = agency_file.data["agency"]
@@ -292,14 +353,15 @@ def collect_entries(agency_file: AgencyFile, report: Report) -> None:
         if entry:
             add(entry)
     for entry in list(agency_file.entries):
-        check_mailbox(entry, report)
+        check_mailbox(entry, agency_file.address, report)
         _previous_entries(agency_file, entry, report)
     check_delegates(agency_file, report)
 
 
 def _entry(agency_file, item, role, address, name, derived=True, token="") -> Entry:
     line = _line(item)
-    return Entry(address, role, agency_file.id, name, agency_file.path, line, derived, token, item)
+    return Entry(address, role, agency_file.id, name, agency_file.path, line, derived, token, item,
+                 _line(item, "address") if "address" in item else line)
 
 
 def agency_address(agency: dict, stem: str, report: Report) -> str:
@@ -363,6 +425,9 @@ def person_entry(agency_file, person, divisions, report) -> Entry | None:
     address = resolve_override(
         person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
         report)
+    if "." in address and not naming.local_part_problem(address):  # else HY021 says it
+        report(_line(person, "address"), "HY042", detail=address,
+               suggestions=", ".join(naming.person_suggestions(name)))
     division = person.get("division")
     if isinstance(division, str) and division not in divisions:
         report(_line(person, "division"), "HY036", detail=division)
@@ -386,11 +451,12 @@ def resolve_override(item: dict, derived: str, token: str, suggestions, report) 
     return declared
 
 
-def check_mailbox(entry: Entry, report: Report) -> None:
+def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
     """Format, reserved names, lock reason and request letter of one mailbox."""
     item, line = entry.item, entry.line
     declared = "address" in item
-    check_address(entry.address, _line(item, "address") if declared else line, report, declared)
+    check_address(entry.address, _line(item, "address") if declared else line, report, declared,
+                  agency_address)
     status, reason = item.get("status", "active"), item.get("lock_reason")
     if status == "locked" and not reason:
         report(_line(item, "status"), "HY030")
@@ -400,16 +466,18 @@ def check_mailbox(entry: Entry, report: Report) -> None:
     check_request(item, "password_reset", report, required=False)
 
 
-def check_address(address: str, line: int, report: Report, declared: bool = True) -> None:
-    """Format (HY021), reserved names (HY022), and for a declared address no part of digits
-    alone (HY029; a derived one keeps a name already checked)."""
+def check_address(address: str, line: int, report: Report, declared: bool = True,
+                  agency_address: str = "") -> None:
+    """Format (HY021), reserved names (HY022; ``<word>.<agency_address>`` is the agency's
+    own), and for a declared address no part of digits alone (HY029; a derived one keeps a
+    name already checked)."""
     if not address:
         return
     why = naming.local_part_problem(address)
     if why:
         report(line, "HY021", detail=address, why=why)
-    elif naming.is_reserved(address):
-        report(line, "HY022", detail=address)
+    elif word := naming.reserved_word(address, agency_address):
+        report(line, "HY022", detail=address, word=word)
     elif declared and (digits := [p for p in address.split(".") if naming.digits_only(p)]):
         report(line, "HY029", field="địa chỉ", detail=address, part=digits[0])
 
@@ -441,7 +509,7 @@ def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> 
         if not isinstance(old, str):
             continue
         line = previous.item_lines[index] if hasattr(previous, "item_lines") else entry.line
-        check_address(old, line, report)
+        check_address(old, line, report, agency_address=agency_file.address)
         if old == entry.address:
             report(line, "HY037", detail=old)
             continue
@@ -477,6 +545,21 @@ def check_tree(agencies: list[AgencyFile], problems: list[Problem], unreadable=(
         if parent is None or (isinstance(parent, str) and parent not in unreadable):
             check_parent(agency, by_id, Report(agency.path, problems), cycles)
     check_namespace([e for a in agencies for e in a.entries], problems)
+    check_agency_labels(agencies, problems, unreadable)
+
+
+def check_agency_labels(agencies: list[AgencyFile], problems: list[Problem],
+                        unreadable=()) -> None:
+    """HY043: ``<anything>.<agency>`` is declared only in that agency's file: outsiders
+    write to ``pnv.tienlu`` trusting it is Tiên Lữ's (Điều 5.1.d)."""
+    ids = {agency.id for agency in agencies} | set(unreadable)
+    for agency in agencies:
+        for entry in agency.entries:
+            owner = "." in entry.address and naming.agency_label_owner(
+                entry.address, ids, agency.id)
+            if owner:
+                Report(entry.path, problems)(entry.address_line or entry.line, "HY043",
+                                             detail=entry.address, owner=owner)
 
 
 def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
