@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 
-from ..common.files import NEW_FILE, replace_atomically
+from ..common.files import replace_atomically
 from ..common.parallel import cpus, paused_gc
 from .desired import agency_fragments, desired_text
 from .schema_errors import SchemaCheck
@@ -73,7 +73,7 @@ def remove_stale(path: str) -> None:
 
 
 def write_desired(path: str, text: str) -> None:
-    """The desired state, replaced whole (readers never see half of it), with the mode
-    open() gives a new file."""
+    """The desired state, replaced whole (readers never see half of it), readable by its
+    owner only: it holds the title and phone of people who asked not to be listed."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    replace_atomically(path, text, NEW_FILE)
+    replace_atomically(path, text, 0o600)
