@@ -81,6 +81,7 @@ def test_reviewed_plan_is_the_plan_artifact_of_the_merged_request(gitlab, tmp_pa
     env = env_for(gitlab, CI_COMMIT_SHA="m" * 40)
     assert pipeline_cli.main(["reviewed-plan", "--output", str(output)], env) == 0
     assert output.read_bytes() == plan
+    assert output.stat().st_mode & 0o777 == 0o600  # it names every official
 
 
 def test_no_reviewed_plan_for_a_commit_outside_a_merge_request(gitlab, tmp_path, capsys):

@@ -20,6 +20,7 @@ import os
 import sys
 
 from ..common import clock
+from ..common.files import replace_atomically
 from .gitlab_messages import render
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
 
@@ -62,8 +63,7 @@ def reviewed_command(args, env) -> int:
         return 1
     content, origin = reviewed_plan(gitlab, env.get("CI_COMMIT_SHA", ""))
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with open(args.output, "wb") as handle:
-        handle.write(content)
+    replace_atomically(args.output, content, 0o600)  # names every official: owner only
     print(f"Kế hoạch đã duyệt: !{origin['merge_request']}, pipeline {origin['pipeline']}, "
           f"job {origin['job']} → {args.output}")
     print(json.dumps(origin))
