@@ -181,6 +181,8 @@ def hold_block(holds: list[dict], domain: str) -> list[str]:
     for hold in holds:
         end = ("kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ tạm giữ"
                if hold.get("clears") else
+               f"kho đã khai báo đúng trạng thái này nhưng tạm giữ vẫn còn: {code(hold['why'])}"
+               if hold.get("why") else
                f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
                f"{code(hold['status'])} hoặc tạm giữ được gỡ (action=release)")
         lines.append(f"> - **{str(hold['action']).upper()}** "
