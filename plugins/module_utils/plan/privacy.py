@@ -64,8 +64,8 @@ def private_view(view: dict | None, key: bytes | None) -> dict | None:
     directory = view.get("directory") or {}
     if directory.get("publish", True) or not any(directory.get(f) for f in PRIVATE_FIELDS):
         return view
-    hidden = {field: digest(key, field, directory[field])
-              for field in PRIVATE_FIELDS if directory.get(field)}
+    hidden = {field: digest(key, field, directory[field]) for field in PRIVATE_FIELDS
+              if directory.get(field) and not str(directory[field]).startswith(DIGEST_PREFIX)}
     return {**view, "directory": {**directory, **hidden}}
 
 
