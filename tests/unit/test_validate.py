@@ -137,3 +137,22 @@ def test_letter_numbers_as_the_regulation_writes_them_pass_both_checks(number):
     data = {"approved_by": "a", "reason": "sáp nhập xã", "max_destructive": 1,
             "request": {"number": number, "date": "2024-01-01"}}
     assert check.is_valid(data) and v.letter_number_problem(number) is None
+
+
+@pytest.mark.parametrize(("schema", "path"), [
+    ("agency.schema.json", ("$defs", "request", "properties", "number")),
+    ("approval.schema.json", ("properties", "request", "properties", "number")),
+])
+def test_the_schemas_carry_the_letter_number_rule_the_validator_applies(schema, path):
+    """One rule: the editors' check (the schema's pattern) is the validator's (HY044)."""
+    import json
+
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validate import (
+        LETTER_NUMBER_RE,
+    )
+
+    node = json.loads((SCHEMA.parent / schema).read_text("utf-8"))
+    for key in path:
+        node = node[key]
+    assert LETTER_NUMBER_RE.pattern.endswith(r"\Z")
+    assert node["pattern"] == "^" + LETTER_NUMBER_RE.pattern[:-2] + "$"
