@@ -114,6 +114,12 @@ CLERK = {"change_author": "vanthu-temergency4", "change_approvers": ["vanthu-tem
          "reviewers": REVIEWERS}
 
 
+def held(result: dict, address: str) -> dict:
+    """The hold on ``address`` as the run shows it (holds of earlier tests stay)."""
+    [found] = [hold for hold in result["holds"] if hold["address"] == address]
+    return found
+
+
 def test_a_clerks_merge_request_declaring_the_revoke_does_not_end_an_emergency_revoke(province):
     """The attack: a clerk declares `status: revoked` (the hold settles), then `active`."""
     server = province.server
@@ -125,8 +131,7 @@ def test_a_clerks_merge_request_declaring_the_revoke_does_not_end_an_emergency_r
                              request=LOCK_LETTER))
     kept = province.run(**CLERK)
     assert kept["holds_cleared"] == [] and "tkhanclerk" in load_holds(str(server.state_dir))
-    assert [h["address"] for h in kept["holds"]] == ["tkhanclerk"]
-    assert kept["holds"][0]["why"].startswith("HYH011 ")
+    assert held(kept, "tkhanclerk")["why"].startswith("HYH011 ")
     assert "HYH011" in kept["plan_markdown"]
 
     province.declare(mailbox("tkhanclerk", "temergency4"))  # ... and reinstated next
@@ -144,7 +149,7 @@ def test_without_a_named_author_an_apply_keeps_every_hold(province):
     province.declare(replace(mailbox("tkhanlocal", "temergency5", status="locked",
                                      lock_reason="compromised"), request=LOCK_LETTER))
     kept = province.run(reviewers=REVIEWERS)
-    assert kept["holds_cleared"] == [] and kept["holds"][0]["why"].startswith("HYH012 ")
+    assert kept["holds_cleared"] == [] and held(kept, "tkhanlocal")["why"].startswith("HYH012 ")
     assert "tkhanlocal" in load_holds(str(server.state_dir))
 
 

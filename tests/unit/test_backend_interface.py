@@ -19,6 +19,10 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
     backend_from_params,
     backend_from_settings,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.snapshot import (
+    SnapshotBackend,
+    document,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
@@ -55,6 +59,17 @@ def test_the_interface_declares_what_callers_use(tmp_path):
     for name in USED:
         assert callable(getattr(MailBackend, name)), name
     assert not inspect.isabstract(type(backend))
+
+
+def test_the_factory_builds_a_read_only_backend_from_a_snapshot(tmp_path):
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(document(DOMAIN, {}, {}, "d", None, NOW)), "utf-8")
+    backend = backend_from_params({"state_dir": str(tmp_path), "domain": DOMAIN,
+                                   "snapshot_file": str(path)})
+    assert isinstance(backend, SnapshotBackend) and not inspect.isabstract(SnapshotBackend)
+    assert backend.read_only and not backend_from_settings(str(tmp_path), DOMAIN).read_only
+    for name in USED:
+        assert callable(getattr(backend, name)), name
 
 
 def test_backends_import_nothing_above_them():

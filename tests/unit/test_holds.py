@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.hungyen.mail.plugins.module_utils.apply.drift import build, render_markdown
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.drift import build, render_markdown
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
     Authority,
     Hold,

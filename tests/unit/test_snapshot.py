@@ -98,7 +98,7 @@ def test_a_plan_from_a_snapshot_shows_its_holds_and_an_apply_is_refused(tmp_path
 
 def test_a_snapshot_whose_accounts_do_not_match_its_digest_is_refused(tmp_path):
     path = written(tmp_path)
-    data = json.loads(open(path, encoding="utf-8").read())
+    data = json.loads((tmp_path / "build" / "snapshot.json").read_text("utf-8"))
     data["accounts"][0]["status"] = "active"
     data["accounts"][1]["status"] = "active"
     (tmp_path / "build" / "snapshot.json").write_text(json.dumps(data), "utf-8")
