@@ -1,5 +1,9 @@
 """Hostile agency files and changes (tests/hostile/): every one is refused.
 
+Each change of tests/hostile/changes.yml (an attack of the security review as a merge
+request against tests/hostile/base/) is judged by the change-request policy and refused
+with exactly its codes, each one line of Vietnamese with the article and a fix.
+
 Each case of tests/hostile/cases.yml is laid out as a whole mailboxes/ tree (the small
 valid tree tests/hostile/base/, minus the files the case deletes, plus the files of
 tests/hostile/cases/<id>/, plus what its generator makes at test time) and run through
@@ -25,6 +29,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
+    TreeChange,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy import (
+    Facts,
+    decide,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
     DesiredStateError,
     load_desired,
@@ -36,6 +47,7 @@ from helpers import ROOT, SCHEMA
 
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yml").read_text("utf-8"))
+CHANGES = yaml.safe_load((HOSTILE / "changes.yml").read_text("utf-8"))
 DOMAIN = "hungyen.gov.vn"
 MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json\n"
 AGENCY = ("agency:\n  name: Ủy ban nhân dân huyện Văn Giang\n  kind: district\n"
@@ -248,9 +260,13 @@ def test_hostile_case_is_refused_at_its_file_and_line(tmp_path, case):
 
 def assert_clear_message(problem: str) -> None:
     """One printable line: what is wrong (article). Cách sửa: how to fix - in Vietnamese."""
+    assert_clear_text(problem, PROBLEM.match(problem)["text"])
+
+
+def assert_clear_text(problem: str, text: str) -> None:
     assert problem.isprintable(), repr(problem[:200])
     assert len(problem) < 1500, f"a message of {len(problem)} characters"
-    what, _, fix = PROBLEM.match(problem)["text"].partition(" Cách sửa: ")
+    what, _, fix = text.partition(" Cách sửa: ")
     assert fix and fix.endswith("."), problem
     assert what.endswith(").") and " (" in what, f"no article: {problem}"
     assert VIETNAMESE.search(what) or VIETNAMESE.search(fix), problem
@@ -296,3 +312,54 @@ def test_a_crash_or_a_hang_in_the_child_fails_the_case():
     with pytest.raises(pytest.fail.Exception, match="longer than"), \
             contextlib.suppress(KeyboardInterrupt):
         bounded(lambda: time.sleep(30), seconds=0.5)
+
+
+# ---------------------------------------------------------------- hostile changes
+
+
+def edited(files: dict[str, bytes], edits: list | None) -> dict[str, bytes]:
+    """The files with a case's edits made; an edit that matches nothing is a bug in the case."""
+    files = dict(files)
+    for step in edits or ():
+        name = step["file"] if "/" in step["file"] else f"mailboxes/{step['file']}"
+        text = files.get(name, b"").decode("utf-8")
+        if "append" in step:
+            text += step["append"]
+        else:
+            assert text.count(step["replace"]) >= step.get("count", 1), step
+            text = text.replace(step["replace"], step["with"], step.get("count", 1))
+        files[name] = text.encode("utf-8")
+    return files
+
+
+def change_facts(case: dict) -> Facts:
+    tree = None
+    if "tree" in case:
+        tree = tuple(TreeChange(status, path, "100644", mode)
+                     for status, mode, path in (line.split(" ", 2) for line in case["tree"]))
+    return Facts(approvers=frozenset(case.get("approvers", ())),
+                 pushers=frozenset(case.get("pushers", ())), tree=tree)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CHANGES])
+def test_hostile_change_is_refused_with_its_codes(case):
+    base = {f"mailboxes/{path.name}": path.read_bytes()
+            for path in sorted((HOSTILE / "base").glob("*.yml"))}
+    base = edited(base, case.get("base_edits"))
+    decision = decide(base, edited(base, case.get("edits")), case["author"],
+                      facts=change_facts(case))
+    assert not decision.allowed, decision.summary()
+    assert sorted(v.code for v in decision.violations) == sorted(case["expect"]), \
+        decision.summary()
+    for violation in decision.violations:
+        code, _, text = violation.message.partition(" ")
+        assert code == violation.code, violation.message
+        assert_clear_text(violation.message, text)
+
+
+def test_every_hostile_change_names_its_finding():
+    ids = [case["id"] for case in CHANGES]
+    assert len(ids) == len(set(ids))
+    for case in CHANGES:
+        assert re.fullmatch(r"[HML][0-9]", case["finding"]), case["id"]
+        assert case["why"].strip() and "\n" not in case["why"].strip(), case["id"]
