@@ -144,6 +144,29 @@ def test_failed_send_keeps_the_notice_and_the_next_run_delivers_it(province):
     server.assert_login("tthulai", credentials_in(notice)[f"tthulai@{DOMAIN}"])
 
 
+def test_a_transfer_is_told_to_the_receiving_agency_by_its_own_name(province):
+    """The security review's L7: the notice of a move reached tienlu@ as "Kính gửi: Sở
+    Thông tin và Truyền thông" (the sending agency's name)."""
+    server = province.server
+    sending, receiving = {"agency_name": "Sở Gửi Đi"}, {"agency_name": "Ủy ban Nhận Về"}
+    province.declare(mailbox("tguidi", "tguidi", kind="agency", directory=sending),
+                     mailbox("tnhanve", "tnhanve", kind="agency", directory=receiving),
+                     mailbox("tchuyendi", "tguidi", directory=sending))
+    province.run()
+    password = province.password("tnhanve")
+    notify(server, ["tguidi", "tnhanve"], sender="sotttt")
+    province.declare(mailbox("tguidi", "tguidi", kind="agency", directory=sending),
+                     mailbox("tnhanve", "tnhanve", kind="agency", directory=receiving),
+                     mailbox("tchuyendi", "tnhanve", directory=receiving))
+    province.run()
+    assert not (server.outbox / "tguidi.jsonl").exists()
+    assert notify(server, ["tnhanve"], sender="sotttt")["sent"] == 1
+    [notice] = [n for n in read_notices(server, "tnhanve", password)
+                if "tchuyendi@" in n.get_body(("plain",)).get_content()]
+    body = notice.get_body(("plain",)).get_content()
+    assert body.startswith("Kính gửi: Ủy ban Nhận Về") and "Sở Gửi Đi" not in body
+
+
 def test_many_refused_recipients_do_not_stop_the_batch(province):
     """Postfix drops a client after 20 errors (smtpd_hard_error_limit): the notifier must
     not lose the notices that come after many refused ones."""
