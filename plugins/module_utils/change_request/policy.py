@@ -1,11 +1,14 @@
 """Change-request policy: may this author's change (base → head) go ahead, and if not, why.
 
 Pure: the caller hands over the files of both commits as ``{path: bytes}``
-(``mailboxes/<id>.yml``, ``approvals/<name>.yml``). Both sides are read with the validator;
-the change is compared per address (``compare``, in the words of common/lifecycle.py) and
-per file, and each rule of Điều 6, 7 and 10 is one function below. Sở TTTT's reviewers are
-the owners of ``mailboxes/sotttt.yml`` at the base, so a change can never appoint the
-reviewer who judges it.
+(``mailboxes/<id>.yml``, ``approvals/<name>.yml``) and what git and GitLab say (``Facts``:
+approvers, pushers, the raw tree diff, whether the head contains the base). The base is the
+tip of the target branch. Both sides are read with the validator; the change is compared per
+address (``compare``, in the words of common/lifecycle.py) and per file, and each rule of
+Điều 5, 6, 7, 9 and 10 is one function below (``RULES``). Sở TTTT's reviewers are the owners
+of ``mailboxes/sotttt.yml`` at the base, so a change can never appoint the reviewer who
+judges it; a step that needs Sở TTTT passes when one of them wrote the change or another
+approved it in GitLab (``Change.by_sotttt``).
 """
 
 from __future__ import annotations
@@ -218,8 +221,8 @@ class Change:
         return self.is_reviewer or bool(self.sotttt_approvers)
 
     def approved_by_owner(self, path: str) -> bool:
-        """An owner of ``path`` (at the base) or a Sở TTTT reviewer approved the change."""
-        return bool(self.sotttt_approvers) or bool(self.approvers & set(self.base.owners(path)))
+        """An owner of ``path`` (at the base) approved the change."""
+        return bool(self.approvers & set(self.base.owners(path)))
 
     @cached_property
     def own(self) -> set[str]:
@@ -251,6 +254,7 @@ def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: s
 
     ``approvals`` are the approval records of this change (default: the ``approvals/*.yml``
     that head adds). ``schema_dir`` holds agency.schema.json and approval.schema.json.
+    ``facts``: who approved and who pushed, the raw diff (default: none, nothing looked at).
     """
     if not user(author or ""):
         return Decision(False, [Violation("HP001", "", "", render("HP001"))])
