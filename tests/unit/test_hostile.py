@@ -352,7 +352,7 @@ def test_hostile_change_is_refused_with_its_codes(case):
     assert sorted(v.code for v in decision.violations) == sorted(case["expect"]), \
         decision.summary()
     for violation in decision.violations:
-        code, _, text = violation.message.partition(" ")
+        code, _space, text = violation.message.partition(" ")
         assert code == violation.code, violation.message
         assert_clear_text(violation.message, text)
 
