@@ -10,16 +10,26 @@ A reviewer as GITLAB_USER_LOGIN does not change the clerk's verdict.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 import secrets
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import state_digest
+from ansible_collections.hungyen.mail.plugins.module_utils.backends.snapshot import document
 from gitlab_fake import FakeGitLab
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.playbook]
 MR_JOBS = ("lint", "validate", "policy", "plan", "plan-note")
+DOMAIN = "hungyen.gov.vn"
+
+
+def empty_snapshot() -> bytes:
+    """The snapshot an apply on an empty server publishes (build/snapshot.json of job apply)."""
+    snapshot = document(DOMAIN, {}, {}, state_digest({}), None, "2026-12-06T02:00:00+00:00")
+    return json.dumps(snapshot).encode()
 
 
 def payload(markers: pathlib.Path, name: str) -> str:
@@ -116,11 +126,15 @@ def test_no_branch_file_runs_and_no_canary_leaks(data_repo, tmp_path):
     with FakeGitLab(token=values["HYMAIL_GITLAB_NOTE_TOKEN"],
                     read_token=values["HYMAIL_GITLAB_READ_TOKEN"],
                     job_token=values["CI_JOB_TOKEN"]) as gitlab:
+        gitlab.branch_artifacts[("main", "apply", "build/snapshot.json")] = empty_snapshot()
         result = run_merge_request(data_repo, gitlab, values, target_ci)
         notes = [n["body"] for n in gitlab.notes.get("5", [])]
     output = result.stdout + result.stderr
     assert sorted(os.listdir(markers)) == [], output[-4000:]
     assert "HP040" in output and re.search(r"FAIL +policy", output), output[-6000:]
+    for job in ("lint", "validate", "plan", "plan-note"):  # trusted code on the data: green
+        assert re.search(rf"PASS +{job}\b", output), output[-6000:]
+    assert notes and "Kế hoạch" in notes[0], "the plan note was not posted"
     for path in ("Makefile", "requirements.txt", "plugins/modules/mailbox_policy.py"):
         assert path in output, f"HP040 does not name {path}"
     leaks = [(name, where) for name, value in values.items()
