@@ -692,11 +692,15 @@ def _listed(paths: list[str]) -> str:
 
 
 def _warnings(change: Change) -> list[str]:
-    """What Sở TTTT's own change carries besides data, for the plan's warning block."""
+    """What Sở TTTT's change carries besides data, one path a line, for the plan's warning
+    block."""
     paths = non_data_paths(change.facts.tree)
     if not paths or not change.by_sotttt:
         return []
-    return [f"thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): {_listed(paths)}"]
+    warnings = [f"thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): {path}"
+                for path in paths[:PATHS_SHOWN]]
+    more = len(paths) - PATHS_SHOWN
+    return warnings + ([f"và {more} tệp khác ngoài khai báo hộp thư"] if more > 0 else [])
 
 
 def notable_events(change: Change) -> list[dict]:
