@@ -199,3 +199,22 @@ def test_change_to_dict_is_json_ready():
     data = json.loads(json.dumps(change.to_dict()))
     assert data["action"] == "rename" and data["after"]["aliases"] == ["old"]
     assert {"action", "address", "agency", "request", "before", "after"} <= set(data)
+
+
+def test_another_accounts_old_address_is_not_given_away():
+    """A new mailbox naming another account's alias in previous_addresses does not take it
+    (the security review's H4, with an old address instead of an account)."""
+    owner = live(box("pnv.tienlu", kind="division", agency="tienlu"), aliases=("pnv2.tienlu",))
+    changes = plan_changes([box("luutru", agency="vangiang", previous=("pnv2.tienlu", "xua"))],
+                           {"pnv.tienlu": owner})
+    create = next(change for change in changes if change.address == "luutru")
+    assert create.action == "create" and create.after["aliases"] == ["xua"]
+
+
+@pytest.mark.parametrize(("owner", "adopted"), [("tienlu", True), ("", True),
+                                                ("vangiang", False)])
+def test_a_rename_taking_another_agencys_account_is_an_adoption(owner, adopted):
+    [change] = plan_changes([box("luutru", agency="vangiang", previous=("lvthu",))],
+                            {"lvthu": live(box("lvthu", agency=owner))})
+    assert change.action == "rename" and change.adopted is adopted
+    assert change.to_dict()["adopted"] is adopted

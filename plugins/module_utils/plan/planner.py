@@ -66,11 +66,12 @@ def plan_changes(desired: list[Mailbox], actual: dict[str, Account], holds=()) -
     ``holds`` are addresses frozen by the operators: their changes are planned but held.
     """
     declared, held = {mailbox.address for mailbox in desired}, frozenset(holds)
-    changes, matched = [], set()
+    changes, matched, owners = [], set(), _alias_owners(actual)
     for mailbox in sorted(desired, key=lambda m: (m.agency, m.address)):
         current = _match(mailbox, actual, declared, matched)
         matched.add(current.address if current else mailbox.address)
-        changes += _held_together(_mailbox_changes(mailbox, current, actual), held)
+        steps = _mailbox_changes(mailbox, current, actual, owners)
+        changes += _held_together(steps, held)
     return changes + _drift(actual, matched | declared)
 
 
@@ -105,9 +106,10 @@ def is_adoption(mailbox: Mailbox, account: Account) -> bool:
     return account.address != mailbox.address and account.agency != mailbox.agency
 
 
-def _mailbox_changes(mailbox: Mailbox, current: Account | None, actual: dict) -> list[Change]:
+def _mailbox_changes(mailbox: Mailbox, current: Account | None, actual: dict,
+                     owners: dict) -> list[Change]:
     """The steps for one mailbox; each step's ``after`` is the next step's ``before``."""
-    steps, aliases = [], _aliases(mailbox, actual, current)
+    steps, aliases = [], _aliases(mailbox, actual, current, owners)
     if current is None:
         if mailbox.status == REVOKED:
             return []  # nothing was ever issued: nothing to revoke
@@ -206,14 +208,23 @@ def _renamed(mailbox: Mailbox, current: Account, aliases: tuple) -> Account:
     )
 
 
-def _aliases(mailbox: Mailbox, actual: dict, current: Account | None) -> tuple[str, ...]:
+def _aliases(mailbox: Mailbox, actual: dict, current: Account | None,
+             owners: dict) -> tuple[str, ...]:
     """Aliases are only ever added: the account's own, a renamed source, and declared
-    previous addresses that are not accounts of their own (Điều 5.3: never given away)."""
+    previous addresses that are neither accounts of their own nor another account's alias
+    (Điều 5.3: never given away; another agency's old address is not taken over)."""
     names = set(current.aliases) if current else set()
     if current is not None:
         names.add(current.address)
-    names |= {old for old in mailbox.previous if old not in actual}
+    mine = current.address if current else None
+    names |= {old for old in mailbox.previous
+              if old not in actual and owners.get(old, mine) == mine}
     return tuple(sorted(names - {mailbox.address}))
+
+
+def _alias_owners(actual: dict) -> dict[str, str]:
+    """Each alias on the server -> the account that holds it."""
+    return {alias: address for address, account in actual.items() for alias in account.aliases}
 
 
 def _step(steps: list, mailbox: Mailbox, action: str, before, after: Account) -> Account:
