@@ -62,7 +62,8 @@ def private_view(view: dict | None, key: bytes | None) -> dict | None:
     if not view or key is None:
         return view
     directory = view.get("directory") or {}
-    if directory.get("publish", True) or not any(directory.get(f) for f in PRIVATE_FIELDS):
+    published = directory.get("publish", view.get("kind") != "person")  # a person: unlisted
+    if published or not any(directory.get(f) for f in PRIVATE_FIELDS):
         return view
     hidden = {field: digest(key, field, directory[field]) for field in PRIVATE_FIELDS
               if directory.get(field) and not str(directory[field]).startswith(DIGEST_PREFIX)}
