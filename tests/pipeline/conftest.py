@@ -7,6 +7,7 @@ its own mail server runs from a temporary state dir on ports away from the devel
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pathlib
 import shutil
@@ -34,7 +35,8 @@ class Repo:
         self.env = dict(os.environ, HYMAIL_VENV=str(ROOT / ".venv"), HYMAIL_STATE_DIR=state_dir,
                         **PORTS)
         self.env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{self.env['PATH']}"
-        for name in ("ANSIBLE_CONFIG", "VIRTUAL_ENV", "HYMAIL_GITLAB_TOKEN"):
+        for name in ("ANSIBLE_CONFIG", "VIRTUAL_ENV", "HYMAIL_GITLAB_NOTE_TOKEN",
+                     "HYMAIL_GITLAB_READ_TOKEN", "GITLAB_USER_LOGIN"):
             self.env.pop(name, None)
 
     def git(self, *args: str) -> str:
@@ -58,6 +60,28 @@ class Repo:
 
     def artifact(self, job: str, path: str) -> pathlib.Path:
         return self.path / ".gitlab-ci-local" / "artifacts" / job / path
+
+    @property
+    def ci_cache(self) -> pathlib.Path:
+        """HYMAIL_CI_CACHE: trusted trees and venvs, outside the checkout."""
+        return self.path.parent / "ci-cache"
+
+    def prepare_ci(self) -> None:
+        """An ``origin`` to fetch the target branch from, and the venv of the trusted
+        requirements under its hash: the test's own .venv (no PyPI in the tests)."""
+        if "origin" not in self.git("remote").split():
+            self.git("remote", "add", "origin", str(self.path))
+        digest = hashlib.sha256((self.path / "requirements.txt").read_bytes()).hexdigest()[:16]
+        self.ci_cache.mkdir(exist_ok=True)
+        link = self.ci_cache / f"venv-{digest}"
+        if not link.exists():
+            link.symlink_to(self.env["HYMAIL_VENV"])
+
+    def target_definition(self, branch: str = "main") -> str:
+        """The target branch's .gitlab-ci.yml outside the checkout, as ``--file`` takes it."""
+        path = self.path.parent / f"gitlab-ci-{branch}.yml"
+        path.write_text(self.git("show", f"{branch}:.gitlab-ci.yml") + "\n", "utf-8")
+        return os.path.relpath(path, self.path)
 
 
 def copy_checkout(target: pathlib.Path) -> None:

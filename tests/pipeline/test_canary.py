@@ -92,32 +92,19 @@ def run_merge_request(repo, gitlab, variables, target_ci, author="vanthu-anvien"
     head = repo.git("rev-parse", "HEAD")
     gitlab.merge_request(5, author, repo.git("rev-parse", "--abbrev-ref", "HEAD"))
     gitlab.push(5, author, head, "2026-12-06T03:00:00Z")
-    return repo.pipeline("--file", os.path.relpath(target_ci, repo.path), *MR_JOBS, variables={
+    return repo.pipeline("--file", target_ci, *MR_JOBS, variables={
         "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "5",
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_DEFAULT_BRANCH": "main",
         "CI_COMMIT_SHA": head, "GITLAB_USER_LOGIN": triggered_by,
         "CI_API_V4_URL": gitlab.api_url, "CI_PROJECT_ID": gitlab.project,
-        "HYMAIL_CI_CACHE": str(repo.path.parent / "ci-cache"), **variables})
-
-
-def prepare_cache(repo) -> None:
-    """The trusted requirements' venv, named by their hash: the test's own .venv (no PyPI)."""
-    import hashlib  # pylint: disable=import-outside-toplevel
-    digest = hashlib.sha256((repo.path / "requirements.txt").read_bytes()).hexdigest()[:16]
-    cache = repo.path.parent / "ci-cache"
-    cache.mkdir(exist_ok=True)
-    link = cache / f"venv-{digest}"
-    if not link.exists():
-        link.symlink_to(repo.env["HYMAIL_VENV"])
+        "HYMAIL_CI_CACHE": str(repo.ci_cache), **variables})
 
 
 def test_no_branch_file_runs_and_no_canary_leaks(data_repo, tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
-    target_ci = tmp_path / "target-gitlab-ci.yml"
-    target_ci.write_text(data_repo.git("show", "main:.gitlab-ci.yml") + "\n", "utf-8")
-    data_repo.git("remote", "add", "origin", str(data_repo.path))
-    prepare_cache(data_repo)
+    target_ci = data_repo.target_definition()
+    data_repo.prepare_ci()
     data_repo.git("checkout", "-q", "-b", "doc-hai")
     paths = write_hostile(data_repo, markers)
     data_repo.git("add", "-A")
@@ -155,11 +142,9 @@ def _everything(repo, output: str, notes: list[str]):
                 yield str(path), path.read_text("utf-8", "replace")
 
 
-def test_a_reviewer_retrying_the_job_does_not_change_the_clerks_verdict(data_repo, tmp_path):
-    target_ci = tmp_path / "target-gitlab-ci.yml"
-    target_ci.write_text(data_repo.git("show", "main:.gitlab-ci.yml") + "\n", "utf-8")
-    data_repo.git("remote", "add", "origin", str(data_repo.path))
-    prepare_cache(data_repo)
+def test_a_reviewer_retrying_the_job_does_not_change_the_clerks_verdict(data_repo):
+    target_ci = data_repo.target_definition()
+    data_repo.prepare_ci()
     data_repo.git("checkout", "-q", "-b", "sua-tienlu")
     path = data_repo.path / "mailboxes" / "tienlu.yml"
     path.write_text(path.read_text("utf-8").replace("Chánh Văn phòng", "Phó Chánh Văn phòng"),
@@ -169,7 +154,7 @@ def test_a_reviewer_retrying_the_job_does_not_change_the_clerks_verdict(data_rep
         variables = {"HYMAIL_GITLAB_READ_TOKEN": gitlab.read_token,
                      "CI_JOB_TOKEN": gitlab.job_token}
         result = data_repo.pipeline(
-            "--file", os.path.relpath(target_ci, data_repo.path), "policy", variables={
+            "--file", target_ci, "policy", variables={
             **_mr_variables(data_repo, gitlab), **variables,
             "GITLAB_USER_LOGIN": "pheduyet-sotttt"})
     output = result.stdout + result.stderr
@@ -183,4 +168,4 @@ def _mr_variables(repo, gitlab) -> dict:
     return {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "6",
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_DEFAULT_BRANCH": "main",
             "CI_COMMIT_SHA": head, "CI_API_V4_URL": gitlab.api_url,
-            "CI_PROJECT_ID": gitlab.project, "HYMAIL_CI_CACHE": str(repo.path.parent / "ci-cache")}
+            "CI_PROJECT_ID": gitlab.project, "HYMAIL_CI_CACHE": str(repo.ci_cache)}
