@@ -289,3 +289,15 @@ def test_plan_files_are_readable_by_their_owner_only(tmp_path):
     for written in (path, path.with_suffix(".md")):
         assert written.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_plan_written_without_a_key_is_compared_as_written():
+    reviewed = json.loads(render_json(private_changes(), DOMAIN, {"state_digest": "a"}))
+    check_reviewed(private_changes(), reviewed, "b", b"k" * 32)
+
+
+def test_away_from_the_mail_host_no_key_is_made(tmp_path):
+    assert privacy.find_key(str(tmp_path / "data"), {}) is None
+    assert not (tmp_path / "data").exists()
+    made = privacy.load_key(str(tmp_path / "data"), {})
+    assert privacy.find_key(str(tmp_path / "data"), {}) == made

@@ -14,8 +14,10 @@ from ..backends.factory import backend_from_params
 from ..common.operation_messages import render
 from ..common.parallel import paused_gc
 from ..declared.model import load_desired
+from ..plan import privacy
 from ..plan.planner import plan_changes
-from ..plan.render import plan_document, plan_pieces, render_markdown
+from ..plan.render import plan_document, render_markdown
+from ..plan.render import write_plan as write_plan_files
 from ..plan.review import check_reviewed, load_reviewed
 from . import after_commit
 from .holds import Authority, HoldSet
@@ -56,9 +58,11 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
     check_recorded(backend, digest)
     check_not_stale(params["expected_state"], digest)
     changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
+    key = privacy_key(backend, params)
     if params["reviewed_plan"]:
-        check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest)
-    result = report(changes, backend.domain, digest, holds)
+        check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest,
+                       key)
+    result = report(changes, backend.domain, digest, holds, key)
     if params["plan_file"]:
         write_plan(params["plan_file"], result)
     if diff_mode:
@@ -106,10 +110,19 @@ def check_not_stale(expected: str | None, digest: str) -> None:
         raise ReconcileError(render("HYR003"))
 
 
-def report(changes: list, domain: str, digest: str, holds: HoldSet) -> dict:
-    """The result every run returns, check mode or not (no secrets anywhere)."""
+def privacy_key(backend: MailBackend, params: dict) -> bytes | None:
+    """The installation's privacy key (``<state_dir>/data/privacy.key``, made on the mail
+    host); away from it, HYMAIL_PRIVACY_KEY or none (the plan then shows the data)."""
+    data = os.path.join(params["state_dir"], "data")
+    return privacy.find_key(data) if backend.read_only else privacy.load_key(data)
+
+
+def report(changes: list, domain: str, digest: str, holds: HoldSet,
+           key: bytes | None = None) -> dict:
+    """The result every run returns, check mode or not (no secrets anywhere; with the
+    privacy ``key``, unlisted people's title and phone are keyed digests)."""
     held = holds.describe()
-    plan = plan_document(changes, domain, {"state_digest": digest, "holds": held})
+    plan = plan_document(changes, domain, {"state_digest": digest, "holds": held}, key)
     return {
         "changed": any(change.applies for change in changes) or bool(holds.cleared),
         "changes": [c for c in plan["changes"] if c["action"] != "drift"],
@@ -148,9 +161,5 @@ def state_digest(actual: dict) -> str:
 
 
 def write_plan(path: str, result: dict) -> None:
-    """The plan JSON at ``path`` and its Markdown beside it (``.md``)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(plan_pieces(result["plan"]))
-    with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as handle:
-        handle.write(result["plan_markdown"])
+    """The plan JSON at ``path`` and its Markdown beside it (``.md``), owner only."""
+    write_plan_files(path, result["plan"], result["plan_markdown"])

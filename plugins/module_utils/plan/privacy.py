@@ -40,6 +40,14 @@ def load_key(directory: str, environ=os.environ) -> bytes:
         return _checked(bytes.fromhex(handle.read().strip()), path)
 
 
+def find_key(directory: str, environ=os.environ) -> bytes | None:
+    """The key where the plan is made away from the mail host (from a snapshot): the
+    variable, or a key file already there (the same machine); none is made."""
+    if environ.get(KEY_VARIABLE) or os.path.exists(os.path.join(directory, KEY_FILE)):
+        return load_key(directory, environ)
+    return None
+
+
 def _checked(key: bytes, origin: str) -> bytes:
     if len(key) < 16:
         raise ValueError(f"{origin}: the privacy key is too short (16 bytes at least)")

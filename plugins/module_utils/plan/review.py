@@ -49,6 +49,7 @@ def check_reviewed(changes: list[Change], reviewed: dict, digest: str,
     """Refuse (HYR003) when the live server moved in a way the reviewed plan did not show;
     (HYR004) when the reviewed plan was written with another privacy key."""
     written = reviewed.get("privacy_key")
+    key = key if written else None  # a plan written without a key shows the data itself
     if written and key is not None and written != key_id(key):
         raise StalePlanError(render("HYR004", path="plan.json", why=(
             "được lập với khóa riêng tư khác (privacy.key, HYMAIL_PRIVACY_KEY): nơi lập kế "
