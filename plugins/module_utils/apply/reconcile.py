@@ -58,7 +58,7 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
     check_recorded(backend, digest)
     check_not_stale(params["expected_state"], digest)
     changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
-    key = privacy_key(backend, params)
+    key = privacy_key(backend, params, check_mode)
     if params["reviewed_plan"]:
         check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest,
                        key)
@@ -110,11 +110,14 @@ def check_not_stale(expected: str | None, digest: str) -> None:
         raise ReconcileError(render("HYR003"))
 
 
-def privacy_key(backend: MailBackend, params: dict) -> bytes | None:
-    """The installation's privacy key (``<state_dir>/data/privacy.key``, made on the mail
-    host); away from it, HYMAIL_PRIVACY_KEY or none (the plan then shows the data)."""
+def privacy_key(backend: MailBackend, params: dict, check_mode: bool) -> bytes | None:
+    """The installation's privacy key (``<state_dir>/data/privacy.key``, made by the first
+    apply: check mode writes nothing); from a snapshot, HYMAIL_PRIVACY_KEY. Without one the
+    plan shows the data itself, and the reviewed-plan check compares it so."""
     data = os.path.join(params["state_dir"], "data")
-    return privacy.find_key(data) if backend.read_only else privacy.load_key(data)
+    if check_mode or backend.read_only:
+        return privacy.find_key(data)
+    return privacy.load_key(data)
 
 
 def report(changes: list, domain: str, digest: str, holds: HoldSet,
