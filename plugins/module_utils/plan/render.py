@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from itertools import groupby
@@ -236,7 +237,15 @@ def _address(change: Change, domain: str) -> str:
 def _letter(change: Change) -> str:
     if change.request is None:
         return "" if change.action == "drift" else "Văn bản đề nghị: (không có)"
-    return f"Văn bản đề nghị: số {code(change.request.label())}"
+    return f"Văn bản đề nghị: số {code(change.request.number)} ngày {_day(change.request.date)}"
+
+
+def _day(value) -> str:
+    """An ISO date as dd/mm/yyyy; anything else as the code span it is."""
+    try:
+        return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return code(value)
 
 
 def _details(change: Change) -> list[str]:
