@@ -1,7 +1,9 @@
-"""The pipeline of .gitlab-ci.yml, run for real by gitlab-ci-local: a merge request (lint,
-validate, policy, plan, the plan note on a fake GitLab), its merge to main (apply, with the
-reviewed plan fetched back), the scheduled drift report, and a merge request that policy
-refuses. The steps share one repository and one mail server, in order."""
+"""The pipeline of .gitlab-ci.yml, run for real by gitlab-ci-local with the target branch's
+definition (``--file``): a merge request (lint, validate, policy with GitLab's facts, plan
+from the apply's snapshot fetched with the job token, the plan note on a fake GitLab), its
+fast-forward merge to main (apply: the policy again on the merged commit, the reviewed plan
+fetched back, the merge request's people in the journal), the scheduled drift report, and
+a merge request that policy refuses. The steps share one repository and one mail server."""
 
 from __future__ import annotations
 
@@ -33,16 +35,24 @@ def failed(result) -> set[str]:
     return set(re.findall(r"^ FAIL +(\S+)", result.stdout, re.MULTILINE))
 
 
-def merge_request_variables(repo, gitlab: FakeGitLab, base: str, iid: int, author: str) -> dict:
-    """What GitLab sets in a merge request pipeline (workflow:rules is not honoured here)."""
+def merge_request_variables(repo, gitlab: FakeGitLab, iid: int, author: str) -> dict:
+    """What GitLab sets in a merge request pipeline (workflow:rules is not honoured here),
+    after ``author`` opened request ``iid`` from the current branch and pushed its head."""
+    head, branch = repo.git("rev-parse", "HEAD"), repo.git("rev-parse", "--abbrev-ref", "HEAD")
+    gitlab.merge_request(iid, author, branch)
+    gitlab.push(iid, author, head, "2026-12-06T03:00:00Z")
+    snapshot = repo.path / "build" / "snapshot.json"  # what the last apply published
+    gitlab.branch_artifacts[("main", "apply", "build/snapshot.json")] = snapshot.read_bytes()
     return {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(iid),
-            "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "GITLAB_USER_LOGIN": author,
-            **api(gitlab)}
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_COMMIT_SHA": head,
+            "GITLAB_USER_LOGIN": author, **api(repo, gitlab)}
 
 
-def api(gitlab: FakeGitLab) -> dict:
+def api(repo, gitlab: FakeGitLab) -> dict:
     return {"CI_API_V4_URL": gitlab.api_url, "CI_PROJECT_ID": gitlab.project,
-            "HYMAIL_GITLAB_TOKEN": gitlab.token}
+            "CI_DEFAULT_BRANCH": "main", "HYMAIL_CI_CACHE": str(repo.ci_cache),
+            "HYMAIL_GITLAB_NOTE_TOKEN": gitlab.token,
+            "HYMAIL_GITLAB_READ_TOKEN": gitlab.read_token, "CI_JOB_TOKEN": gitlab.job_token}
 
 
 @pytest.fixture(scope="module", name="gitlab")
@@ -52,6 +62,7 @@ def fixture_gitlab():
 
 
 def test_merge_request_then_merge_applies_the_reviewed_plan(repo, gitlab):
+    repo.prepare_ci()
     base = repo.git("rev-parse", "HEAD")
     repo.git("checkout", "-q", "-b", "them-nguoi")
     with open(repo.path / "mailboxes" / "anvien.yml", "a", encoding="utf-8") as handle:
@@ -59,30 +70,36 @@ def test_merge_request_then_merge_applies_the_reviewed_plan(repo, gitlab):
     repo.git("commit", "-q", "-am", "Xã An Viên: thêm Nguyễn Thị Hoa")
     head = repo.git("rev-parse", "HEAD")
 
-    review = repo.pipeline(variables=merge_request_variables(repo, gitlab, base, 1,
-                                                             "vanthu-anvien"))
+    variables = merge_request_variables(repo, gitlab, 1, "vanthu-anvien")
+    gitlab.approve(1, "pheduyet-sotttt", "2026-12-06T03:05:00Z")
+    review = repo.pipeline("--file", repo.target_definition(), variables=variables)
     assert review.returncode == 0, review.stdout[-6000:]
     assert passed(review) == MR_JOBS
     plan = json.loads(repo.artifact("plan", "build/plan.json").read_text("utf-8"))
     assert [(c["action"], c["address"]) for c in plan["changes"]] == [("create", "nthoa")]
     assert "Tạo mới" in repo.artifact("plan", "build/plan.md").read_text("utf-8")
-    [note] = gitlab.notes["1"]
-    assert MARKER in note["body"] and "`nthoa@hungyen.gov.vn` — Nguyễn Thị Hoa" in note["body"]
+    [note] = [n for n in gitlab.notes["1"] if not n.get("system")]
+    assert MARKER in note["body"] and "nthoa@hungyen.gov.vn" in note["body"]
+    assert "Nguyễn Thị Hoa" in note["body"]
 
     repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'them-nguoi' into 'main'",
-             "them-nguoi")
-    gitlab.merged(1, repo.git("rev-parse", "HEAD"), head,
-                  repo.artifact("plan", "build/plan.json").read_bytes())
-    main = repo.pipeline(variables={"GITLAB_USER_LOGIN": "pheduyet-sotttt", **api(gitlab)})
+    repo.git("merge", "-q", "--ff-only", "them-nguoi")  # the project's merge method
+    gitlab.merged(1, head, head, repo.artifact("plan", "build/plan.json").read_bytes())
+    gitlab.merge_requests["1"].update(state="merged", merge_user={"username": "pheduyet-sotttt"})
+    main = repo.pipeline("--file", repo.target_definition(), variables={
+        "GITLAB_USER_LOGIN": "someone-else", "CI_COMMIT_BEFORE_SHA": base, **api(repo, gitlab)})
     assert main.returncode == 0, main.stdout[-6000:]
     assert passed(main) == {"apply"}
-    assert "Kế hoạch đã duyệt: !1" in main.stdout
+    assert "Kế hoạch đã duyệt: !1" in main.stdout and "Được phép" in main.stdout
     assert _accounts(repo)["nthoa"]["agency"] == "anvien"
+    journal = pathlib.Path(repo.state_dir, "data", "journal.jsonl").read_text("utf-8")
+    assert "vanthu-anvien" in journal and "someone-else" not in journal
+    assert repo.artifact("apply", "build/snapshot.json").exists()
 
 
-def test_scheduled_drift_report_passes_on_a_server_that_matches(repo):
-    result = repo.pipeline(variables={"CI_PIPELINE_SOURCE": "schedule"})
+def test_scheduled_drift_report_passes_on_a_server_that_matches(repo, gitlab):
+    result = repo.pipeline("--file", repo.target_definition(), variables={
+        "CI_PIPELINE_SOURCE": "schedule", **api(repo, gitlab)})
     assert result.returncode == 0, result.stdout[-6000:]
     assert passed(result) == {"drift"}
     report = json.loads(repo.artifact("drift", "build/drift.json").read_text("utf-8"))
@@ -90,14 +107,14 @@ def test_scheduled_drift_report_passes_on_a_server_that_matches(repo):
 
 
 def test_merge_request_editing_another_agencys_file_is_refused_by_policy(repo, gitlab):
-    base = repo.git("rev-parse", "main")
+    repo.prepare_ci()
     repo.git("checkout", "-q", "-b", "sua-tienlu", "main")
     path = repo.path / "mailboxes" / "tienlu.yml"
     path.write_text(path.read_text("utf-8").replace("Chánh Văn phòng", "Phó Chánh Văn phòng"),
                     "utf-8")
     repo.git("commit", "-q", "-am", "Sửa tệp của huyện Tiên Lữ")
-    result = repo.pipeline("policy", variables=merge_request_variables(
-        repo, gitlab, base, 2, "vanthu-anvien"))
+    result = repo.pipeline("--file", repo.target_definition(), "policy",
+                           variables=merge_request_variables(repo, gitlab, 2, "vanthu-anvien"))
     assert result.returncode == 1 and failed(result) == {"policy"}
     assert "HP010" in result.stdout and "mailboxes/tienlu.yml" in result.stdout
 
