@@ -21,11 +21,18 @@ from functools import cached_property
 
 from ..common.lifecycle import ACTIVE, DELISTING, LOCKED, REVOKED, SAY, STATUSES, transition
 from ..common.messages import shown
+from ..declared import messages as declared_messages
 from ..declared import naming
 from ..declared.desired import build_mailboxes
 from ..declared.model import Mailbox
 from ..declared.schema_errors import schema_problems
-from ..declared.validate import AgencyFile, check_tree, read_agency_file
+from ..declared.validate import (
+    AgencyFile,
+    check_tree,
+    letter_number_error,
+    letter_number_findings,
+    read_agency_file,
+)
 from ..declared.validation_run import schema_validator
 from ..declared.yamlsafe import load_text
 from .gitfiles import TreeChange
@@ -799,7 +806,10 @@ def read_approval(raw: bytes, validator) -> tuple[dict | None, str]:
     if problems:
         first = problems[0]
         return None, f"dòng {first.line}: {first.code} {first.detail}"
-    for line, detail in schema_problems(validator, data if data is not None else {}):
+    for line, number, why in letter_number_findings(data):
+        return None, f"dòng {line}: {declared_messages.render('HY044', detail=number, why=why)}"
+    for line, detail in schema_problems(validator, data if data is not None else {},
+                                        skip=letter_number_error):
         return None, f"dòng {line}: {detail}"
     return data, ""
 
