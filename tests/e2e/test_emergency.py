@@ -4,6 +4,8 @@ when it is released."""
 
 from __future__ import annotations
 
+import json
+import stat
 from dataclasses import replace
 
 import pytest
@@ -17,7 +19,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
     backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
-from e2e_support import DOMAIN, mailbox
+from e2e_support import DOMAIN, assert_no_secret, mailbox, run_playbook
 
 pytestmark = pytest.mark.server
 LOCK_LETTER = Request("303/STTTT-KHAN", "2026-11-30")
@@ -167,3 +169,27 @@ def test_a_merge_request_approved_by_a_sotttt_reviewer_ends_the_hold(province):
     cleared = [e for e in read_file(str(server.state_dir))["log"]
                if e["address"] == "tkhanduyet" and e["event"] == "clear"]
     assert [e["by"] for e in cleared] == ["pheduyet-sotttt"]
+
+
+@pytest.mark.playbook
+def test_the_emergency_playbook_leaves_a_hash_free_snapshot_with_the_hold(province, tmp_path):
+    server = province.server
+    province.declare(mailbox("tkhanchup", "temergency7"))
+    province.run()
+    snap = tmp_path / "build" / "snapshot.json"
+    try:
+        result = run_playbook("emergency.yml", str(server.state_dir), "-e", "address=tkhanchup",
+                              "-e", "action=lock", "-e", "by=pheduyet-sotttt",
+                              "-e", "reason=tài khoản bị chiếm quyền",
+                              "-e", f"snapshot_file={snap}")
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+        assert stat.S_IMODE(snap.stat().st_mode) == 0o600
+        data = json.loads(snap.read_text("utf-8"))
+        assert data["holds"]["tkhanchup"]["by"] == "pheduyet-sotttt"
+        [account] = [a for a in data["accounts"] if a["address"] == "tkhanchup"]
+        assert account["status"] == "locked"
+        assert not (set(account) & {"hash", "password", "issued"})
+        assert_no_secret(server, snap.read_text("utf-8"))
+        assert "$argon2" not in snap.read_text("utf-8").lower()
+    finally:
+        act(server, "tkhanchup", "release", reason="xong phép thử")
