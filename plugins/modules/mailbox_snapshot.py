@@ -17,8 +17,8 @@ description:
     hash-shaped is refused (HYR018).
   - With O(src) instead, checks a snapshot fetched from the mail host and writes it to
     O(dest) on the controller the same way.
-  - A merge request's plan is computed from the snapshot (C(mailbox_reconcile)'s
-    O(mailbox_reconcile#module:snapshot_file)) without connecting to the mail host.
+  - A merge request's plan is computed from the snapshot (the C(snapshot_file) option of
+    M(hungyen.mail.mailbox_reconcile)) without connecting to the mail host.
 options:
   dest:
     description: Where to write the snapshot.
