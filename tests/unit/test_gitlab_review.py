@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pathlib
+import re
+
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request import gitlab_review
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab_note import (
@@ -133,3 +136,24 @@ def test_a_read_api_token_cannot_write(gitlab):
     client = GitLab(gitlab.api_url, gitlab.project, gitlab.read_token)
     with pytest.raises(GitLabError, match="403"):
         client.call("POST", "merge_requests/4/notes", {"body": "x"})
+
+
+# A read: $GITLAB_USER_LOGIN, ${GITLAB_USER_LOGIN...}, or the name quoted (env lookups, environ).
+READ = re.compile(r"""\$\{?GITLAB_USER_LOGIN\b|['"]GITLAB_USER_LOGIN['"]""")
+
+
+def _reads_of_the_triggering_user():
+    """file:line of every read of GITLAB_USER_LOGIN in the pipeline, playbooks and plugins:
+    whoever started or retried a pipeline is no authority."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    files = [root / ".gitlab-ci.yml", root / "Makefile",
+             *sorted((root / "playbooks").rglob("*.yml")),
+             *sorted((root / "plugins").rglob("*.py"))]
+    for path in files:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if READ.search(line.split("#", 1)[0]):
+                yield f"{path.relative_to(root)}:{number}"
+
+
+def test_nothing_reads_gitlab_user_login():
+    assert not list(_reads_of_the_triggering_user())
