@@ -170,6 +170,15 @@ def test_a_merge_request_approved_by_a_sotttt_reviewer_ends_the_hold(province):
                if e["address"] == "tkhanduyet" and e["event"] == "clear"]
     assert [e["by"] for e in cleared] == ["pheduyet-sotttt"]
 
+    # The next merge request's change is journaled with its author, approvers and merger.
+    province.declare(replace(mailbox("tkhanduyet", "temergency6", status="revoked",
+                                     name="Cán bộ đã nghỉ"), request=LOCK_LETTER))
+    assert province.run(**approved)["changed"]
+    journal = (server.data / "journal.jsonl").read_text("utf-8").splitlines()
+    last = json.loads(journal[-1])
+    assert last["address"] == "tkhanduyet" and last["author"] == "vanthu-temergency4"
+    assert last["approvers"] == ["@PheDuyet-SoTTTT"] and last["merger"] == "vanthu-sotttt"
+
 
 @pytest.mark.playbook
 def test_the_emergency_playbook_leaves_a_hash_free_snapshot_with_the_hold(province, tmp_path):
