@@ -82,9 +82,11 @@ def write_hostile(repo, markers: pathlib.Path) -> list[str]:
 
 
 def canaries() -> dict[str, str]:
-    return {name: f"CANARY{secrets.token_hex(8)}" for name in (
+    """A canary in every CI/CD variable (the privacy key must be 32 bytes of hex)."""
+    values = {name: f"CANARY{secrets.token_hex(8)}" for name in (
         "HYMAIL_GITLAB_READ_TOKEN", "HYMAIL_GITLAB_NOTE_TOKEN", "HYMAIL_SSH_KEY",
         "HYMAIL_SSH_KEY_READONLY", "HYMAIL_CANARY", "CI_JOB_TOKEN")}
+    return values | {"HYMAIL_PRIVACY_KEY": secrets.token_hex(32)}
 
 
 def run_merge_request(repo, gitlab, variables, target_ci, author="vanthu-anvien",

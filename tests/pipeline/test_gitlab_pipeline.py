@@ -43,9 +43,11 @@ def merge_request_variables(repo, gitlab: FakeGitLab, iid: int, author: str) -> 
     gitlab.push(iid, author, head, "2026-12-06T03:00:00Z")
     snapshot = repo.path / "build" / "snapshot.json"  # what the last apply published
     gitlab.branch_artifacts[("main", "apply", "build/snapshot.json")] = snapshot.read_bytes()
+    key = pathlib.Path(repo.state_dir, "data", "privacy.key")  # the installation's, as CI has it
     return {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(iid),
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_COMMIT_SHA": head,
-            "GITLAB_USER_LOGIN": author, **api(repo, gitlab)}
+            "GITLAB_USER_LOGIN": author, "HYMAIL_PRIVACY_KEY": key.read_text("ascii").strip(),
+            **api(repo, gitlab)}
 
 
 def api(repo, gitlab: FakeGitLab) -> dict:
