@@ -140,3 +140,13 @@ def test_the_unit_tests_pass_a_year_ahead_under_faketime(tmp_path):
     assert result.returncode == 0, (f"a year ahead ({FAKETIME_SHIFT}), under faketime:\n"
                                     + "\n".join(summary) + result.stderr[-2000:])
     assert "passed" in lines[-1], lines[-1]
+
+
+@pytest.mark.parametrize("stamp, shown", [
+    ("2026-11-28T22:14:05+00:00", "29/11/2026 05:14"),
+    ("2026-11-28T22:14:05", "29/11/2026 05:14"),
+    ("2026-12-31T23:59:00+07:00", "31/12/2026 23:59"),
+    ("không phải thời điểm", "không phải thời điểm"),
+])
+def test_vietnam_time(stamp, shown):
+    assert clock.vietnam_time(stamp) == shown

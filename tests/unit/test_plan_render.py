@@ -306,3 +306,10 @@ def test_away_from_the_mail_host_no_key_is_made(tmp_path):
 def test_a_letter_date_that_is_no_date_stays_a_code_span():
     [change] = plan_changes([box("moi", request=Request("1/UBND", "@all 2026"))], {})
     assert "Văn bản đề nghị: số `1/UBND` ngày `@all 2026`" in render_markdown([change], DOMAIN)
+
+
+def test_a_hold_is_dated_in_vietnam_time():
+    holds = [{"action": "lock", "address": "khoa", "at": "2026-11-28T22:14:05+00:00",
+              "by": "pheduyet-sotttt", "reason": "x", "status": "locked", "clears": False}]
+    text = render_markdown([], DOMAIN, holds)
+    assert "lúc `29/11/2026 05:14`," in text and "2026-11-28T22" not in text

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from ..common.clock import vietnam_time
 from ..plan.markdown import code
 from .gitlab_messages import render
 
@@ -63,7 +64,7 @@ def note_body(markdown: str, context: dict) -> str:
 
     The plan's values are code spans already (``plan.markdown``); so are these."""
     head = [MARKER, f"_Kế hoạch lập từ commit {code(str(context.get('sha', '?'))[:12])}"
-                    f" lúc {code(context.get('at', '?'))}"]
+                    f" lúc {code(vietnam_time(context.get('at', '?')))}"]
     if context.get("job_url"):
         head[-1] += f", [artifact đầy đủ]({context['job_url']}/artifacts/browse/build)"
     text = "\n".join(head) + "_\n\n" + markdown

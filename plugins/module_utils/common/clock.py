@@ -68,3 +68,15 @@ def read(setting: str) -> datetime.datetime:
     if moment is None or moment.tzinfo is None:
         raise ClockError(render("HYC001", env=ENV, setting=setting))
     return moment.astimezone(datetime.UTC)
+
+
+def vietnam_time(stamp: str) -> str:
+    """An ISO timestamp as ``30/11/2026 10:00`` in Vietnam's time (UTC when it names no
+    zone); text that is not a timestamp comes back as it is."""
+    try:
+        moment = datetime.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")

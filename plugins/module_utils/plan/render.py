@@ -7,6 +7,7 @@ import json
 import os
 from itertools import groupby
 
+from ..common.clock import vietnam_time
 from ..common.files import replace_atomically
 from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
 from .markdown import address as code_address
@@ -186,8 +187,9 @@ def hold_block(holds: list[dict], domain: str) -> list[str]:
                if hold.get("why") else
                f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
                f"{code(hold['status'])} hoặc tạm giữ được gỡ (action=release)")
+        when = code(vietnam_time(hold["at"]))
         lines.append(f"> - **{str(hold['action']).upper()}** "
-                     f"{code_address(hold['address'], domain)} lúc {code(hold['at'])}, "
+                     f"{code_address(hold['address'], domain)} lúc {when}, "
                      f"người thực hiện {code(hold['by'] or '?')}, lý do: "
                      f"{code(hold['reason'])} — {end}")
     return lines + [""]

@@ -3,10 +3,10 @@ with a chart of mailboxes per district (inline SVG, no external assets). Pure.""
 
 from __future__ import annotations
 
-import datetime
 import html
 
-from ..apply.journal import VIETNAM, local_day
+from ..apply.journal import local_day
+from ..common.clock import vietnam_time
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS, STATUS_LABELS
 from .spreadsheet import csv_bytes
 
@@ -59,7 +59,7 @@ def _title(report: dict, agency: dict | None) -> list[str]:
            else f"toàn tỉnh, @{report['domain']}")
     return [f"# Báo cáo hệ thống thư điện tử công vụ: {who}", "",
             f"Kỳ báo cáo: {_date(period['since'])} – {_date(period['until'])}. "
-            f"Lập lúc {_when(report['generated'])} (Điều 10.1.e, 11.5).", ""]
+            f"Lập lúc {vietnam_time(report['generated'])} (Điều 10.1.e, 11.5).", ""]
 
 
 def _md_statuses(scope: dict) -> list[str]:
@@ -164,12 +164,6 @@ def _date(iso: str | None) -> str:
     return f"{day}/{month}/{year}"
 
 
-def _when(stamp: str) -> str:
-    """An ISO timestamp as ``30/11/2026 10:00`` in Vietnam's time."""
-    moment = datetime.datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def _num(value) -> str:
@@ -244,7 +238,7 @@ def html_page(report: dict) -> str:
              f"<style>{STYLE}</style></head><body>",
              f"<h1>Báo cáo hệ thống thư điện tử công vụ @{e(report['domain'])}</h1>",
              f"<p>Kỳ báo cáo: {_date(period['since'])} – {_date(period['until'])}. "
-             f"Lập lúc {_when(report['generated'])} (Điều 10.1.e, 11.5).</p>"]
+             f"Lập lúc {vietnam_time(report['generated'])} (Điều 10.1.e, 11.5).</p>"]
     parts += _html_statuses(province)
     parts += ["<h2>Hộp thư theo huyện, thị xã, thành phố</h2>",
               district_chart(report["districts"])]
