@@ -628,7 +628,7 @@ class LookAlikes:
         plain form (dots and trailing digits removed); equal is a look-alike only then."""
         plain = re.sub(r"[0-9]+\Z", "", address.replace(".", ""))
         hits = set()
-        for form in {address, plain}:
+        for form in (address, plain):
             for key in _one_deleted(form):
                 hits |= {name for name in self.index.get(key, ()) if name != address
                          and osa_distance(form, name) <= 1}

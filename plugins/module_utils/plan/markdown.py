@@ -21,8 +21,8 @@ def code(value) -> str:
     fence = "`" * (1 + max((len(run) for run in _TICKS.findall(text)), default=0))
     # A space on each side is stripped by the renderer: added when the value starts or
     # ends with a back-tick (it would join the fence), or is wrapped in spaces itself.
-    if text[:1] == "`" or text[-1:] == "`" or (text[:1] == " " and text[-1:] == " "
-                                                and text.strip(" ")):
+    wrapped_in_spaces = text[:1] == " " and text[-1:] == " " and text.strip(" ")
+    if text[:1] == "`" or text[-1:] == "`" or wrapped_in_spaces:
         text = f" {text} "
     return f"{fence}{text or ' '}{fence}"
 

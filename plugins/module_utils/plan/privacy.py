@@ -27,9 +27,10 @@ DIGEST_PREFIX = "hmac:"
 _KEY_BYTES = 32
 
 
-def load_key(directory: str, environ=os.environ) -> bytes:
-    """The installation's key: ``HYMAIL_PRIVACY_KEY`` when set, else the one in
-    ``directory`` (made there, mode 0600, on first use)."""
+def load_key(directory: str, environ=None) -> bytes:
+    """The installation's key: ``HYMAIL_PRIVACY_KEY`` when set (in ``environ``, default the
+    process's), else the one in ``directory`` (made there, mode 0600, on first use)."""
+    environ = os.environ if environ is None else environ
     if environ.get(KEY_VARIABLE):
         return _checked(bytes.fromhex(environ[KEY_VARIABLE].strip()), KEY_VARIABLE)
     path = os.path.join(directory, KEY_FILE)
@@ -40,9 +41,10 @@ def load_key(directory: str, environ=os.environ) -> bytes:
         return _checked(bytes.fromhex(handle.read().strip()), path)
 
 
-def find_key(directory: str, environ=os.environ) -> bytes | None:
+def find_key(directory: str, environ=None) -> bytes | None:
     """The key where the plan is made away from the mail host (from a snapshot): the
     variable, or a key file already there (the same machine); none is made."""
+    environ = os.environ if environ is None else environ
     if environ.get(KEY_VARIABLE) or os.path.exists(os.path.join(directory, KEY_FILE)):
         return load_key(directory, environ)
     return None
