@@ -164,8 +164,6 @@ def _date(iso: str | None) -> str:
     return f"{day}/{month}/{year}"
 
 
-
-
 def _num(value) -> str:
     return "" if value is None else str(value)
 
