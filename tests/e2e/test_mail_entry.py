@@ -72,6 +72,16 @@ def as_nobody(*command: str, stdin: str = "") -> subprocess.CompletedProcess:
                           text=True, timeout=60, check=False)
 
 
+def nobody_connects(path: pathlib.Path) -> int:
+    """What nobody gets connecting to a unix socket: 0 connected, 13 refused (EACCES)."""
+    probe = ("import socket, sys\n"
+             "s = socket.socket(socket.AF_UNIX)\n"
+             "try:\n    s.connect(sys.argv[1])\nexcept PermissionError:\n    sys.exit(13)\n")
+    result = as_nobody(sys.executable, "-c", probe, str(path))
+    assert result.returncode in (0, 13), (result.returncode, result.stderr)
+    return result.returncode
+
+
 def test_dovecot_listens_on_tcp_for_imap_only(server):
     pid = int((server.state_dir / "run" / "dovecot" / "master.pid").read_text().strip())
     assert tcp_listening_ports(pid) == {PORTS["imap_port"]}
@@ -100,11 +110,17 @@ def test_the_lmtp_socket_speaks_lmtp_to_root_only(server):
         sock.sendall(b"LHLO e2e.example.org\r\n")
         assert reader.readline().startswith(b"250")
         sock.sendall(b"QUIT\r\n")
-    probe = ("import socket, sys\n"
-             "s = socket.socket(socket.AF_UNIX)\n"
-             "try:\n    s.connect(sys.argv[1])\nexcept PermissionError:\n    sys.exit(13)\n")
-    result = as_nobody(sys.executable, "-c", probe, str(lmtp_socket(server)))
-    assert result.returncode == 13, (result.returncode, result.stderr)
+    assert nobody_connects(lmtp_socket(server)) == 13
+
+
+def test_account_lookups_are_the_mail_processes_only(server):
+    # auth-userdb answers "does this address exist, where is its mail": Dovecot's default
+    # socket is 0666. IMAP (vmail: a delegate's shared folders), LMTP and doveadm (root).
+    socket_path = server.state_dir / "run" / "dovecot" / "auth-userdb"
+    info = socket_path.stat()
+    assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
+    assert pwd.getpwuid(info.st_uid).pw_name == "vmail"
+    assert nobody_connects(socket_path) == 13
 
 
 def submit_as_nobody(server, local: str, subject: str,
