@@ -15,6 +15,7 @@ PLAYBOOK := ansible-playbook -i $(INVENTORY)
 ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
+	code-warnings \
 	directory lint sanity unit test test-deps clean drift emergency notify report bench \
 	backup restore purge mailserver-destroy
 
@@ -95,6 +96,12 @@ plan-note: setup
 reviewed-plan: setup
 	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli reviewed-plan \
 	  --output "$(REVIEWED_PLAN)"
+
+## code-warnings (CI): list in PLAN_MD every path of BASE_COMMIT..HEAD_COMMIT in POLICY_REPO
+##   that is not agency data (code, configuration: HP040), for the reviewers
+code-warnings: setup
+	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.pipeline_cli code-warnings \
+	  --repo "$(POLICY_REPO)" --base "$(BASE_COMMIT)" --head "$(HEAD_COMMIT)" --plan "$(PLAN_MD)"
 
 ## head-data (CI): the mailboxes/*.yml and approvals/*.yml blobs of HEAD_COMMIT in POLICY_REPO,
 ##   written as plain files under DATA_DIR (read through git, never checked out)

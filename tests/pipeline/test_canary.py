@@ -124,6 +124,8 @@ def test_no_branch_file_runs_and_no_canary_leaks(data_repo, tmp_path):
     for job in ("lint", "validate", "plan", "plan-note"):  # trusted code on the data: green
         assert re.search(rf"PASS +{job}\b", output), output[-6000:]
     assert notes and "Kế hoạch" in notes[0], "the plan note was not posted"
+    # the reviewers see the code the branch carries in the plan itself (HP040's paths)
+    assert "THAY ĐỔI NGOÀI DỮ LIỆU HỘP THƯ" in notes[0] and "> - `Makefile`" in notes[0]
     for path in ("Makefile", "requirements.txt", "plugins/modules/mailbox_policy.py"):
         assert path in output, f"HP040 does not name {path}"
     leaks = [(name, where) for name, value in values.items()

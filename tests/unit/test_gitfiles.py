@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from ansible_collections.hungyen.mail.plugins.module_utils.change_request import gitfiles
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request import (
+    gitfiles,
+    pipeline_cli,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
     GitError,
     files_at,
@@ -211,3 +214,40 @@ def test_in_ci_an_older_head_or_an_unreachable_gitlab_fails_the_job(repository, 
         gitlab.down = True
         assert main(arguments) == 2
         assert "HYG002" in capsys.readouterr().err
+
+
+PLAN = ("# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn\n\n| Thao tác | Mã | Số lượng |\n"
+        "|---|---|---:|\n| Tạo mới (Điều 6.2.a) | `create` | 1 |\n\n## Cơ quan `anvien`\n\n- x\n")
+
+
+def test_the_plan_lists_what_a_change_carries_besides_data(repository, tmp_path):
+    commit(repository, {"mailboxes/a.yml": b"agency: {name: A}\n", "Makefile": b"all:\n"},
+           "base")
+    base = git(repository, "rev-parse", "HEAD").strip()
+    commit(repository, {"mailboxes/a.yml": b"agency: {name: B}\n", "Makefile": b"all: x\n",
+                        "plugins/`x`.py": b"", "approvals/run.yml": b"a: 1\n"}, "head")
+    (repository / "approvals" / "run.yml").chmod(0o755)
+    git(repository, "add", "-A")
+    git(repository, "-c", "user.name=T", "-c", "user.email=t@hungyen.gov.vn", "commit", "-q",
+        "--amend", "--no-edit")
+    plan = tmp_path / "plan.md"
+    plan.write_text(PLAN, encoding="utf-8")
+    assert pipeline_cli.main(["code-warnings", "--repo", str(repository), "--base", base,
+                              "--head", "HEAD", "--plan", str(plan)], env={}) == 0
+    text = plan.read_text("utf-8")
+    block = [line for line in text.splitlines() if line.startswith(">")]
+    assert "THAY ĐỔI NGOÀI DỮ LIỆU HỘP THƯ: 3 tệp" in block[0]
+    assert block[2:] == ["> - `Makefile` (ngoài mailboxes/, approvals/)",
+                         "> - `approvals/run.yml` (tệp thực thi)",
+                         "> - ``plugins/`x`.py`` (ngoài mailboxes/, approvals/)"]
+    assert text.index("THAY ĐỔI NGOÀI") < text.index("## Cơ quan") and "| 1 |" in text
+
+
+def test_a_data_only_change_leaves_the_plan_as_it_was(repository, tmp_path):
+    commit(repository, {"mailboxes/a.yml": b"agency: {name: A}\n"}, "base")
+    commit(repository, {"mailboxes/a.yml": b"agency: {name: B}\n"}, "head")
+    plan = tmp_path / "plan.md"
+    plan.write_text(PLAN, encoding="utf-8")
+    assert pipeline_cli.main(["code-warnings", "--repo", str(repository), "--base", "HEAD~1",
+                              "--head", "HEAD", "--plan", str(plan)], env={}) == 0
+    assert plan.read_text("utf-8") == PLAN

@@ -1,6 +1,7 @@
 """The pipeline's GitLab steps, from the CI job's environment.
 
     make plan-note        # publish-note --plan build/plan.md
+    make code-warnings    # code-warnings --repo R --base TARGET --head HEAD --plan build/plan.md
     make reviewed-plan    # reviewed-plan --output build/reviewed/plan.json
 (``python -m <collection>.plugins.module_utils.change_request.pipeline_cli``, Makefile)
 
@@ -21,8 +22,11 @@ import sys
 
 from ..common import clock
 from ..common.files import replace_atomically
+from ..plan.markdown import code
+from .gitfiles import GitError, tree_changes
 from .gitlab_messages import render
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
+from .policy import non_data
 
 NOTE_TOKEN = "HYMAIL_GITLAB_NOTE_TOKEN"
 READ_TOKEN = "HYMAIL_GITLAB_READ_TOKEN"
@@ -70,6 +74,41 @@ def reviewed_command(args, env) -> int:
     return 0
 
 
+def code_warning_block(items: list[tuple[str, str]]) -> list[str]:
+    """The plan's block for what a merge request changes besides agency data (HP040)."""
+    if not items:
+        return []
+    lines = [f"> **⚠️ THAY ĐỔI NGOÀI DỮ LIỆU HỘP THƯ: {len(items)} tệp** — mã, cấu hình hoặc "
+             "tệp khác ngoài mailboxes/, approvals/ và CODEOWNERS; chỉ Sở TTTT được thay đổi "
+             "(HP040), người duyệt đọc kỹ từng tệp", ">"]
+    return lines + [f"> - {code(path)} ({why})" for path, why in items] + [""]
+
+
+def with_code_warnings(markdown: str, items: list[tuple[str, str]]) -> str:
+    """``markdown`` (a plan) with the block before its first block or agency section."""
+    block = code_warning_block(items)
+    if not block:
+        return markdown
+    lines = markdown.splitlines()
+    at = next((i for i, line in enumerate(lines) if i and line.startswith((">", "## "))),
+              len(lines))
+    return "\n".join(lines[:at] + block + lines[at:]) + "\n"
+
+
+def code_warnings_command(args, env) -> int:
+    del env  # git alone answers
+    items = non_data(tuple(tree_changes(args.base, args.head, args.repo)))
+    with open(args.plan, encoding="utf-8") as handle:
+        markdown = handle.read()
+    replace_atomically(args.plan, with_code_warnings(markdown, items), 0o600)
+    print(f"Thay đổi ngoài dữ liệu hộp thư: {len(items)} tệp.")
+    return 0
+
+
+COMMANDS = {"publish-note": publish_command, "reviewed-plan": reviewed_command,
+            "code-warnings": code_warnings_command}
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="pipeline_cli",
                                   description="Các bước GitLab của pipeline hộp thư công vụ.")
@@ -78,18 +117,24 @@ def parser() -> argparse.ArgumentParser:
     note.add_argument("--plan", default="build/plan.md", help="kế hoạch Markdown")
     fetch = commands.add_parser("reviewed-plan", help="tải kế hoạch đã duyệt của commit")
     fetch.add_argument("--output", default="build/reviewed/plan.json")
+    warn = commands.add_parser("code-warnings",
+                               help="ghi vào kế hoạch các tệp ngoài dữ liệu hộp thư bị thay đổi")
+    warn.add_argument("--repo", default=".", help="kho git (mặc định .)")
+    warn.add_argument("--base", required=True, help="đầu nhánh đích")
+    warn.add_argument("--head", required=True, help="commit được xét")
+    warn.add_argument("--plan", default="build/plan.md", help="kế hoạch Markdown")
     return top
 
 
 def main(argv: list[str] | None = None, env=None) -> int:
     args = parser().parse_args(argv)
-    command = publish_command if args.command == "publish-note" else reviewed_command
+    command = COMMANDS[args.command]
     try:
         return command(args, os.environ if env is None else env)
     except GitLabError as error:
         print(str(error), file=sys.stderr)
         return 1
-    except OSError as error:
+    except (GitError, OSError) as error:
         print(f"Lỗi: {error}", file=sys.stderr)
         return 2
 

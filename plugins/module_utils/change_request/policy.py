@@ -675,8 +675,12 @@ def check_data_only(change: Change) -> list[Violation]:
 
 def non_data_paths(tree: tuple[TreeChange, ...] | None) -> list[str]:
     """Each changed path that is not agency data, with why: 'Makefile (ngoài …)'."""
-    return [f"{shown(item.path, None)} ({why})" for item in tree or ()
-            if (why := _not_data(item))]
+    return [f"{shown(path, None)} ({why})" for path, why in non_data(tree)]
+
+
+def non_data(tree) -> list[tuple[str, str]]:
+    """(path, why) of each changed path that is not agency data."""
+    return [(item.path, why) for item in tree or () if (why := _not_data(item))]
 
 
 def _not_data(item: TreeChange) -> str:
