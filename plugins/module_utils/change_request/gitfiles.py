@@ -13,6 +13,10 @@ from dataclasses import dataclass
 DIRECTORIES = ("mailboxes", "approvals")
 TOP_FILES = ("CODEOWNERS",)
 TIMEOUT = 120
+# A regular, non-executable file: the only kind of data a change may carry.
+DATA_MODE = "100644"
+MODE_WORDS = {"100755": "tệp thực thi", "120000": "liên kết tượng trưng",
+              "160000": "submodule"}
 
 
 class GitError(RuntimeError):
@@ -34,7 +38,8 @@ def is_policy_file(path: str) -> bool:
     if path in TOP_FILES:
         return True
     directory, _slash, name = path.partition("/")
-    return directory in DIRECTORIES and name.endswith(".yml") and "/" not in name
+    return directory in DIRECTORIES and name.endswith(".yml") and "/" not in name \
+        and len(name) > 4
 
 
 def _blobs(listing: bytes):
@@ -86,11 +91,6 @@ class TreeChange:
     old_mode: str  # '000000' when added
     new_mode: str  # '000000' when deleted
 
-    @property
-    def regular_file(self) -> bool:
-        """A regular, non-executable file after the change (not a link, submodule, +x)."""
-        return self.new_mode == "100644"
-
 
 def tree_changes(base: str, head: str, repository: str = ".") -> list[TreeChange]:
     """Every path that differs between two commits (``git diff --raw -z --no-renames``)."""
@@ -117,6 +117,22 @@ def resolve(commit: str, repository: str = ".") -> str:
                                  f"{commit}^{{commit}}"]).decode("ascii").strip()
     except GitError as error:
         raise GitError(f"không có commit {commit!r} trong kho {repository}") from error
+
+
+def non_data(tree) -> list[tuple[str, str]]:
+    """(path, why) of each changed path that is not agency data: the policy refuses them
+    without Sở TTTT (HP040) and the plan names them."""
+    return [(item.path, why) for item in tree or () if (why := not_data(item))]
+
+
+def not_data(item: TreeChange) -> str:
+    """Why a changed path is not agency data ('' when it is): agency data is a regular,
+    non-executable file that ``is_policy_file``, added or modified."""
+    if item.status == "D":
+        return "xóa tệp"
+    if item.new_mode != DATA_MODE:
+        return MODE_WORDS.get(item.new_mode, f"kiểu {item.new_mode}")
+    return "" if is_policy_file(item.path) else "ngoài mailboxes/, approvals/"
 
 
 def contains(head: str, ancestor: str, repository: str = ".") -> bool:

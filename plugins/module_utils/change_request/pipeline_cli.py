@@ -23,10 +23,9 @@ import sys
 from ..common import clock
 from ..common.files import replace_atomically
 from ..plan.markdown import code
-from .gitfiles import GitError, tree_changes
+from .gitfiles import GitError, non_data, tree_changes
 from .gitlab_messages import render
 from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
-from .policy import non_data
 
 NOTE_TOKEN = "HYMAIL_GITLAB_NOTE_TOKEN"
 READ_TOKEN = "HYMAIL_GITLAB_READ_TOKEN"

@@ -35,7 +35,7 @@ from ..declared.validate import (
 )
 from ..declared.validation_run import schema_validator
 from ..declared.yamlsafe import load_text
-from .gitfiles import TreeChange
+from .gitfiles import TreeChange, non_data
 from .policy_messages import render
 
 MAILBOXES, APPROVALS = "mailboxes/", "approvals/"
@@ -70,8 +70,6 @@ PROTECTED_KINDS = frozenset({"department", "unit"})
 # Reserved words shorter than this are refused only when equal (naming.RESERVED): 'noc' is
 # one letter from the given name 'ngoc'.
 LOOK_ALIKE_MIN_LENGTH = 4
-# A regular, non-executable file: the only kind of data a change may carry.
-DATA_MODE = "100644"
 # At most this many non-data paths are named in HP040 and in the warnings.
 PATHS_SHOWN = 20
 
@@ -676,24 +674,6 @@ def check_data_only(change: Change) -> list[Violation]:
 def non_data_paths(tree: tuple[TreeChange, ...] | None) -> list[str]:
     """Each changed path that is not agency data, with why: 'Makefile (ngoài …)'."""
     return [f"{shown(path, None)} ({why})" for path, why in non_data(tree)]
-
-
-def non_data(tree) -> list[tuple[str, str]]:
-    """(path, why) of each changed path that is not agency data."""
-    return [(item.path, why) for item in tree or () if (why := _not_data(item))]
-
-
-def _not_data(item: TreeChange) -> str:
-    """Why a changed path is not agency data ('' when it is)."""
-    if item.status == "D":
-        return "xóa tệp"
-    if item.new_mode != DATA_MODE:
-        return {"100755": "tệp thực thi", "120000": "liên kết tượng trưng",
-                "160000": "submodule"}.get(item.new_mode, f"kiểu {item.new_mode}")
-    if item.path == CODEOWNERS or _is_direct(item.path, MAILBOXES) \
-            or _is_direct(item.path, APPROVALS):
-        return ""
-    return "ngoài mailboxes/, approvals/"
 
 
 def _listed(paths: list[str]) -> str:
