@@ -115,7 +115,7 @@ def run(params: dict, now: datetime.datetime | None = None) -> dict:
 
 def resolve_period(params: dict, now: datetime.datetime) -> Period:
     """The period asked for, or the last ``days`` days, today included (Vietnam's time)."""
-    until = _date(params["last_day"], "last_day") or now.astimezone(journal.VIETNAM).date()
+    until = _date(params["last_day"], "last_day") or now.astimezone(clock.VIETNAM).date()
     since = (_date(params["first_day"], "first_day")
              or until - datetime.timedelta(days=max(params["days"], 1) - 1))
     if since > until:

@@ -16,13 +16,14 @@ from dataclasses import asdict, dataclass, field
 
 from ..common import clock, operation_messages
 from ..common.files import replace_atomically
+from ..common.lifecycle import STATUS_AFTER
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
 from ..plan.planner import Change
 from .messages import render
 
 HOLDS_FILE = "holds.json"
-HELD_STATUS = {"lock": "locked", "revoke": "revoked"}
+HELD_STATUS = {action: STATUS_AFTER[action] for action in ("lock", "revoke")}
 ACTIONS = (*HELD_STATUS, "release")
 # Root only: apply and the emergency playbook (root on the mail host) read it.
 FILE_MODE = 0o600

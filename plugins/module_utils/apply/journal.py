@@ -8,10 +8,10 @@ beyond addresses and letters.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 
+from ..common.clock import local_day
 from ..common.files import append_durably
 from ..plan.planner import Change
 
@@ -85,14 +85,3 @@ def in_period(entry: dict, since: str | None, until: str | None) -> bool:
     """Whether the entry's day (in Vietnam's time, UTC+7) is within [since, until]."""
     day = local_day(entry["at"])
     return (since is None or day >= since) and (until is None or day <= until)
-
-
-VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
-
-
-def local_day(stamp: str) -> str:
-    """The ISO date, in Vietnam's time, of an ISO timestamp (naive ones are UTC)."""
-    moment = datetime.datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(VIETNAM).date().isoformat()

@@ -70,6 +70,14 @@ def read(setting: str) -> datetime.datetime:
     return moment.astimezone(datetime.UTC)
 
 
+def local_day(stamp: str) -> str:
+    """The ISO date, in Vietnam's time, of an ISO timestamp (naive ones are UTC)."""
+    moment = datetime.datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(VIETNAM).date().isoformat()
+
+
 def vietnam_time(stamp: str) -> str:
     """An ISO timestamp as ``30/11/2026 10:00`` in Vietnam's time (UTC when it names no
     zone); text that is not a timestamp comes back as it is."""

@@ -12,7 +12,8 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from ..apply.journal import VIETNAM, in_period, local_day
+from ..apply.journal import in_period
+from ..common.clock import VIETNAM, local_day
 from ..common.lifecycle import STATUSES
 from ..declared.model import Mailbox
 from ..plan.accounts import Account

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import html
 
-from ..apply.journal import local_day
-from ..common.clock import vietnam_time
+from ..common.clock import local_day, vietnam_time
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS, STATUS_LABELS
 from .spreadsheet import csv_bytes
 
