@@ -143,9 +143,9 @@ def test_the_unit_tests_pass_a_year_ahead_under_faketime(tmp_path):
 
 
 @pytest.mark.parametrize("stamp, shown", [
-    ("2026-11-28T22:14:05+00:00", "29/11/2026 05:14"),
-    ("2026-11-28T22:14:05", "29/11/2026 05:14"),
-    ("2026-12-31T23:59:00+07:00", "31/12/2026 23:59"),
+    ("2026-11-28T22:14:05+00:00", "05:14 ngày 29/11/2026"),
+    ("2026-11-28T22:14:05", "05:14 ngày 29/11/2026"),
+    ("2026-12-31T23:59:00+07:00", "23:59 ngày 31/12/2026"),
     ("không phải thời điểm", "không phải thời điểm"),
 ])
 def test_vietnam_time(stamp, shown):

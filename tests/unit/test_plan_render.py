@@ -312,4 +312,4 @@ def test_a_hold_is_dated_in_vietnam_time():
     holds = [{"action": "lock", "address": "khoa", "at": "2026-11-28T22:14:05+00:00",
               "by": "pheduyet-sotttt", "reason": "x", "status": "locked", "clears": False}]
     text = render_markdown([], DOMAIN, holds)
-    assert "lúc `29/11/2026 05:14`," in text and "2026-11-28T22" not in text
+    assert "lúc `05:14 ngày 29/11/2026`," in text and "2026-11-28T22" not in text

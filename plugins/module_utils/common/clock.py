@@ -79,7 +79,7 @@ def local_day(stamp: str) -> str:
 
 
 def vietnam_time(stamp: str) -> str:
-    """An ISO timestamp as ``30/11/2026 10:00`` in Vietnam's time (UTC when it names no
+    """An ISO timestamp as ``10:00 ngày 30/11/2026`` in Vietnam's time (UTC when it names no
     zone); text that is not a timestamp comes back as it is."""
     try:
         moment = datetime.datetime.fromisoformat(str(stamp))
@@ -87,4 +87,4 @@ def vietnam_time(stamp: str) -> str:
         return str(stamp)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return moment.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
