@@ -228,3 +228,20 @@ def test_replace_symlink_switches_in_one_rename(tmp_path, synced, before):
     assert os.readlink(live) == "2"
     assert sorted(os.listdir(tmp_path)) == ["1", "2", "live"]
     assert synced == [str(tmp_path)]
+
+
+class Busy(Exception):
+    pass
+
+
+def test_held_lock_refuses_a_second_holder_and_lets_the_body_s_errors_through(tmp_path):
+    path = str(tmp_path / ".lock")
+    second = files.held_lock(path, Busy, timeout=0.05, poll=0.01)
+    with files.held_lock(path, Busy), pytest.raises(Busy), second:
+        pass
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    not_busy = files.held_lock(path, lambda waited: AssertionError("not busy"))
+    with pytest.raises(Busy, match="from the body"), not_busy:  # not taken for a busy lock
+        raise Busy("from the body")
+    with files.held_lock(path, Busy, timeout=0):  # released after the error
+        pass

@@ -15,14 +15,11 @@ and reopens it through the symlink (``dict_changed``).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
 import shutil
-import time
 
-from ..common.files import commit_directory, replace_symlink
+from ..common.files import commit_directory, held_lock, replace_symlink
 
 GEN_DIR = "gen"
 LIVE = "live"
@@ -96,25 +93,10 @@ class Generations:
                 removed.append(name)
         return removed
 
-    @contextlib.contextmanager
     def locked(self, timeout: float, poll: float = 0.2):
         """The one-apply-at-a-time lock: wait up to ``timeout`` seconds, then LockTimeout."""
         os.makedirs(self.data_dir, exist_ok=True)
-        started = time.monotonic()
-        fd = os.open(os.path.join(self.data_dir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    waited = time.monotonic() - started
-                    if waited >= timeout:
-                        raise LockTimeout(waited) from None
-                    time.sleep(min(poll, max(timeout - waited, 0.01)))
-            yield
-        finally:
-            os.close(fd)
+        return held_lock(os.path.join(self.data_dir, LOCK_FILE), LockTimeout, timeout, poll)
 
 
 def _remove(path: str) -> None:

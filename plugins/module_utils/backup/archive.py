@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import grp
 import hashlib
 import json
@@ -30,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..common import clock
-from ..common.files import append_durably, replace_atomically
+from ..common.files import append_durably, held_lock, replace_atomically
 from .messages import render
 
 FORMAT = 1
@@ -367,15 +366,9 @@ def read_log(backup_dir: str) -> list[dict]:
 @contextlib.contextmanager
 def backup_lock(backup_dir: str):
     """One backup (or restore, or purge) per backup directory at a time: refused, not queued."""
-    fd = os.open(os.path.join(backup_dir, LOCK), os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BackupError("HYB001", backup_dir=backup_dir) from None
+    with held_lock(os.path.join(backup_dir, LOCK),
+                   lambda waited: BackupError("HYB001", backup_dir=backup_dir)):
         yield
-    finally:
-        os.close(fd)
 
 
 def prepare_dir(site: Site, backup_dir: str, create: bool = True) -> None:

@@ -16,10 +16,12 @@ Three jobs, each written once:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 Data = str | bytes | Iterable[str | bytes]
 
@@ -120,5 +122,28 @@ def fsync_path(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def held_lock(path: str, busy: Callable[[float], Exception], timeout: float = 0.0,
+              poll: float = 0.2):
+    """An exclusive ``flock`` on ``path`` (created 0600, never read): wait up to ``timeout``
+    seconds (0: do not wait), then raise ``busy(seconds waited)``. Only taking the lock
+    raises it: what the body raises passes through untouched."""
+    started = time.monotonic()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= timeout:
+                    raise busy(waited) from None
+                time.sleep(min(poll, max(timeout - waited, 0.01)))
+        yield
     finally:
         os.close(fd)

@@ -12,16 +12,16 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
-import fcntl
 import os
 import smtplib
-import time
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 
+from ..backends.generations import LOCK_FILE
 from ..common.clock import VIETNAM
+from ..common.files import held_lock
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
 from . import outbox
 from .messages import render as coded
@@ -277,19 +277,9 @@ def _text(value) -> str:
 @contextlib.contextmanager
 def _apply_lock(state_dir: str, timeout: float):
     """The reconcile's lock: an apply appending to the outbox must not race a rewrite."""
-    path = os.path.join(state_dir, "data", ".hymail.lock")
+    path = os.path.join(state_dir, "data", LOCK_FILE)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    deadline = time.monotonic() + timeout
-    # Created root-only, as the backend creates it: empty, but no file in data/ is open.
-    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError as error:
-                if time.monotonic() > deadline:
-                    raise NotifyError(coded("HYN007")) from error
-                time.sleep(0.5)
+    with held_lock(path, lambda waited: NotifyError(coded("HYN007")), timeout, poll=0.5):
         yield
 
 
