@@ -122,15 +122,19 @@ def held(result: dict, address: str) -> dict:
     return found
 
 
+def held_and_declared(province, local: str, agency: str, action: str, **fields) -> None:
+    """A new mailbox, applied, then held by Sở TTTT (``action``), then declared by the
+    repository with the held status (``fields``) and Sở TTTT's letter."""
+    province.declare(mailbox(local, agency))
+    province.run()
+    act(province.server, local, action)
+    province.declare(replace(mailbox(local, agency, **fields), request=LOCK_LETTER))
+
+
 def test_a_clerks_merge_request_declaring_the_revoke_does_not_end_an_emergency_revoke(province):
     """The attack: a clerk declares `status: revoked` (the hold settles), then `active`."""
     server = province.server
-    province.declare(mailbox("tkhanclerk", "temergency4"))
-    province.run()
-    act(server, "tkhanclerk", "revoke")
-
-    province.declare(replace(mailbox("tkhanclerk", "temergency4", status="revoked"),
-                             request=LOCK_LETTER))
+    held_and_declared(province, "tkhanclerk", "temergency4", "revoke", status="revoked")
     kept = province.run(**CLERK)
     assert kept["holds_cleared"] == [] and "tkhanclerk" in load_holds(str(server.state_dir))
     assert held(kept, "tkhanclerk")["why"].startswith("HYH011 ")
@@ -145,11 +149,8 @@ def test_a_clerks_merge_request_declaring_the_revoke_does_not_end_an_emergency_r
 
 def test_without_a_named_author_an_apply_keeps_every_hold(province):
     server = province.server
-    province.declare(mailbox("tkhanlocal", "temergency5"))
-    province.run()
-    act(server, "tkhanlocal", "lock")
-    province.declare(replace(mailbox("tkhanlocal", "temergency5", status="locked",
-                                     lock_reason="compromised"), request=LOCK_LETTER))
+    held_and_declared(province, "tkhanlocal", "temergency5", "lock", status="locked",
+                      lock_reason="compromised")
     kept = province.run(reviewers=REVIEWERS)
     assert kept["holds_cleared"] == [] and held(kept, "tkhanlocal")["why"].startswith("HYH012 ")
     assert "tkhanlocal" in load_holds(str(server.state_dir))
@@ -157,11 +158,7 @@ def test_without_a_named_author_an_apply_keeps_every_hold(province):
 
 def test_a_merge_request_approved_by_a_sotttt_reviewer_ends_the_hold(province):
     server = province.server
-    province.declare(mailbox("tkhanduyet", "temergency6"))
-    province.run()
-    act(server, "tkhanduyet", "revoke")
-    province.declare(replace(mailbox("tkhanduyet", "temergency6", status="revoked"),
-                             request=LOCK_LETTER))
+    held_and_declared(province, "tkhanduyet", "temergency6", "revoke", status="revoked")
     approved = CLERK | {"change_approvers": ["@PheDuyet-SoTTTT"], "change_merger": "vanthu-sotttt"}
     result = province.run(**approved)
     assert result["holds_cleared"] == ["tkhanduyet"]
