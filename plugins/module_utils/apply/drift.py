@@ -1,8 +1,9 @@
 """The drift report: what the mail server has that the repository does not say.
 
 Four kinds of finding, each with a stable code: HYD001 a mailbox no file declares,
-HYD002 an emergency hold, HYD003 a data file changed by hand (its digest differs from the
-one the backend recorded when it wrote it), HYD004 a declared change not (yet) applied.
+HYD002 an emergency hold (biện pháp khẩn cấp), HYD003 a data file changed by hand (its
+digest differs from the one the backend recorded when it wrote it), HYD004 a declared
+change not (yet) applied.
 Nothing is changed on the server.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 
 from ..backends.factory import backend_from_params
+from ..common.glossary import label
 from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
 from ..plan.markdown import address, code
@@ -23,7 +25,7 @@ CODES = {"undeclared": "HYD001", "holds": "HYD002", "hand_edits": "HYD003",
          "pending": "HYD004"}
 TITLES = {kind: heading(code) for kind, code in CODES.items()}
 FILE_STATES = {"edited": "nội dung đã bị sửa", "missing": "tệp đã bị xóa",
-               "unrecorded": "công cụ chưa từng ghi tệp này (không có dấu kiểm)"}
+               "unrecorded": "công cụ chưa từng ghi tệp này (không có mã băm SHA-256)"}
 
 
 class DriftError(ValueError):
@@ -83,7 +85,12 @@ def _account_line(entry: dict, domain: str) -> str:
     before = entry.get("before") or {}
     name = code(entry["name"]) if entry.get("name") else "(không tên)"
     return (f"- {address(entry['address'], domain)} — {name}, cơ quan "
-            f"{code(entry.get('agency') or '?')}, trạng thái {code(before.get('status'))}")
+            f"{code(entry.get('agency') or '?')}, trạng thái {_status(before.get('status'))}")
+
+
+def _status(status: str | None) -> str:
+    """A server status as people read it: ``đang hoạt động``."""
+    return label(status) if status in ("active", "locked", "revoked") else "không rõ"
 
 
 def _edit_line(entry: dict) -> str:
@@ -91,7 +98,7 @@ def _edit_line(entry: dict) -> str:
 
 
 def _pending_line(entry: dict, domain: str) -> str:
-    held = " (tạm giữ: không áp dụng)" if entry.get("held") else ""
+    held = f" ({label('emergency')} đang có hiệu lực: chưa áp dụng)" if entry.get("held") else ""
     name = code(entry["name"]) if entry.get("name") else "(không tên)"
     return (f"- {LABELS[entry['action']]} `{entry['action']}` "
             f"{address(entry['address'], domain)} — {name}{held}")

@@ -8,13 +8,16 @@ the hold: the next apply brings the mailbox to what the repository declares.
 from __future__ import annotations
 
 from ..backends.base import BackendError, MailBackend
+from ..common.glossary import label
 from . import after_commit
 from .holds import (
+    ACTION_WORDS,
     Hold,
     HoldError,
     emergency_change,
     emergency_hold,
     event,
+    held_status,
     holds_path,
     load_holds,
     save,
@@ -41,11 +44,13 @@ def run(backend: MailBackend, state_dir: str, params: dict, check_mode: bool = F
     existing = holds.get(address)
     if change is None and existing is not None and existing.action == hold.action:
         return {"changed": False, "hold": existing.to_dict(), "holds_file": holds_path(state_dir),
-                "msg": f"{address}: đã ở trạng thái {hold.status} và đang được tạm giữ"}
+                "msg": f"{address}: đã ở trạng thái {label(hold.status)}, "
+                       f"{ACTION_WORDS[hold.action]} đang có hiệu lực"}
     result = {"changed": True, "hold": hold.to_dict(), "holds_file": holds_path(state_dir),
               "change": change.to_dict() if change else None,
-              "msg": f"{address}: {hold.action} khẩn cấp, tạm giữ cho đến khi kho khai báo "
-                     f"{hold.status} hoặc gỡ tạm giữ (action=release)"}
+              "msg": f"{address}: đã {ACTION_WORDS[hold.action]}; giữ nguyên cho đến khi kho "
+                     f"khai báo trạng thái {held_status(hold)} hoặc gỡ bỏ "
+                     f"{label('emergency')} (action=release)"}
     if diff_mode:
         result["diff"] = backend.diff([change] if change else [])
     if not check_mode:
@@ -78,8 +83,8 @@ def release(state_dir: str, holds: dict[str, Hold], address: str, params: dict,
         save(state_dir, rest, [event("release", hold, params.get("by") or "",
                                      params.get("reason") or "")])
     return {"changed": True, "released": hold.to_dict(), "holds_file": holds_path(state_dir),
-            "msg": f"{address}: đã gỡ tạm giữ {hold.action}; lần áp dụng sau đưa hộp thư về "
-                   "đúng khai báo của kho"}
+            "msg": f"{address}: đã gỡ bỏ {label('emergency')} ({ACTION_WORDS[hold.action]}); "
+                   "lần áp dụng sau đưa hộp thư về đúng khai báo của kho"}
 
 
 def local_part(address: str, domain: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..common import clock, operation_messages
 from ..common.files import replace_atomically
+from ..common.glossary import glossed, label
 from ..common.lifecycle import STATUS_AFTER
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
@@ -25,6 +26,9 @@ from .messages import render
 HOLDS_FILE = "holds.json"
 HELD_STATUS = {action: STATUS_AFTER[action] for action in ("lock", "revoke")}
 ACTIONS = (*HELD_STATUS, "release")
+# What the operator reads for each ``action=`` value of the emergency playbook.
+ACTION_WORDS = {"lock": label("emergency_lock"), "revoke": label("emergency_revoke"),
+                "release": "gỡ bỏ " + label("emergency")}
 # Root only: apply and the emergency playbook (root on the mail host) read it.
 FILE_MODE = 0o600
 
@@ -129,10 +133,20 @@ class Authority:
     def refusal(self, hold: Hold) -> str:
         """Why a hold the repository agrees with still stays (HYH011, HYH012)."""
         if self.author is None:
-            return render("HYH012", address=hold.address, status=hold.status)
-        return render("HYH011", address=hold.address, status=hold.status,
+            return render("HYH012", address=hold.address, status=held_status(hold))
+        return render("HYH011", address=hold.address, status=held_status(hold),
                       author=self.author, approvers=", ".join(self.approvers) or "không có",
                       reviewers=", ".join(self.reviewers) or "không có")
+
+
+def held_status(hold: Hold) -> str:
+    """The held status as the files write it, glossed: ``locked (đang tạm khóa)``."""
+    return glossed("status", hold.status)
+
+
+def action_choices() -> str:
+    """The ``action=`` values, each with what it does: ``lock (tạm khóa khẩn cấp), …``."""
+    return ", ".join(f"{action} ({ACTION_WORDS[action]})" for action in ACTIONS)
 
 
 def settled(holds: dict[str, Hold], desired: list[Mailbox]) -> list[Hold]:
@@ -163,7 +177,7 @@ def emergency_hold(account: Account, action: str, reason: str, by: str,
                    lock_reason: str | None) -> Hold:
     """The hold an emergency lock or revoke of ``account`` records."""
     if action not in HELD_STATUS:
-        raise HoldError(render("HYH001", action=action, actions=", ".join(ACTIONS)))
+        raise HoldError(render("HYH001", action=action, actions=action_choices()))
     if not reason.strip():
         raise HoldError(render("HYH002"))
     if account.status == "revoked" and action == "lock":
@@ -229,7 +243,8 @@ class HoldSet:
         """End the holds the repository now agrees with; returns their addresses."""
         if not self.cleared:
             return []
-        events = [event("clear", hold, self.by or "", f"kho đã khai báo {hold.status}")
+        events = [event("clear", hold, self.by or "",
+                        f"kho đã khai báo trạng thái {held_status(hold)}")
                   for hold in self.cleared]
         save(state_dir, active(self.holds, self.cleared), events)
         return [hold.address for hold in self.cleared]

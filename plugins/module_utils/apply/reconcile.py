@@ -91,7 +91,7 @@ def check_recorded(backend: MailBackend, digest: str) -> None:
     recorded = backend.recorded_digest()
     if recorded is not None and recorded != digest:
         raise BackendError("HYR018", path=backend.describe().get("snapshot_file"),
-                           why="dấu kiểm trạng thái không khớp các tài khoản trong đó")
+                           why="mã băm SHA-256 của trạng thái không khớp các tài khoản trong đó")
 
 
 def change_record(params: dict) -> dict:
