@@ -94,16 +94,29 @@ class LoadProblem:
     detail: str
 
 
-class YDict(dict):
-    """A mapping that remembers its own line and the line of each key."""
+# Shared by every collection without a value to remember (nearly all): never written to.
+_NO_SOURCES: dict = {}
+_NO_ITEM_SOURCES: tuple = ()
 
-    __slots__ = ("line", "key_lines")
+
+class YDict(dict):
+    """A mapping that remembers its own line, the line of each key, and the text as written
+    of each value and key that is not a string (``yes``, ``~``, ``1_000``): a message quotes
+    what the clerk typed, never Python's ``True`` or ``None``.
+
+    ``value_sources`` and ``key_sources`` hold only those (key → text); they are a shared
+    empty dict, never to be written to, when there is none. Read them with ``source_of``.
+    """
+
+    __slots__ = ("line", "key_lines", "value_sources", "key_sources")
 
 
 class YList(list):
-    """A sequence that remembers its own line and the line of each item."""
+    """A sequence that remembers its own line, the line of each item and, when one of its
+    items is a scalar that is not a string, ``item_sources``: the text as written of each
+    item (None for the others). Empty when every item is a string or a collection."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("line", "item_lines", "item_sources")
 
 
 def load_text(raw: bytes, screen_values: bool = False) -> tuple[object, list[LoadProblem]]:
@@ -319,6 +332,8 @@ class _Builder:
         result = YDict()
         key_lines: dict = {}
         result.line, result.key_lines = node.start_mark.line + 1, key_lines
+        sources: dict = _NO_SOURCES
+        key_sources: dict = _NO_SOURCES
         build, depth = self.build, depth + 1
         for key_node, value_node in node.value:
             key = build(key_node, depth)
@@ -331,17 +346,36 @@ class _Builder:
                 first = key_lines[key]
                 self._refuse(key_line, "HY002", f"{_shown_key(key)} ({first})")
                 continue
-            result[key] = build(value_node, depth)
+            value = result[key] = build(value_node, depth)
             key_lines[key] = key_line
+            # Only the few plain scalars that are not text keep their source (yes, ~, 1).
+            if type(value) is not str and type(value_node) is _ScalarNode:
+                if sources is _NO_SOURCES:
+                    sources = {}
+                sources[key] = value_node.value
+            if type(key) is not str:
+                if key_sources is _NO_SOURCES:
+                    key_sources = {}
+                key_sources[key] = key_node.value
+        result.value_sources, result.key_sources = sources, key_sources
         return result
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
         if node.tag != _SEQ:  # a tagged collection (!!python/object ...) is not data either
             self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(node.tag)}")
         build, depth = self.build, depth + 1
-        result = YList([build(item, depth) for item in node.value])
+        items = node.value
+        result = YList([build(item, depth) for item in items])
         result.line = node.start_mark.line + 1
-        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        result.item_lines = [item.start_mark.line + 1 for item in items]
+        result.item_sources = _NO_ITEM_SOURCES
+        for value in result:
+            if type(value) is not str and not isinstance(value, (YDict, YList)):
+                result.item_sources = [
+                    items[index].value if type(items[index]) is _ScalarNode
+                    and type(result[index]) is not str else None
+                    for index in range(len(items))]
+                break
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
@@ -351,6 +385,8 @@ class _Builder:
         if self.screen_values and (not value.isprintable() or (
                 self.escapes and node.style == '"' and _VALUE_SUSPICIOUS.search(value))):
             self._screen(node, value)
+        if not value.isascii():  # text is compared as NFC (the file is not rewritten)
+            value = _nfc("NFC", value)
         if tag == _STR:
             return value
         if tag != _PLAIN:
@@ -364,6 +400,7 @@ class _Builder:
 
 
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+_nfc = unicodedata.normalize
 # A plain scalar longer than this that does not start like a number can only be text.
 _LONGEST_SPECIAL = max(len(word) for word in (*_BOOL, *_NULL))
 _NUMBER_START = frozenset("-+0123456789")
@@ -395,3 +432,55 @@ def line_of(data: object, path: tuple) -> int:
         else:
             break
     return line
+
+
+def source_of(data: object, path: tuple) -> str | None:
+    """The text as the clerk wrote it of the value at ``path`` (``'yes'`` for True, ``'~'``
+    for None, ``'1_000'`` for 1000); None when that value is a string, a collection, or is
+    not there. A path ending at a key that is not a string (``{yes: x}``, path ``(True,)``)
+    gives the value's text; ``key_source_of`` gives the key's."""
+    if not path:
+        return None
+    parent = data
+    for step in path[:-1]:
+        parent = _child(parent, step)
+        if parent is None:
+            return None
+    last = path[-1]
+    if isinstance(parent, YDict):
+        return getattr(parent, "value_sources", _NO_SOURCES).get(last)
+    if isinstance(parent, YList) and isinstance(last, int) and 0 <= last < len(parent):
+        sources = getattr(parent, "item_sources", _NO_ITEM_SOURCES)
+        return sources[last] if sources else None
+    return None
+
+
+def key_source_of(data: object, path: tuple) -> str | None:
+    """The text as written of the key that ends ``path`` when it is not a string (``yes``,
+    ``1``); None otherwise."""
+    if not path:
+        return None
+    parent = data
+    for step in path[:-1]:
+        parent = _child(parent, step)
+        if parent is None:
+            return None
+    if isinstance(parent, YDict):
+        return getattr(parent, "key_sources", _NO_SOURCES).get(path[-1])
+    return None
+
+
+def _child(node: object, step: object) -> object:
+    if isinstance(node, dict):
+        return node.get(step) if _hashable(step) else None
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return None
+
+
+def _hashable(step: object) -> bool:
+    try:
+        hash(step)
+    except TypeError:
+        return False
+    return True
