@@ -11,6 +11,10 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords impor
     generate,
     hash_password,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.lifecycle import (
+    LABELS,
+    LOCK_REASON_LABELS,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan import privacy
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
@@ -71,9 +75,12 @@ def test_warning_block_lists_every_revoke_rename_lock(changes):
     warning = [line for line in text.splitlines() if line.startswith(">")]
     assert "CẢNH BÁO: 5 thay đổi" in warning[0]  # and the move and the delegation
     joined = "\n".join(warning)
-    for expected in ("**REVOKE** `thuhoi@hungyen.gov.vn`", "**LOCK** `khoa@hungyen.gov.vn`",
-                     "**RENAME** `tenold@hungyen.gov.vn` → `tennew@hungyen.gov.vn`"):
+    for expected in ("**THU HỒI** `revoke` `thuhoi@hungyen.gov.vn`",
+                     "**TẠM KHÓA** `lock` `khoa@hungyen.gov.vn`",
+                     "**ĐỔI TÊN HỘP THƯ** `rename` `tenold@hungyen.gov.vn` → "
+                     "`tennew@hungyen.gov.vn`"):
         assert expected in joined
+    assert not re.search(r"\*\*[A-Z_]+\*\*", joined)  # no English word in capitals
 
 
 def test_grouped_by_agency_with_address_name_and_letter(changes):
@@ -82,7 +89,7 @@ def test_grouped_by_agency_with_address_name_and_letter(changes):
     assert [s.splitlines()[0] for s in sections] == ["Cơ quan `sonv`", "Cơ quan `sotttt`"]
     assert "`moi@hungyen.gov.vn` — `Người moi`" in sections[1]
     assert "Văn bản đề nghị: số `12/ĐN-STTTT` ngày 02/11/2026" in sections[1]
-    assert "Lý do: bị chiếm quyền sử dụng (Điều 7.1.b)" in sections[1]
+    assert f"Lý do: {LOCK_REASON_LABELS['compromised']}" in sections[1]
     assert "Cơ quan: `sotttt` → `sonv`" in sections[0]
 
 
@@ -182,11 +189,14 @@ def test_moves_resets_delegations_and_new_passwords_are_warned():
               live(box("molai"), status="revoked")]
     warning = warning_lines(render_markdown(
         plan_changes(desired, {a.address: a for a in actual}), DOMAIN))
-    assert "**MOVE** `chuyen@hungyen.gov.vn`" in warning
-    assert "từ cơ quan `sotttt` sang cơ quan `sonv`" in warning
-    assert "**RESET_PASSWORD** `datlai@hungyen.gov.vn`" in warning
-    assert "**DELEGATE** `sotttt@hungyen.gov.vn`" in warning and "`chuyen`" in warning
-    assert "**REINSTATE** `molai@hungyen.gov.vn`" in warning
+    assert "**THUYÊN CHUYỂN CÔNG TÁC TRONG TỈNH** `move` `chuyen@hungyen.gov.vn`" in warning
+    assert "thuyên chuyển công tác trong tỉnh từ cơ quan `sotttt` sang cơ quan `sonv`" \
+        in warning
+    assert "**CẤP LẠI MẬT KHẨU** `reset_password` `datlai@hungyen.gov.vn`" in warning
+    assert "**ỦY QUYỀN SỬ DỤNG** `delegate` `sotttt@hungyen.gov.vn`" in warning
+    assert "người được ủy quyền đọc toàn bộ thư của hộp thư này: `chuyen` (trước đó: không " \
+        "có)" in warning
+    assert "**CẤP LẠI HỘP THƯ ĐÃ THU HỒI** `reinstate` `molai@hungyen.gov.vn`" in warning
 
 
 def test_past_fifty_the_warning_block_counts_per_agency_and_folds_the_list():
@@ -197,11 +207,11 @@ def test_past_fifty_the_warning_block_counts_per_agency_and_folds_the_list():
     text = render_markdown(plan_changes(desired, actual), DOMAIN)
     warning = warning_lines(text)
     assert "CẢNH BÁO: 60 thay đổi" in warning
-    assert "> - Cơ quan `anvien`: **REVOKE** 20" in warning
-    assert "> - Cơ quan `tienlu`: **REVOKE** 40" in warning
+    assert "> - Cơ quan `anvien`: **THU HỒI** `revoke`: 20" in warning
+    assert "> - Cơ quan `tienlu`: **THU HỒI** `revoke`: 40" in warning
     assert "a17@" not in warning
     details = text.split("<details>", 1)[1].split("</details>", 1)[0]
-    assert all(f"**REVOKE** `a{i}@hungyen.gov.vn`" in details for i in range(60))
+    assert all(f"**THU HỒI** `revoke` `a{i}@hungyen.gov.vn`" in details for i in range(60))
 
 
 @pytest.mark.parametrize(("owner", "named"), [
@@ -214,8 +224,8 @@ def test_adopting_another_agencys_account_is_an_adoption(owner, named):
     [change] = plan_changes(desired, {"lvthu": live(box("lvthu", agency=owner))})
     assert change.action == "rename" and change.adopted and change.to_dict()["adopted"]
     warning = warning_lines(render_markdown([change], DOMAIN))
-    assert "**NHẬN LẠI ĐỊA CHỈ** `lvthu@hungyen.gov.vn` → `luutru.vangiang@hungyen.gov.vn`" \
-        in warning and named in warning
+    assert "**NHẬN LẠI ĐỊA CHỈ** `rename` `lvthu@hungyen.gov.vn` → " \
+        "`luutru.vangiang@hungyen.gov.vn`" in warning and named in warning
 
 
 def test_renaming_an_own_division_is_no_adoption():
@@ -312,4 +322,89 @@ def test_a_hold_is_dated_in_vietnam_time():
     holds = [{"action": "lock", "address": "khoa", "at": "2026-11-28T22:14:05+00:00",
               "by": "pheduyet-sotttt", "reason": "x", "status": "locked", "clears": False}]
     text = render_markdown([], DOMAIN, holds)
-    assert "lúc `05:14 ngày 29/11/2026`," in text and "2026-11-28T22" not in text
+    assert "lúc 05:14 ngày 29/11/2026," in text and "2026-11-28T22" not in text
+
+
+# ---------------------------------------------------------------- the words reviewers read
+
+
+def test_title_names_the_full_term():
+    text = render_markdown([], DOMAIN)
+    assert text.startswith("# Kế hoạch thay đổi hộp thư điện tử công vụ @hungyen.gov.vn\n")
+
+
+def test_labels_are_the_lifecycles(changes):
+    text = render_markdown(changes, DOMAIN)
+    for change in changes:
+        assert f"- **{LABELS[change.action]}** `{change.action}` " in text
+        assert f"| {LABELS[change.action]} | `{change.action}` |" in text
+
+
+@pytest.mark.parametrize(("mailbox", "server", "expected"), [
+    (box("a", name="Nguyễn Văn B"), box("a"), "Thay đổi: họ tên"),
+    (box("a", directory={"title": "Phó Giám đốc", "phone": "1"}),
+     box("a", directory={"title": "Chuyên viên", "phone": "1"}), "Thay đổi: chức vụ"),
+    (box("a", name="X", directory={"title": "T", "publish": True}),
+     box("a", directory={"title": "S", "publish": False}),
+     "Thay đổi: họ tên, chức vụ, công khai trong danh bạ"),
+    (box("a", kind="agency", name="Sở mới"), box("a", kind="agency"), "Thay đổi: tên cơ quan"),
+    (box("a", directory={"phone": "2"}), box("a", directory={"phone": "1"}),
+     "Thay đổi: số điện thoại"),
+])
+def test_an_update_names_its_fields_in_vietnamese(mailbox, server, expected):
+    [change] = plan_changes([mailbox], {"a": live(server)})
+    assert change.action == "update"
+    line = [x for x in render_markdown([change], DOMAIN).splitlines() if "Thay đổi:" in x]
+    assert line == [f"  - {expected}"]
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("active", "Trạng thái trên máy chủ: đang hoạt động"),
+    ("locked", "Trạng thái trên máy chủ: đang tạm khóa"),
+    ("revoked", "Trạng thái trên máy chủ: đã thu hồi"),
+])
+def test_drift_shows_the_status_in_words(status, expected):
+    [change] = plan_changes([], {"lala": live(box("lala", status=status))})
+    text = render_markdown([change], DOMAIN)
+    assert expected in text and f"`{status}`" not in text.split("## ", 1)[1]
+
+
+@pytest.mark.parametrize(("hold", "expected"), [
+    ({"action": "lock", "status": "locked", "clears": False},
+     ["**TẠM KHÓA KHẨN CẤP** `lock` `khoa@hungyen.gov.vn`",
+      "cho đến khi kho khai báo status: `locked` (đang tạm khóa) hoặc biện pháp khẩn cấp "
+      "được gỡ bỏ (`release`)"]),
+    ({"action": "revoke", "status": "revoked", "clears": True},
+     ["**THU HỒI KHẨN CẤP** `revoke` `khoa@hungyen.gov.vn`",
+      "lần áp dụng tới sẽ gỡ bỏ biện pháp khẩn cấp"]),
+    ({"action": "lock", "status": "locked", "clears": False, "why": "HYH011 …"},
+     ["nhưng biện pháp khẩn cấp vẫn còn: `HYH011 …`"]),
+])
+def test_the_emergency_block(hold, expected):
+    hold = {"address": "khoa", "at": "2026-11-28T22:14:05+00:00", "by": "pheduyet",
+            "reason": "x"} | hold
+    text = render_markdown([], DOMAIN, [hold])
+    assert "> **⛔ BIỆN PHÁP KHẨN CẤP (điểm g khoản 1 Điều 10): 1 hộp thư**" in text
+    assert all(part in text for part in expected), text
+    assert "tạm giữ" not in text.lower() and "action=" not in text
+
+
+def test_a_held_change_names_the_emergency_measure():
+    desired = [box("khoa", status="locked", lock_reason="compromised")]
+    changes = plan_changes(desired, {"khoa": live(box("khoa"))}, holds=("khoa",))
+    text = render_markdown(changes, DOMAIN)
+    assert "Không áp dụng lần này vì đang có biện pháp khẩn cấp: 1" in text
+    assert "**BIỆN PHÁP KHẨN CẤP: không áp dụng lần này**" in text
+    assert "đang có biện pháp khẩn cấp, không áp dụng lần này" in warning_lines(text)
+    assert "tạm giữ" not in text.lower()
+
+
+def test_counts_use_the_vietnamese_thousands_separator():
+    desired = [box(f"m{i}") for i in range(1200)]
+    text = render_markdown(plan_changes(desired, {}), DOMAIN)
+    assert f"| {LABELS['create']} | `create` | 1.200 |" in text
+
+
+def test_no_letter_reads_khong_co():
+    [change] = plan_changes([box("moi", request=None)], {})
+    assert "Văn bản đề nghị: không có" in render_markdown([change], DOMAIN)

@@ -32,6 +32,6 @@ def address(local_part, domain: str) -> str:
     return code(f"{local_part}@{domain}")
 
 
-def codes(values, empty: str = "(không có)") -> str:
+def codes(values, empty: str = "không có") -> str:
     """Several values, each its own code span, separated by commas."""
     return ", ".join(code(value) for value in values or ()) or empty

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 from itertools import groupby
 
 from ..common.clock import vietnam_time
 from ..common.files import replace_atomically
+from ..common.glossary import capitalised, cite, day, label, number
 from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
 from .markdown import address as code_address
 from .markdown import code, codes
@@ -80,7 +80,7 @@ def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None
     Every value from a file or an operator is a code span (``markdown.code``); titles and
     phones are never shown, so unlisted people's stay out of it.
     """
-    lines = [f"# Kế hoạch thay đổi hộp thư công vụ @{domain}", ""]
+    lines = [f"# Kế hoạch thay đổi {label('mailbox')} @{domain}", ""]
     lines += _summary_table(changes)
     lines += warning_block(changes, domain)
     lines += hold_block(holds or [], domain)
@@ -90,11 +90,12 @@ def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None
 
 def _summary_table(changes: list[Change]) -> list[str]:
     summary = summarize(changes)
-    rows = [f"| {LABELS[a]} | `{a}` | {summary[a]} |" for a in ACTIONS if summary[a]]
+    rows = [f"| {LABELS[a]} | `{a}` | {number(summary[a])} |" for a in ACTIONS if summary[a]]
     if not rows:
         return ["**Không có thay đổi nào.**", ""]
     head = ["| Thao tác | Mã | Số lượng |", "|---|---|---:|"]
-    held = ["", f"Tạm giữ, không áp dụng: {summary['held']}"] if summary["held"] else []
+    held = ["", f"Không áp dụng lần này vì đang có {EMERGENCY}: {number(summary['held'])}"
+            ] if summary["held"] else []
     return head + rows + held + [""]
 
 
@@ -104,6 +105,32 @@ LOUD = DISRUPTIVE | {"move", "reset_password", "delegate", "reinstate", "unlock"
 # Past this many, the block counts per agency and folds the list (a reviewer reads counts).
 WARNING_LIST_LIMIT = 50
 ADOPTION_LABEL = "NHẬN LẠI ĐỊA CHỈ"
+# The operator's emergency measure (Điều 10.1.g), as the glossary names it.
+EMERGENCY = label("emergency")
+# A loud change's name in the warning block, in capitals, from the glossary: **TẠM KHÓA**
+# `lock`. The lower-case action code stays beside it in a code span.
+KIND_CONCEPTS = {"lock": "lock", "revoke": "revoke", "rename": "rename", "move": "move",
+                 "reset_password": "reset_password", "delegate": "delegate",
+                 "reinstate": "reinstate", "unlock": "unlock", "create": "create",
+                 "update": "update"}
+# The emergency hold's measures (emergency.py's actions lock and revoke).
+HOLD_CONCEPTS = {"lock": "emergency_lock", "revoke": "emergency_revoke"}
+# An account's status as reviewers read it (active → đang hoạt động).
+STATUS_WORDS = {"active": label("active"), "locked": label("locked"),
+                "revoked": label("revoked")}
+# The fields of an account an update changes, in Vietnamese (the directory's fields one by
+# one); one map, so that no English field name reaches the page.
+FIELD_WORDS = {
+    "name": "họ tên", "kind": "loại hộp thư", "agency": "cơ quan", "status": "trạng thái",
+    "lock_reason": "lý do tạm khóa", "aliases": "địa chỉ cũ (bí danh)",
+    "delegates": label("delegate_person"), "password_reset": label("reset_password"),
+    "must_change": "yêu cầu đổi mật khẩu", "address": "địa chỉ",
+    "title": "chức vụ", "phone": "số điện thoại", "publish": "công khai trong danh bạ",
+    "division": "phòng, ban", "agency_name": "tên cơ quan", "agency_kind": "loại cơ quan",
+    "parent": "cơ quan cấp trên",
+}
+# A mailbox that is not a person's has a name, not a họ tên.
+NAME_OF = {"person": "họ tên", "agency": "tên cơ quan", "division": "tên phòng, ban"}
 
 
 def is_loud(change: Change) -> bool:
@@ -118,12 +145,12 @@ def warning_block(changes: list[Change], domain: str) -> list[str]:
     loud = [c for c in changes if is_loud(c)]
     if not loud:
         return []
-    lines = [f"> **⚠️ CẢNH BÁO: {len(loud)} thay đổi cần xem xét kỹ**", ">"]
+    lines = [f"> **⚠️ CẢNH BÁO: {number(len(loud))} thay đổi cần xem xét kỹ**", ">"]
     entries = [_warning(change, domain) for change in loud]
     if len(loud) <= WARNING_LIST_LIMIT:
         return lines + [f"> - {entry}" for entry in entries] + [""]
     lines += [f"> - {line}" for line in _counts_by_agency(loud)]
-    return lines + ["", f"<details><summary>Chi tiết {len(loud)} thay đổi cần xem xét kỹ"
+    return lines + ["", f"<details><summary>Chi tiết {number(len(loud))} thay đổi cần xem xét kỹ"
                         "</summary>", ""] + [f"- {entry}" for entry in entries] + [
         "", "</details>", ""]
 
@@ -134,18 +161,26 @@ def _counts_by_agency(loud: list[Change]) -> list[str]:
     for agency, group in groupby(sorted(loud, key=_agency_key), key=_agency_key):
         counts = {}
         for change in group:
-            kind = ADOPTION_LABEL if change.adopted else change.action.upper()
+            kind = _kind(change)
             counts[kind] = counts.get(kind, 0) + 1
-        listed = ", ".join(f"**{kind}** {count}" for kind, count in sorted(counts.items()))
+        listed = ", ".join(f"{kind}: {number(count)}" for kind, count in sorted(counts.items()))
         lines.append(f"Cơ quan {code(agency) if agency else '(không rõ)'}: {listed}")
     return lines
 
 
+def _kind(change: Change) -> str:
+    """A loud change's name in capitals and its action code: **TẠM KHÓA** `lock`."""
+    if change.adopted:
+        return f"**{ADOPTION_LABEL}** `{change.action}`"
+    concept = KIND_CONCEPTS.get(change.action)
+    words = label(concept) if concept else LABELS.get(change.action, change.action)
+    return f"**{words.upper()}** `{change.action}`"
+
+
 def _warning(change: Change, domain: str) -> str:
-    """One entry of the warning block: code, address, name, what it means."""
-    held = " — TẠM GIỮ, không áp dụng" if change.held else ""
-    kind = ADOPTION_LABEL if change.adopted else change.action.upper()
-    return (f"**{kind}** {_address(change, domain)} ({code(change.name)}): "
+    """One entry of the warning block: what it is, address, name, what it means."""
+    held = f" — đang có {EMERGENCY}, không áp dụng lần này" if change.held else ""
+    return (f"{_kind(change)} {_address(change, domain)} ({code(change.name)}): "
             f"{_warning_text(change, domain)}{held}")
 
 
@@ -155,11 +190,11 @@ def _warning_text(change: Change, domain: str) -> str:
         return (f"nhận lại địa chỉ của cơ quan {_agency_of(before)}: thư đã lưu và thư gửi "
                 f"tới {code_address(change.old_address, domain)} thuộc về hộp thư này")
     if change.action == "move":
-        return (f"chuyển công tác từ cơ quan {_agency_of(before)} sang cơ quan "
+        return (f"{label('move')} từ cơ quan {_agency_of(before)} sang cơ quan "
                 f"{_agency_of(after)}; hộp thư, thư đã lưu và mật khẩu đi theo người này")
     if change.action == "delegate":
-        return (f"người được ủy quyền đọc toàn bộ thư của hộp thư này: "
-                f"{codes(after.get('delegates'))} (trước: {codes(before.get('delegates'))})")
+        return (f"{label('delegate_person')} đọc toàn bộ thư của hộp thư này: "
+                f"{_delegates(after)} (trước đó: {_delegates(before)})")
     if change.action in ("reset_password", "reinstate", "unlock"):
         return (f"mật khẩu mới được cấp và gửi theo thông báo tới cơ quan "
                 f"{code(change.agency)}; mật khẩu cũ không còn dùng được")
@@ -175,24 +210,40 @@ def _agency_of(view: dict) -> str:
     return f"{code(agency)} ({code(name)})" if name else code(agency)
 
 
+def _delegates(view: dict) -> str:
+    return codes(view.get("delegates"))
+
+
 def hold_block(holds: list[dict], domain: str) -> list[str]:
-    """Emergency holds (Điều 10.1.g): their changes are never applied while they last."""
+    """Emergency measures (Điều 10.1.g): their changes are never applied while they last."""
     if not holds:
         return []
-    lines = [f"> **⛔ TẠM GIỮ KHẨN CẤP (Điều 10.1.g): {len(holds)} hộp thư**", ">"]
+    lines = [f"> **⛔ {EMERGENCY.upper()} ({cite('10.1.g')}): {number(len(holds))} hộp thư**",
+             ">"]
     for hold in holds:
-        end = ("kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ tạm giữ"
+        status = str(hold.get("status") or "")
+        wanted = f"`{status}` ({STATUS_WORDS[status]})" if status in STATUS_WORDS else code(status)
+        end = (f"kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ bỏ {EMERGENCY}"
                if hold.get("clears") else
-               f"kho đã khai báo đúng trạng thái này nhưng tạm giữ vẫn còn: {code(hold['why'])}"
+               f"kho đã khai báo đúng trạng thái này nhưng {EMERGENCY} vẫn còn: "
+               f"{code(hold['why'])}"
                if hold.get("why") else
                f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
-               f"{code(hold['status'])} hoặc tạm giữ được gỡ (action=release)")
-        when = code(vietnam_time(hold["at"]))
-        lines.append(f"> - **{str(hold['action']).upper()}** "
-                     f"{code_address(hold['address'], domain)} lúc {when}, "
+               f"status: {wanted} hoặc {EMERGENCY} được gỡ bỏ (`release`)")
+        action = str(hold["action"])
+        concept = HOLD_CONCEPTS.get(action)
+        kind = label(concept).upper() if concept else action.upper()
+        lines.append(f"> - **{kind}** `{action}` "
+                     f"{code_address(hold['address'], domain)} lúc {_moment(hold['at'])}, "
                      f"người thực hiện {code(hold['by'] or '?')}, lý do: "
                      f"{code(hold['reason'])} — {end}")
     return lines + [""]
+
+
+def _moment(stamp) -> str:
+    """An ISO timestamp in Vietnam's time; anything else as the code span it is."""
+    shown = vietnam_time(stamp)
+    return shown if shown != str(stamp) else code(stamp)
 
 
 def _by_agency(changes: list[Change], domain: str) -> list[str]:
@@ -225,7 +276,7 @@ def _line(change: Change, domain: str) -> str:
     if change.adopted:
         details.insert(0, f"**{ADOPTION_LABEL}** của cơ quan {_agency_of(change.before or {})}")
     if change.held:
-        details.append("**TẠM GIỮ: không áp dụng lần này**")
+        details.append(f"**{EMERGENCY.upper()}: không áp dụng lần này**")
     return text + "".join(f"\n  - {d}" for d in details if d)
 
 
@@ -237,17 +288,21 @@ def _address(change: Change, domain: str) -> str:
 
 
 def _letter(change: Change) -> str:
-    if change.request is None:
-        return "" if change.action == "drift" else "Văn bản đề nghị: (không có)"
-    return f"Văn bản đề nghị: số {code(change.request.number)} ngày {_day(change.request.date)}"
+    """The request letter, or the basis (a decision that is not a request letter)."""
+    request = change.request
+    if request is None:
+        return "" if change.action == "drift" else "Văn bản đề nghị: không có"
+    issuer = getattr(request, "issuer", None)
+    text = f"số {code(request.number)} ngày {_day(request.date)}"
+    if issuer:
+        return f"Căn cứ: văn bản {text} của {code(issuer)}"
+    return f"Văn bản đề nghị: {text}"
 
 
 def _day(value) -> str:
     """An ISO date as dd/mm/yyyy; anything else as the code span it is."""
-    try:
-        return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-    except ValueError:
-        return code(value)
+    shown = day(str(value))
+    return shown if shown != str(value) else code(value)
 
 
 def _details(change: Change) -> list[str]:
@@ -260,15 +315,31 @@ def _details(change: Change) -> list[str]:
     if change.action == "move":
         return [f"Cơ quan: {code(before.get('agency'))} → {code(after.get('agency'))}"]
     if change.action == "delegate":
-        return [f"Người được ủy quyền: {codes(after.get('delegates'))}"
-                f" (trước: {codes(before.get('delegates'))})"]
+        return [f"{capitalised(label('delegate_person'))}: {_delegates(after)}"
+                f" (trước đó: {_delegates(before)})"]
     if change.action == "update":
-        return [f"Thay đổi: {', '.join(_changed_fields(before, after))}"]
+        return [f"Thay đổi: {', '.join(changed_fields(before, after))}"]
     if change.action == "drift":
-        return [f"Trạng thái trên máy chủ: {code(before.get('status'))}"]
+        status = before.get("status")
+        return [f"Trạng thái trên máy chủ: {STATUS_WORDS.get(status) or code(status)}"]
     return []
 
 
-def _changed_fields(before: dict, after: dict) -> list[str]:
+def changed_fields(before: dict, after: dict) -> list[str]:
+    """What an update changes, in Vietnamese words (``FIELD_WORDS``): họ tên, chức vụ."""
     skip = {"request"}
-    return [key for key in after if key not in skip and before.get(key) != after.get(key)]
+    keys = []
+    for key in after:
+        if key in skip or before.get(key) == after.get(key):
+            continue
+        if key == "directory":
+            old, new = before.get(key) or {}, after.get(key) or {}
+            order = list(FIELD_WORDS)
+            keys += sorted((k for k in set(old) | set(new) if old.get(k) != new.get(k)),
+                           key=lambda k: (order.index(k) if k in order else len(order), k))
+        else:
+            keys.append(key)
+    kind = after.get("kind") or before.get("kind")
+    words = [NAME_OF.get(kind, "tên") if key == "name" else FIELD_WORDS.get(key, key)
+             for key in keys]
+    return list(dict.fromkeys(words))
