@@ -65,7 +65,7 @@ def test_active_hold_is_in_the_report(province):
         result = report(province)
         [hold] = [h for h in result["report"]["holds"] if h["address"] == "tdrift.giu"]
         assert hold["action"] == "lock" and hold["reason"] == "phát tán mã độc"
-        assert "HYD002" in result["markdown"] and "TẠM GIỮ KHẨN CẤP" in result["markdown"]
+        assert "HYD002" in result["markdown"] and "⛔ BIỆN PHÁP KHẨN CẤP" in result["markdown"]
         [pending] = [p for p in result["report"]["pending"] if p["address"] == "tdrift.giu"]
         assert pending["action"] == "unlock" and pending["held"] is True
     finally:

@@ -58,7 +58,7 @@ def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agr
     for run in (province.run(check=True), province.run()):
         assert run["changed"] is False and run["summary"]["held"] == 1
         assert [h["address"] for h in run["holds"]] == ["tkhancap"]
-        assert "TẠM GIỮ KHẨN CẤP" in run["plan_markdown"]
+        assert "⛔ BIỆN PHÁP KHẨN CẤP" in run["plan_markdown"]
         assert "pheduyet-sotttt" in run["plan_markdown"]
     assert status(server, "tkhancap") == "locked"
 

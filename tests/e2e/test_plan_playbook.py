@@ -46,7 +46,8 @@ def test_plan_playbook_writes_the_plan_and_changes_nothing(server, tmp_path):
     assert planned == {m["address"] for m in issued}
     assert plan["summary"]["drift"] == live
     markdown = plan_file.with_suffix(".md").read_text("utf-8")
-    assert markdown.startswith("# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn")
+    assert markdown.startswith(
+        "# Kế hoạch thay đổi hộp thư điện tử công vụ @hungyen.gov.vn")
     assert f"| `create` | {len(issued)} |" in markdown and "CẢNH BÁO" in markdown
     for text in (result.stdout, plan_file.read_text("utf-8"), markdown):
         assert_no_secret(server, text)

@@ -79,9 +79,9 @@ def test_plan_shows_every_active_hold_loudly():
     changes = plan_changes([box("an")], {"an": account_from_mailbox(box("an")).evolve(
         status="locked", lock_reason="compromised")}, holds={"an"})
     text = plan_markdown(changes, DOMAIN, [hold("an").to_dict() | {"clears": False}])
-    assert "⛔ TẠM GIỮ KHẨN CẤP (Điều 10.1.g): 1 hộp thư" in text
-    assert "**LOCK** `an@hungyen.gov.vn`" in text and "pheduyet" in text
-    assert "TẠM GIỮ: không áp dụng lần này" in text
+    assert "⛔ BIỆN PHÁP KHẨN CẤP (điểm g khoản 1 Điều 10): 1 hộp thư" in text
+    assert "**TẠM KHÓA KHẨN CẤP** `lock` `an@hungyen.gov.vn`" in text and "pheduyet" in text
+    assert "BIỆN PHÁP KHẨN CẤP: không áp dụng lần này" in text
 
 
 def reviewed_for(desired, actual, digest="old") -> dict:
