@@ -17,8 +17,9 @@ name everywhere, the regulation's own (Quy chế ban hành kèm theo Quyết đ�
   01/07/2025).
 - ``number``/``percent``: figures as Vietnamese read them (``10.000``, ``84,6%``).
 
-``docs/thuat-ngu.md`` is generated from this module (``make glossary``); a test fails when
-it differs. The operator's and the regulation's own names are not here: they come from the
+``docs/thuat-ngu.md`` is generated from this module (``make glossary``, tools/glossary_page.py);
+a test fails when it differs; tests/glossary_check.py finds the avoided forms in what people
+read. The operator's and the regulation's own names are not here: they come from the
 inventory (``Operator``, ``Regulation``), so that no output names them from the code.
 """
 
@@ -30,111 +31,6 @@ from dataclasses import dataclass
 
 # What the regulation calls the operator when no inventory names it (Điều 3, Điều 10).
 GENERIC_OPERATOR = "đơn vị quản lý hệ thống thư điện tử công vụ"
-
-
-@dataclass(frozen=True)
-class Term:
-    """One concept: what people read, its ASCII form, and the forms never to write."""
-
-    concept: str
-    label: str
-    ascii: str
-    avoid: tuple[str, ...] = ()
-    reason: str = ""
-
-
-TERMS = (
-    # Actions on a mailbox (common/lifecycle.py reads its labels from here).
-    Term("create", "cấp mới", "cap moi", ("tạo mới",),
-         "Điều 6 and Điều 11.1 say cấp mới; tạo mới is only the technical act (Điều 10.1.đ)"),
-    Term("unlock", "khôi phục", "khoi phuc", ("mở khóa", "gỡ khóa"),
-         "Điều 7's title and khoản 2 say khôi phục"),
-    Term("lock", "tạm khóa", "tam khoa", ("khóa hộp thư",),
-         "Điều 7.1 says tạm khóa; a bare khóa also means a YAML key or a DKIM key"),
-    Term("locked", "đang tạm khóa", "dang tam khoa", (),
-         "the state after tạm khóa"),
-    Term("revoke", "thu hồi", "thu hoi", ("xóa hộp thư", "hủy hộp thư"),
-         "Điều 6.2.c says thu hồi; the mail is kept until a backed-up purge"),
-    Term("revoked", "đã thu hồi", "da thu hoi", (), "the state after thu hồi"),
-    Term("reinstate", "cấp lại hộp thư đã thu hồi", "cap lai hop thu da thu hoi", (),
-         "not named by the regulation; khôi phục is Điều 7's (a locked mailbox)"),
-    Term("move", "thuyên chuyển công tác trong tỉnh", "thuyen chuyen cong tac trong tinh",
-         ("chuyển cơ quan",),
-         "Điều 6.2.b; a bare chuyển công tác also means leaving the province (6.2.c)"),
-    Term("delegate", "ủy quyền sử dụng", "uy quyen su dung",
-         ("người được giao", "giao sử dụng"), "Điều 9.1, 9.2 and 12.2.a say ủy quyền"),
-    Term("delegate_person", "người được ủy quyền", "nguoi duoc uy quyen",
-         ("người được giao",), "Điều 9.1"),
-    Term("rename", "đổi tên hộp thư", "doi ten hop thu", (), "Điều 6.2.d"),
-    Term("reset_password", "cấp lại mật khẩu", "cap lai mat khau", (), "Điều 9.2, 12.1"),
-    Term("update", "cập nhật thông tin danh bạ", "cap nhat thong tin danh ba", (),
-         "Điều 10.1.đ: the operator keeps the directory"),
-    Term("drift", "có trên máy chủ nhưng chưa khai báo (giữ nguyên)",
-         "co tren may chu nhung chua khai bao", ("không được khai báo",),
-         "không được + verb reads both as 'must not' and 'was not'"),
-    Term("purge", "xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu",
-         "xoa thu cua hop thu da thu hoi", (), "Điều 6.2.c, 10.2.đ"),
-    # Statuses.
-    Term("active", "đang hoạt động", "dang hoat dong", ("trạng thái active",),
-         "one label for the state everywhere; active only as the value a clerk writes"),
-    # Why a mailbox is locked (Điều 7.1.a-c).
-    Term("violation", "vi phạm quy định tại Điều 4", "vi pham quy dinh tai Dieu 4", (),
-         "Điều 7.1.a"),
-    Term("compromised", "bị chiếm dụng", "bi chiem dung", ("bị chiếm quyền sử dụng",
-                                                           "bị chiếm quyền"),
-         "Điều 7.1.b; glossed once in notices (người khác chiếm quyền sử dụng)"),
-    Term("spam_malware", "tham gia phát tán thư rác, mã độc",
-         "tham gia phat tan thu rac, ma doc", (), "Điều 7.1.c"),
-    # The operator's emergency measure (Điều 10.1.g).
-    Term("emergency", "biện pháp khẩn cấp", "bien phap khan cap", ("tạm giữ",),
-         "tạm giữ is a legal word for detaining persons or property"),
-    Term("emergency_lock", "tạm khóa khẩn cấp", "tam khoa khan cap", ("lock khẩn cấp",), ""),
-    Term("emergency_revoke", "thu hồi khẩn cấp", "thu hoi khan cap", ("revoke khẩn cấp",),
-         "Điều 10.1.g"),
-    # Words of the files and the review.
-    Term("yaml_key", "mục", "muc", ("nhóm khóa", "thiếu khóa"),
-         "khóa is a lock (tạm khóa); a YAML key is a mục, a list item is named (người thứ 2)"),
-    Term("merge_request", "yêu cầu hợp nhất (merge request)", "yeu cau hop nhat", (),
-         "at first mention; never yêu cầu or thay đổi alone, which are the regulation's"),
-    Term("head", "Thủ trưởng cơ quan, đơn vị", "Thu truong co quan, don vi", (),
-         "the regulation capitalises Thủ trưởng"),
-    Term("request", "văn bản đề nghị", "van ban de nghi", (), "Điều 6.1"),
-    Term("basis", "căn cứ", "can cu", (),
-         "a decision that is not a request letter (the initial import, a reorganisation)"),
-    Term("mailbox", "hộp thư điện tử công vụ", "hop thu dien tu cong vu", (),
-         "the full term in titles and subjects; hộp thư in running text"),
-    Term("division_mailbox", "hộp thư phòng, ban", "hop thu phong, ban", ("hộp thư đơn vị",),
-         "Điều 5.1.d; đơn vị is also a đơn vị sự nghiệp (kind: unit)"),
-    Term("personal_mailbox", "hộp thư cá nhân", "hop thu ca nhan", (), "Điều 5.2"),
-    Term("agency_mailbox", "hộp thư cơ quan, đơn vị", "hop thu co quan, don vi", (),
-         "Điều 5.1"),
-    Term("manual", "thủ công", "thu cong", ("bằng tay", "sửa tay"), "register"),
-)
-BY_CONCEPT = {term.concept: term for term in TERMS}
-
-
-def label(concept: str) -> str:
-    """What people read for ``concept`` (a ``TERMS`` entry)."""
-    return BY_CONCEPT[concept].label
-
-
-def ascii_label(concept: str) -> str:
-    """``concept``'s unaccented form, for SMTP and IMAP replies."""
-    return BY_CONCEPT[concept].ascii
-
-
-# Phrases that hold an avoided word and stay legitimate: the glossary test does not flag them.
-HOMONYMS = (
-    ("tạm khóa", "Điều 7.1's lock"),
-    ("đang tạm khóa", "the locked state"),
-    ("từ khóa", "a search keyword (the directory)"),
-    ("khóa DKIM", "a signing key"),
-    ("khóa riêng", "a private key"),
-    ("khóa tệp", "a file lock taken by the apply"),
-    ("khôi phục dữ liệu từ bản sao lưu", "a restore from a backup"),
-    ("khôi phục từ bản sao lưu", "a restore from a backup"),
-    ("xóa khỏi khai báo", "an address dropped from the files (Điều 10.1.đ)"),
-)
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,16 +86,172 @@ def capitalised(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# The terms.
+
+@dataclass(frozen=True)
+class Term:
+    """One concept: what people read, its ASCII form, the forms never to write, why (in
+    Vietnamese: docs/thuat-ngu.md shows it) and the articles that name it."""
+
+    concept: str
+    label: str
+    ascii: str
+    avoid: tuple[str, ...] = ()
+    reason: str = ""
+    refs: tuple[str, ...] = ()
+
+
+TERMS = (
+    # Actions on a mailbox (common/lifecycle.py reads its labels from here).
+    Term("create", "cấp mới", "cap moi", ("tạo mới", "tạo hộp thư", "tạo tài khoản"),
+         "Quy chế gọi việc này là cấp mới; “tạo mới” chỉ là thao tác kỹ thuật của đơn vị "
+         f"quản lý ({cite('10.1.đ')}). Chữ “tạo” đứng riêng vẫn dùng cho tệp, thư mục.",
+         ("6.2.a", "11.1")),
+    Term("unlock", "khôi phục", "khoi phuc", ("mở khóa", "gỡ khóa"),
+         "Tên Điều 7 và khoản 2 của điều này dùng “khôi phục” cho hộp thư bị tạm khóa; "
+         "mật khẩu được khởi tạo lại.", ("7.2",)),
+    Term("lock", "tạm khóa", "tam khoa", ("khóa hộp thư", "bị khóa"),
+         "Khoản 1 Điều 7 dùng “tạm khóa”; chữ “khóa” đứng riêng còn là khóa DKIM, từ khóa, "
+         "nên không dùng làm động từ.", ("7.1",)),
+    Term("locked", "đang tạm khóa", "dang tam khoa", (),
+         "Trạng thái sau khi tạm khóa; một nhãn ở mọi nơi.", ("7.1",)),
+    Term("revoke", "thu hồi", "thu hoi",
+         ("xóa hộp thư", "hủy hộp thư", "xóa tài khoản", "hủy tài khoản"),
+         "Thư đã nhận vẫn được giữ cho đến khi xóa sau khi sao lưu, nên không gọi là “xóa” "
+         "hay “hủy”. Chữ “xóa” vẫn dùng cho dòng, mục trong tệp.", ("6.2.c",)),
+    Term("revoked", "đã thu hồi", "da thu hoi", (),
+         "Trạng thái sau khi thu hồi; một nhãn ở mọi nơi.", ("6.2.c",)),
+    Term("reinstate", "cấp lại hộp thư đã thu hồi", "cap lai hop thu da thu hoi",
+         ("khôi phục hộp thư đã thu hồi", "khôi phục sau thu hồi", "cấp lại sau thu hồi"),
+         "Quy chế không đặt tên riêng: đây là cấp theo văn bản đề nghị mới. “Khôi phục” chỉ "
+         f"dùng cho hộp thư bị tạm khóa ({cite('7.2')}).", ("6.1",)),
+    Term("move", "thuyên chuyển công tác trong tỉnh", "thuyen chuyen cong tac trong tinh",
+         ("chuyển cơ quan",),
+         "“Chuyển công tác” đứng riêng còn có nghĩa chuyển ra ngoài tỉnh, khi hộp thư bị thu "
+         f"hồi ({cite('6.2.c')}).", ("6.2.b",)),
+    Term("delegate", "ủy quyền sử dụng", "uy quyen su dung", ("giao sử dụng",),
+         "Quy chế dùng “ủy quyền”, không dùng “giao”.", ("9.1", "9.2", "12.2.a")),
+    Term("delegate_person", "người được ủy quyền", "nguoi duoc uy quyen",
+         ("người được giao",), "Người được Thủ trưởng ủy quyền sử dụng hộp thư.", ("9.1",)),
+    Term("rename", "đổi tên hộp thư", "doi ten hop thu", (),
+         "Địa chỉ cũ trở thành bí danh của địa chỉ mới.", ("6.2.d",)),
+    Term("reset_password", "cấp lại mật khẩu", "cap lai mat khau", (),
+         "Mật khẩu được cấp lại phải đổi ngay khi sử dụng lần đầu.", ("9.2", "12.1")),
+    Term("update", "cập nhật thông tin danh bạ", "cap nhat thong tin danh ba", (),
+         "Họ tên, chức vụ, điện thoại, lý do tạm khóa: đơn vị quản lý cập nhật danh bạ.",
+         ("10.1.đ",)),
+    Term("drift", "có trên máy chủ nhưng chưa khai báo (giữ nguyên)",
+         "co tren may chu nhung chua khai bao", ("không được khai báo",),
+         "“Không được” đi với động từ vừa có nghĩa “cấm” vừa có nghĩa “chưa”."),
+    Term("purge", "xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu",
+         "xoa thu cua hop thu da thu hoi", (),
+         "Chỉ thư của hộp thư đã thu hồi, và chỉ sau khi đã sao lưu.", ("6.2.c", "10.2.đ")),
+    Term("remove", "xóa khỏi khai báo", "xoa khoi khai bao", (),
+         "Một địa chỉ bỏ khỏi tệp khai báo; chỉ đơn vị quản lý làm việc này.", ("10.1.đ",)),
+    # Statuses.
+    Term("active", "đang hoạt động", "dang hoat dong", ("trạng thái active", "đang active"),
+         "Một nhãn cho trạng thái ở mọi nơi; “active” chỉ là giá trị văn thư ghi trong tệp, "
+         "khi trích dẫn thì kèm nhãn: active (đang hoạt động)."),
+    Term("status", "trạng thái", "trang thai", (),
+         "Mục status của một hộp thư: đang hoạt động, đang tạm khóa, đã thu hồi."),
+    # Why a mailbox is locked (Điều 7.1.a-c).
+    Term("lock_reason", "lý do tạm khóa", "ly do tam khoa", ("lý do khóa",),
+         "Lý do của việc tạm khóa; “khóa” không đứng riêng.", ("7.1",)),
+    Term("violation", "vi phạm quy định tại Điều 4", "vi pham quy dinh tai Dieu 4", (),
+         "Lời của Quy chế.", ("7.1.a",)),
+    Term("compromised", "bị chiếm dụng", "bi chiem dung",
+         ("bị chiếm quyền sử dụng", "bị chiếm quyền"),
+         "Lời của Quy chế; trong thông báo giải thích một lần: người khác đã chiếm quyền sử "
+         "dụng hộp thư.", ("7.1.b",)),
+    Term("spam_malware", "tham gia phát tán thư rác, mã độc",
+         "tham gia phat tan thu rac, ma doc", (), "Lời của Quy chế.", ("7.1.c",)),
+    # The operator's emergency measure (Điều 10.1.g).
+    Term("emergency", "biện pháp khẩn cấp", "bien phap khan cap", ("tạm giữ",),
+         "“Tạm giữ” là từ pháp lý chỉ việc tạm giữ người hoặc tài sản.", ("10.1.g",)),
+    Term("emergency_lock", "tạm khóa khẩn cấp", "tam khoa khan cap",
+         ("lock khẩn cấp", "khóa khẩn cấp"),
+         "Biện pháp khẩn cấp của đơn vị quản lý: đăng nhập bị từ chối, thư vẫn được nhận.",
+         ("10.1.g",)),
+    Term("emergency_revoke", "thu hồi khẩn cấp", "thu hoi khan cap", ("revoke khẩn cấp",),
+         "Biện pháp khẩn cấp của đơn vị quản lý.", ("10.1.g",)),
+    Term("emergency_release", "gỡ bỏ biện pháp khẩn cấp", "go bo bien phap khan cap",
+         ("gỡ tạm giữ",), "Hộp thư trở lại trạng thái đã khai báo.", ("10.1.g",)),
+    # Passwords, under headings that say what they are (Điều 12.1: change it at first use).
+    Term("password_initial", "mật khẩu ban đầu", "mat khau ban dau", (),
+         "Chỉ cho hộp thư cấp mới hoặc cấp lại hộp thư đã thu hồi.", ("12.1",)),
+    Term("password_reset", "mật khẩu được cấp lại", "mat khau duoc cap lai", (),
+         "Khi cấp lại mật khẩu; không gọi là mật khẩu ban đầu.", ("9.2", "12.1")),
+    Term("password_unlock", "mật khẩu khởi tạo lại sau khôi phục",
+         "mat khau khoi tao lai sau khoi phuc", (),
+         "Khi khôi phục hộp thư bị tạm khóa; không gọi là mật khẩu ban đầu.", ("7.2", "12.1")),
+    # Words of the files and the review.
+    Term("yaml_key", "mục", "muc", ("nhóm khóa", "thiếu khóa", "tên khóa"),
+         "“Khóa” là tạm khóa; một mục trong tệp YAML gọi là “mục”, một phần tử của danh sách "
+         "gọi bằng tên và thứ tự của nó (người thứ 2 trong people, phòng thứ 1)."),
+    Term("merge_request", "yêu cầu hợp nhất (merge request)", "yeu cau hop nhat", (),
+         "Lần nhắc đầu tiên kèm tên tiếng Anh của GitLab; không viết “yêu cầu” hay “thay đổi” "
+         "đứng riêng, vì đó là lời của Quy chế cho văn bản đề nghị."),
+    Term("head", "Thủ trưởng cơ quan, đơn vị", "Thu truong co quan, don vi", (),
+         "Quy chế viết hoa “Thủ trưởng”.", ("9.1",)),
+    Term("request", "văn bản đề nghị", "van ban de nghi", (),
+         "Căn cứ của mọi thay đổi do cơ quan yêu cầu.", ("6.1",)),
+    Term("basis", "căn cứ", "can cu", (),
+         "Một quyết định không phải văn bản đề nghị (khởi tạo danh bạ, sắp xếp lại cơ quan)."),
+    Term("mailbox", "hộp thư điện tử công vụ", "hop thu dien tu cong vu", (),
+         "Tên đầy đủ trong tiêu đề và chủ đề thư; trong câu có thể viết “hộp thư”."),
+    Term("division_mailbox", "hộp thư phòng, ban", "hop thu phong, ban", ("hộp thư đơn vị",),
+         "“Đơn vị” còn có nghĩa đơn vị sự nghiệp (kind: unit).", ("5.1.d",)),
+    Term("personal_mailbox", "hộp thư cá nhân", "hop thu ca nhan", (), "Lời của Quy chế.",
+         ("5.2",)),
+    Term("agency_mailbox", "hộp thư cơ quan, đơn vị", "hop thu co quan, don vi", (),
+         "Lời của Quy chế.", ("5.1",)),
+    Term("manual", "thủ công", "thu cong", ("bằng tay", "sửa tay"),
+         "Văn phong hành chính."),
+)
+BY_CONCEPT = {term.concept: term for term in TERMS}
+
+
+def label(concept: str) -> str:
+    """What people read for ``concept`` (a ``TERMS`` entry)."""
+    return BY_CONCEPT[concept].label
+
+
+def ascii_label(concept: str) -> str:
+    """``concept``'s unaccented form, for SMTP and IMAP replies."""
+    return BY_CONCEPT[concept].ascii
+
+
+# Phrases that hold an avoided word and stay legitimate: the glossary test
+# (tests/glossary_check.py) flags no avoided form inside one. Each with why it is legitimate.
+HOMONYMS = (
+    ("tạm khóa", f"việc tạm khóa hộp thư ({cite('7.1')})"),
+    ("đang tạm khóa", "trạng thái sau khi tạm khóa"),
+    ("lý do tạm khóa", "lý do của việc tạm khóa"),
+    ("từ khóa", "từ tìm kiếm trong danh bạ"),
+    ("khóa DKIM", "khóa ký thư (DKIM)"),
+    ("khóa riêng", "khóa bí mật của chữ ký số"),
+    ("khóa công khai", "khóa công khai của chữ ký số"),
+    ("khóa SSH", "khóa đăng nhập máy chủ"),
+    ("khóa tệp", "khóa tệp của lần áp dụng, để hai lần áp dụng không chạy cùng lúc"),
+    ("khôi phục dữ liệu từ bản sao lưu", "lấy lại dữ liệu đã sao lưu, không phải Điều 7"),
+    ("khôi phục từ bản sao lưu", "lấy lại dữ liệu đã sao lưu, không phải Điều 7"),
+    ("xóa khỏi khai báo", f"một địa chỉ bỏ khỏi tệp khai báo ({cite('10.1.đ')})"),
+)
+
+
+# ---------------------------------------------------------------------------------------
 # What clerks write in the files.
 
 # The values of the schema's enumerations, glossed where they are quoted: active (đang hoạt
 # động). The keys are the schema's property names.
 VALUE_GLOSS = {
-    "status": {"active": "đang hoạt động", "locked": "đang tạm khóa", "revoked": "đã thu hồi"},
+    "status": {"active": label("active"), "locked": label("locked"),
+               "revoked": label("revoked")},
     "lock_reason": {"violation": label("violation"), "compromised": label("compromised"),
                     "spam_malware": label("spam_malware")},
-    "kind": {"department": "sở, ban, ngành", "district": "UBND cấp huyện",
-             "commune": "UBND cấp xã (xã, phường, thị trấn)",
+    # The district level ends on 30/06/2025 (LEVELS; tests/unit/test_glossary.py checks it).
+    "kind": {"department": "sở, ban, ngành", "district": "UBND cấp huyện, đến 30/06/2025",
+             "commune": "UBND cấp xã (xã, phường)",
              "unit": "đơn vị sự nghiệp"},
     "publish": {"true": "công khai trong danh bạ", "false": "không công khai"},
 }
@@ -258,11 +310,13 @@ RESERVED_ROLE_WORDS = (
     ("thongbao", "thông báo"), ("vanthu", "văn thư"), ("lanhdao", "lãnh đạo"),
 )
 
-# Capitalised words allowed inside Vietnamese text people read.
+# Capitalised words allowed inside Vietnamese text people read (tests/glossary_check.py flags
+# any other word written in capitals without a Vietnamese letter).
 ACRONYMS = (
     "UBND", "HĐND", "QĐ", "NQ", "CNTT", "TTTT", "KH&CN", "KHCN", "YAML", "CSV", "UTF-8",
     "SMTP", "IMAP", "DKIM", "SPF", "DMARC", "TLS", "SSH", "HTML", "URL", "BOM", "SHA-256",
     "MIME", "PDF", "ID", "GitLab", "Unikey", "Unicode", "TCVN3", "VNI", "MANIFEST", "UTC",
+    "TCVN", "HTTP", "HTTPS", "DNS", "IP", "JSON", "ASCII", "CI", "MX", "LMTP", "RFC", "API",
 )
 
 
