@@ -186,6 +186,8 @@ def test_verify_catches_missing_and_unexpected_files(server, backups):
     pathlib.Path(path, "data/extra").write_text("x")
     checked = verify(path)
     assert checked.missing == ["data/journal.jsonl"] and checked.unexpected == ["data/extra"]
+    assert checked.summary().endswith(": 1 tệp bị thiếu (ví dụ: data/journal.jsonl), 1 tệp "
+                                      "không có trong MANIFEST (ví dụ: data/extra)")
 
 
 def test_verify_catches_an_edited_manifest(server, backups):
@@ -292,6 +294,7 @@ def test_restore_all_brings_everything_back_byte_for_byte(server, backups):
     del before["data/live/pending.json"]
     assert after == before
     assert result["mail"]["copied"] == 6 and result["generation"] == "2"
+    assert result["msg"].endswith("dữ liệu tài khoản được ghi thành một phiên bản dữ liệu mới")
     assert (server.data / "journal.jsonl").read_text().startswith('{"at": "2026-11-01')
 
 
@@ -383,7 +386,8 @@ def revoke(server: FakeServer, local: str) -> None:
 
 def test_purge_refuses_an_active_mailbox(server, backups):
     take(server, backups)
-    with pytest.raises(backup_restore.BackupError, match="HYB011 .*Điều 6.2.c"):
+    with pytest.raises(backup_restore.BackupError, match="HYB011 hộp thư nvan@hungyen.gov.vn "
+                       "đang hoạt động, .*điểm c khoản 2 Điều 6"):
         backup_restore.purge(server.site(), backups, "nvan")
 
 
@@ -397,7 +401,8 @@ def test_purge_refuses_when_no_backup_holds_every_message(server, backups):
     take(server, backups)
     revoke(server, "nvan")
     server.deliver("nvan", "nvan-late", b"Subject: after the backup\r\n\r\n")
-    with pytest.raises(backup_restore.BackupError, match="HYB013 .*nvan-late"):
+    with pytest.raises(backup_restore.BackupError,
+                       match="HYB013 .*thiếu 1 thư, ví dụ: Maildir/new/nvan-late "):
         backup_restore.purge(server.site(), backups, "nvan")
     assert (server.mail / "nvan").exists()
 
@@ -416,7 +421,8 @@ def test_purge_refuses_a_held_mailbox(server, backups):
     revoke(server, "nvan")
     (server.data / "holds.json").write_text(json.dumps({"holds": {"nvan": {
         "address": "nvan", "action": "revoke", "reason": "x", "by": "y", "at": "z"}}}))
-    with pytest.raises(backup_restore.BackupError, match="HYB012"):
+    with pytest.raises(backup_restore.BackupError,
+                       match="HYB012 hộp thư nvan@hungyen.gov.vn đang chịu biện pháp khẩn cấp"):
         backup_restore.purge(server.site(), backups, "nvan")
 
 

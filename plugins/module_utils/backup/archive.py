@@ -241,9 +241,9 @@ class Verification:
         """One Vietnamese line: what is wrong with the backup."""
         if self.problem:
             return f"{self.name}: {self.problem}"
-        parts = [f"{len(paths)} tệp {label} (vd. {paths[0]})"
+        parts = [f"{len(paths)} tệp {label} (ví dụ: {paths[0]})"
                  for label, paths in (("bị thiếu", self.missing), ("bị thay đổi", self.changed),
-                                      ("lạ", self.unexpected)) if paths]
+                                      (f"không có trong {MANIFEST}", self.unexpected)) if paths]
         return f"{self.name}: " + ", ".join(parts)
 
 
@@ -255,7 +255,8 @@ def verify(directory: str, prefixes: tuple[str, ...] | None = None) -> Verificat
         entries = read_manifest(directory)
         manifest_digest = file_sha256(os.path.join(directory, MANIFEST))
     except (OSError, ValueError) as error:
-        result.problem = f"không đọc được {MANIFEST} hoặc {INFO} ({type(error).__name__})"
+        why = "nội dung sai định dạng" if isinstance(error, ValueError) else "không mở được tệp"
+        result.problem = f"không đọc được {MANIFEST} hoặc {INFO} ({why})"
         return result
     if manifest_digest != info.get("manifest_sha256"):
         result.problem = f"{MANIFEST} không khớp mã băm ghi trong {INFO}"

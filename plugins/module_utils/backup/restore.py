@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 from ..apply import holds, journal
 from ..common.files import replace_atomically
+from ..common.glossary import label
+from ..common.lifecycle import STATUSES
 from .archive import (
     DATA_PREFIX,
     LIVE_PREFIX,
@@ -42,7 +44,6 @@ from .create import MESSAGE_DIRS, unique_name
 from .messages import render
 
 MAILDIR_MARKERS = ("dovecot-uidlist", "maildirfolder")
-STATUS_WORDS = {"active": "đang hoạt động", "locked": "đang tạm khóa"}
 
 # --- choosing a backup -----------------------------------------------------------------
 
@@ -122,7 +123,7 @@ def _all_message(result: dict, check_mode: bool) -> str:
     verb = "sẽ khôi phục" if check_mode else "đã khôi phục"
     return (f"{verb} toàn bộ từ bản {result['backup']}: chép lại {mail['copied']} tệp thư "
             f"({mail['messages']} thư), giữ nguyên {mail['kept']} tệp đã có; dữ liệu tài khoản "
-            "thành một thế hệ mới")
+            "được ghi thành một phiên bản dữ liệu mới")
 
 
 def _dropped_accounts(site: Site, path: str) -> list[str]:
@@ -343,7 +344,7 @@ def _purgeable(site: Site, local: str):
     if account is None:
         raise BackupError("HYB010", address=f"{local}@{site.domain}")
     if account.status != "revoked":
-        state = STATUS_WORDS.get(account.status, account.status)
+        state = label(account.status) if account.status in STATUSES else account.status
         raise BackupError("HYB011", address=f"{local}@{site.domain}", state=state)
     if local in holds.load_holds(site.state_dir):
         raise BackupError("HYB012", address=f"{local}@{site.domain}")
@@ -425,7 +426,7 @@ def local_part(address: str, domain: str) -> str:
     if not at:
         local, other = other, domain
     if other != domain or not local or "/" in local or local.startswith("."):
-        raise BackupError("HYB009", detail=f"{address!r} không phải địa chỉ @{domain}")
+        raise BackupError("HYB009", detail=f"'{address}' không phải địa chỉ @{domain}")
     return local
 
 
