@@ -14,6 +14,11 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     status_kinds,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.common import lifecycle
+from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import (
+    capitalised,
+    cite,
+    label,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import (
     account_from_mailbox,
@@ -110,11 +115,60 @@ def test_the_sets_are_what_the_plan_and_the_policy_always_meant():
 
 @pytest.mark.parametrize("action", lifecycle.ACTION_TABLE, ids=lambda a: a.code)
 def test_a_label_cites_the_articles_its_action_implements(action):
-    if action.label and "(Điều" in action.label:
-        assert action.label.endswith(f"(Điều {', '.join(action.articles)})")
+    if action.label and action.articles:
+        assert action.label.endswith(f" ({cite(*action.articles)})")
+        assert action.label.startswith(capitalised(label(action.term)))
     for article in action.articles:
         number, *points = article.split(".")
         assert 1 <= int(number) <= 14 and all(re.fullmatch(r"\d+|[a-zđ]", p) for p in points)
+
+
+# What people read for each action: the glossary's label, capitalised, and the articles in
+# the full form (issue 20); the policy's words inside a sentence.
+LABELS = {
+    "create": ("Cấp mới (điểm a khoản 2 Điều 6)", "cấp mới"),
+    "rename": ("Đổi tên hộp thư (điểm d khoản 2 Điều 6)", "đổi tên hộp thư"),
+    "reinstate": ("Cấp lại hộp thư đã thu hồi (khoản 1 Điều 6)",
+                  "cấp lại hộp thư đã thu hồi"),
+    "unlock": ("Khôi phục, cấp mật khẩu mới (khoản 2 Điều 7)", "khôi phục"),
+    "lock": ("Tạm khóa (khoản 1 Điều 7)", "tạm khóa"),
+    "revoke": ("Thu hồi (điểm c khoản 2 Điều 6)", "thu hồi"),
+    "move": ("Thuyên chuyển công tác trong tỉnh (điểm b khoản 2 Điều 6)",
+             "thuyên chuyển công tác trong tỉnh"),
+    "delegate": ("Ủy quyền sử dụng (khoản 1 Điều 9)", "đổi người được ủy quyền"),
+    "reset_password": ("Cấp lại mật khẩu (khoản 2 Điều 9, khoản 1 Điều 12)",
+                       "cấp lại mật khẩu"),
+    "update": ("Cập nhật thông tin danh bạ (điểm đ khoản 1 Điều 10)", None),
+    "drift": ("Có trên máy chủ nhưng chưa khai báo (giữ nguyên)", None),
+    "purge": ("Xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu (điểm c khoản 2 Điều 6, "
+              "điểm đ khoản 2 Điều 10)", None),
+    "remove": (None, "xóa khỏi khai báo"),
+    "lock_reason": (None, "đổi lý do tạm khóa"),
+}
+
+
+def test_every_action_is_in_the_table_of_words():
+    assert set(LABELS) == set(lifecycle.BY_CODE)
+
+
+@pytest.mark.parametrize("code", LABELS)
+def test_an_actions_words_are_the_glossarys(code):
+    action = lifecycle.BY_CODE[code]
+    assert (action.label, action.say) == LABELS[code]
+
+
+@pytest.mark.parametrize(("status", "shown"), [
+    ("active", "Đang hoạt động"), ("locked", "Đang tạm khóa"), ("revoked", "Đã thu hồi")])
+def test_a_status_reads_as_the_glossarys_state(status, shown):
+    assert lifecycle.STATUS_LABELS[status] == shown == capitalised(label(status))
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("violation", "vi phạm quy định tại Điều 4 (điểm a khoản 1 Điều 7)"),
+    ("compromised", "bị chiếm dụng (điểm b khoản 1 Điều 7)"),
+    ("spam_malware", "tham gia phát tán thư rác, mã độc (điểm c khoản 1 Điều 7)")])
+def test_a_lock_reason_reads_as_the_regulations_point(reason, shown):
+    assert lifecycle.LOCK_REASON_LABELS[reason] == shown
 
 
 def test_every_action_has_its_words():

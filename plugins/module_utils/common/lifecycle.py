@@ -19,16 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .glossary import capitalised, label, with_citation
+
 ACTIVE, LOCKED, REVOKED = "active", "locked", "revoked"
 STATUSES = (ACTIVE, LOCKED, REVOKED)
-STATUS_LABELS = {ACTIVE: "Hoạt động", LOCKED: "Tạm khóa", REVOKED: "Thu hồi"}
+# Đang hoạt động, Đang tạm khóa, Đã thu hồi: the glossary's one label for each status.
+STATUS_LABELS = {status: capitalised(label(status)) for status in STATUSES}
 
-# Why Sở TTTT locks a mailbox (Điều 7.1.a-c), as the plan, the notices and the reports say it.
-LOCK_REASON_LABELS = {
-    "violation": "vi phạm Điều 4 (Điều 7.1.a)",
-    "compromised": "bị chiếm quyền sử dụng (Điều 7.1.b)",
-    "spam_malware": "phát tán thư rác, mã độc (Điều 7.1.c)",
-}
+# Why Sở TTTT locks a mailbox (Điều 7.1.a-c), as the plan, the notices and the reports say it:
+# the glossary's words and the point in the full form (bị chiếm dụng (điểm b khoản 1 Điều 7)).
+LOCK_REASON_ARTICLES = {"violation": "7.1.a", "compromised": "7.1.b", "spam_malware": "7.1.c"}
+LOCK_REASON_LABELS = {reason: with_citation(label(reason), article)
+                      for reason, article in LOCK_REASON_ARTICLES.items()}
 LOCK_REASONS = tuple(LOCK_REASON_LABELS)
 
 
@@ -36,14 +38,16 @@ LOCK_REASONS = tuple(LOCK_REASON_LABELS)
 class Action:
     """One thing that can happen to a mailbox, and everything the tool says about it.
 
-    ``articles`` are the points of the regulation it implements ("6.2.a": Điều 6, khoản 2,
-    điểm a). ``label`` is the plan's, the notices' and the reports' title; ``say`` the
-    change-request policy's words inside a sentence. ``status`` is the status it leaves.
+    ``articles`` are the points of the regulation it implements ("6.2.a": điểm a khoản 2
+    Điều 6). ``label`` is the plan's, the notices' and the reports' title: the glossary's
+    label of ``term``, capitalised, with ``extra`` words and the articles in the full form
+    (``Cấp mới (điểm a khoản 2 Điều 6)``). ``say`` is the change-request policy's words
+    inside a sentence. ``status`` is the status it leaves.
     """
 
     code: str
     articles: tuple[str, ...]
-    label: str | None = None
+    term: str | None = None  # the glossary concept that names it; None: no label
     say: str | None = None
     status: str | None = None
     planned: bool = False  # the planner makes it (else: only the policy, or a backup's purge)
@@ -51,41 +55,46 @@ class Action:
     warning: str | None = None  # the plan's warning block: what the holder loses (DISRUPTIVE)
     delists: bool = False  # the address leaves the directory (DELISTING)
     silent: bool = False  # the requesting agency is not told (Điều 6, last sentence)
+    extra: str = ""  # words after the glossary's label, before the citation
+
+    @property
+    def label(self) -> str | None:
+        if self.term is None:
+            return None
+        return with_citation(capitalised(label(self.term)) + self.extra, *self.articles)
 
 
 ACTION_TABLE = (
     # What the planner makes, in the order a reviewer reads them for one mailbox.
-    Action("create", ("6.2.a",), "Tạo mới (Điều 6.2.a)", "tạo mới", ACTIVE, planned=True,
+    Action("create", ("6.2.a",), "create", label("create"), ACTIVE, planned=True,
            new_password=True),
-    Action("rename", ("6.2.d",), "Đổi tên (Điều 6.2.d)", "đổi tên", planned=True,
+    Action("rename", ("6.2.d",), "rename", label("rename"), planned=True,
            warning="thư và tài khoản chuyển sang địa chỉ mới; địa chỉ cũ thành bí danh",
            delists=True),
     # Not named by the regulation: a revoked mailbox issued again on a new request (Điều 6.1).
-    Action("reinstate", ("6.1",), "Cấp lại sau thu hồi", "cấp lại", ACTIVE, planned=True,
+    Action("reinstate", ("6.1",), "reinstate", label("reinstate"), ACTIVE, planned=True,
            new_password=True),
-    Action("unlock", ("7.2",), "Mở khóa, cấp mật khẩu mới (Điều 7.2)", "khôi phục (mở khóa)",
-           ACTIVE, planned=True, new_password=True),
-    Action("lock", ("7.1",), "Tạm khóa (Điều 7.1)", "tạm khóa", LOCKED, planned=True,
+    Action("unlock", ("7.2",), "unlock", label("unlock"), ACTIVE, planned=True,
+           new_password=True, extra=", cấp mật khẩu mới"),
+    Action("lock", ("7.1",), "lock", label("lock"), LOCKED, planned=True,
            warning="đăng nhập bị từ chối; thư vẫn được nhận"),
-    Action("revoke", ("6.2.c",), "Thu hồi (Điều 6.2.c)", "thu hồi", REVOKED, planned=True,
+    Action("revoke", ("6.2.c",), "revoke", label("revoke"), REVOKED, planned=True,
            warning="đăng nhập bị từ chối, thư mới bị trả lại; thư cũ được giữ trên máy chủ",
            delists=True, silent=True),
-    Action("move", ("6.2.b",), "Chuyển cơ quan (Điều 6.2.b)", "chuyển cơ quan", planned=True),
-    Action("delegate", ("9.1",), "Ủy quyền sử dụng (Điều 9.1)", "đổi người được giao sử dụng",
-           planned=True),
-    Action("reset_password", ("9.2", "12.1"), "Cấp lại mật khẩu (Điều 9.2, 12.1)",
+    Action("move", ("6.2.b",), "move", label("move"), planned=True),
+    Action("delegate", ("9.1",), "delegate", "đổi " + label("delegate_person"), planned=True),
+    Action("reset_password", ("9.2", "12.1"), "reset_password", label("reset_password"),
            planned=True, new_password=True),
     # Directory data (name, title, reason of a lock), kept by Sở TTTT (Điều 10.1.đ).
-    Action("update", ("10.1.đ",), "Cập nhật thông tin danh bạ", planned=True),
+    Action("update", ("10.1.đ",), "update", planned=True),
     # On the server, declared nowhere: reported, never touched (no request asked for it).
-    Action("drift", (), "Có trên máy chủ, không được khai báo (giữ nguyên)", planned=True),
+    Action("drift", (), "drift", planned=True),
     # The journal's, after a backup: the mail of a revoked mailbox deleted.
-    Action("purge", ("6.2.c", "10.2.đ"),
-           "Xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu (Điều 6.2.c, 10.2.đ)"),
+    Action("purge", ("6.2.c", "10.2.đ"), "purge"),
     # The change-request policy's only: an address dropped from the declaration (Sở TTTT
     # only, Điều 10.1.đ), and a locked mailbox's reason changed (the planner's ``update``).
-    Action("remove", ("10.1.đ",), say="xóa khỏi khai báo", delists=True),
-    Action("lock_reason", ("7.1",), say="đổi lý do khóa"),
+    Action("remove", ("10.1.đ",), say=label("remove"), delists=True),
+    Action("lock_reason", ("7.1",), say="đổi " + label("lock_reason")),
 )
 BY_CODE = {action.code: action for action in ACTION_TABLE}
 
