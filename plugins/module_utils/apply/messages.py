@@ -50,7 +50,7 @@ CATALOG: Catalog = {
                "-e change_approvers=... khi người lập hoặc người phê duyệt là người duyệt "
                "của đơn vị"),
     "HYH010": ("không đọc được tệp {path} ({error})", EMERGENCY,
-               "khôi phục tệp từ bản sao lưu; không xóa tệp (sẽ mất các "
+               "lấy lại tệp từ bản sao lưu; không xóa tệp (sẽ mất các "
                + label("emergency") + " đang có hiệu lực)"),
     # Drift (playbooks/drift.yml): the run, then one heading per kind of finding
     "HYD000": ("máy chủ khác với kho: {summary}", DIRECTORY,

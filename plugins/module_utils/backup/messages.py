@@ -19,7 +19,8 @@ OPERATION = ""
 
 # code: (what went wrong, the article or operational basis, how to fix it)
 CATALOG: Catalog = {
-    "HYB001": ("một lần sao lưu, khôi phục hoặc xóa thư khác đang chạy trên {backup_dir}",
+    "HYB001": ("một lần sao lưu, khôi phục từ bản sao lưu hoặc xóa thư khác đang chạy trên "
+               "{backup_dir}",
                OPERATION, "chờ lần đó xong rồi chạy lại"),
     "HYB002": ("bản sao lưu vừa tạo không khớp MANIFEST ({summary}); để lại {work} để xem xét",
                BACKUP, "kiểm tra ổ đĩa của thư mục sao lưu (backup_dir) rồi sao lưu lại"),
@@ -31,17 +32,19 @@ CATALOG: Catalog = {
                "chọn bản khác (-e backup=<tên>) hoặc kiểm tra ổ đĩa của thư mục sao lưu; "
                "sao lưu lại (make backup) và giữ bản hỏng để điều tra"),
     "HYB006": ("{count} hộp thư đang có trên máy chủ nhưng không có trong bản {name}: "
-               "{addresses}", BACKUP, "khôi phục từng hộp thư (-e address=...), hoặc ghi "
-               "-e force=true nếu chắc chắn muốn quay về bản sao lưu"),
+               "{addresses}", BACKUP,
+               "khôi phục từ bản sao lưu từng hộp thư (-e address=...), hoặc ghi -e force=true "
+               "nếu chắc chắn muốn quay về bản sao lưu"),
     "HYB007": ("hộp thư {address} không có trên máy chủ", BACKUP,
-               "cấp lại hộp thư theo khai báo (make apply) hoặc khôi phục toàn bộ"),
+               "áp dụng lại khai báo (make apply) để hộp thư được cấp mới, hoặc khôi phục từ "
+               "bản sao lưu toàn bộ dữ liệu"),
     "HYB008": ("không bản sao lưu nào (đã kiểm tra) có thư của {address}", BACKUP,
                "kiểm tra lại tên hộp thư; nếu hộp thư đã đổi tên sau lần sao lưu, ghi "
                "-e source=<tên cũ>"),
     "HYB009": ("tham số không hợp lệ: {detail}", OPERATION,
-               "ghi action là backup (sao lưu), verify (kiểm tra), restore (khôi phục dữ liệu) "
-               "hoặc purge (xóa thư của hộp thư đã thu hồi); địa chỉ ghi -e address=<tên> "
-               "thuộc miền của máy chủ"),
+               "ghi action là backup (sao lưu), verify (kiểm tra), restore (khôi phục từ bản "
+               "sao lưu) hoặc purge (xóa thư của hộp thư đã thu hồi); địa chỉ ghi "
+               "-e address=<tên> thuộc miền của máy chủ"),
     "HYB010": ("hộp thư {address} không có trên máy chủ", PURGE,
                "kiểm tra lại địa chỉ (make drift liệt kê các hộp thư trên máy chủ)"),
     "HYB011": ("hộp thư {address} {state}, chưa bị thu hồi: chỉ xóa thư của hộp thư đã thu "
@@ -63,7 +66,7 @@ CATALOG: Catalog = {
     "HYB016": ("thư mục sao lưu backup_dir={backup_dir} nằm trong {tree}", OPERATION,
                "chọn thư mục khác, ví dụ <state_dir>/backups (mặc định) hoặc một ổ đĩa riêng"),
     "HYB017": ("đã có bản sao lưu mang tên {name}", OPERATION, "chờ vài giây rồi chạy lại"),
-    "HYB018": ("{source} đổi nội dung trong lúc khôi phục{detail}", OPERATION,
+    "HYB018": ("{source} đổi nội dung trong lúc khôi phục từ bản sao lưu{detail}", OPERATION,
                "kiểm tra thư mục sao lưu (backup_dir) rồi chạy lại"),
     "HYB019": ("thư mục thư {home} không nằm trong {mail_dir}: công cụ không tự xóa", PURGE,
                "kiểm tra dòng của hộp thư trong users.passwd, xóa " + label("manual")
@@ -73,8 +76,9 @@ CATALOG: Catalog = {
                "{addresses}", BACKUP, "sao lưu " + label("manual") + " các thư mục đó"),
     "HYB021": ("lần áp dụng trước bị ngắt, còn việc chưa xong (nhật ký, thông báo): bản sao "
                "lưu không có các việc đó", BACKUP, "chạy make apply rồi sao lưu lại"),
-    "HYB022": (label("emergency") + " áp dụng sau bản sao lưu, dữ liệu khôi phục chưa thể hiện: "
-               "{addresses}", EMERGENCY, "chạy lại make emergency cho các hộp thư đó"),
+    "HYB022": (label("emergency") + " áp dụng sau bản sao lưu, dữ liệu vừa khôi phục từ "
+               "bản sao lưu chưa thể hiện: {addresses}", EMERGENCY,
+               "chạy lại make emergency cho các hộp thư đó"),
 }
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from ..apply import holds, journal
 from ..common.files import replace_atomically
-from ..common.glossary import label
+from ..common.glossary import label, number
 from ..common.lifecycle import STATUSES
 from .archive import (
     DATA_PREFIX,
@@ -81,7 +81,7 @@ def verify_all(backup_dir: str, name: str | None) -> dict:
     if failed:
         raise BackupError("HYB005", detail="; ".join(failed[:5]))
     return {"changed": False, "verified": [check.to_dict() for check in checks],
-            "msg": f"{len(checks)} bản sao lưu khớp MANIFEST: "
+            "msg": f"{number(len(checks))} bản sao lưu khớp MANIFEST: "
                    f"{', '.join(check.name for check in checks)}"}
 
 
@@ -121,9 +121,10 @@ def restore_all(site: Site, backup_dir: str, name: str | None = None, force: boo
 def _all_message(result: dict, check_mode: bool) -> str:
     mail = result["mail"]
     verb = "sẽ khôi phục" if check_mode else "đã khôi phục"
-    return (f"{verb} toàn bộ từ bản {result['backup']}: chép lại {mail['copied']} tệp thư "
-            f"({mail['messages']} thư), giữ nguyên {mail['kept']} tệp đã có; dữ liệu tài khoản "
-            "được ghi thành một phiên bản dữ liệu mới")
+    return (f"{verb} từ bản sao lưu {result['backup']} toàn bộ dữ liệu: chép lại "
+            f"{number(mail['copied'])} tệp thư ({number(mail['messages'])} thư), giữ nguyên "
+            f"{number(mail['kept'])} tệp đã có; dữ liệu tài khoản được ghi thành một phiên bản "
+            "dữ liệu mới")
 
 
 def _dropped_accounts(site: Site, path: str) -> list[str]:
@@ -214,8 +215,9 @@ def restore_mailbox(site: Site, backup_dir: str, address: str, source: str | Non
     verb = "sẽ chép lại" if check_mode else "đã chép lại"
     return {"changed": not check_mode and copied["copied"] > 0, "address": local, "home": home,
             "backup": os.path.basename(path), "verified": checked.to_dict(), "mail": copied,
-            "msg": f"{local}: {verb} {copied['copied']} tệp ({copied['messages']} thư) từ bản "
-                   f"{os.path.basename(path)}, giữ nguyên {copied['kept']} tệp đã có"}
+            "msg": f"{local}: {verb} {number(copied['copied'])} tệp "
+                   f"({number(copied['messages'])} thư) từ bản {os.path.basename(path)}, "
+                   f"giữ nguyên {number(copied['kept'])} tệp đã có"}
 
 
 def _holding(backup_dir: str, name: str | None, site: Site, source: str):
@@ -335,7 +337,7 @@ def purge(site: Site, backup_dir: str, address: str, by: str = "", reason: str =
             _record_purge(site, backup_dir, account, purged, by, reason)
     verb = "sẽ xóa" if check_mode else "đã xóa"
     return {"changed": True, "purged": purged, "verified": checked.to_dict(),
-            "msg": f"{local}: {verb} {purged['messages']} thư ({home}); bản sao lưu "
+            "msg": f"{local}: {verb} {number(purged['messages'])} thư ({home}); bản sao lưu "
                    f"{purged['backup']} đã kiểm tra giữ đủ, được giữ lại vĩnh viễn"}
 
 

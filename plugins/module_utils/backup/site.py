@@ -13,6 +13,7 @@ import time
 
 from ..apply import after_commit
 from ..common.files import removed_on_error
+from ..common.glossary import number
 from .archive import (
     DEFAULT_KEEP,
     DEFAULT_KEEP_DAYS,
@@ -87,17 +88,18 @@ def run(backend, params: dict, check_mode: bool = False) -> dict:
             raise BackupError("HYB009", detail="thiếu địa chỉ hộp thư cần xóa (address)")
         return purge(site, backup_dir, params["address"], params.get("by") or "",
                      params.get("reason") or "", timeout, check_mode)
-    raise BackupError("HYB009", detail=f"action={action!r}")
+    raise BackupError("HYB009", detail=f"action='{action}'")
 
 
 def backup_message(result: dict, check_mode: bool) -> str:
     backup, deleted = result["backup"], result["retention"]["deleted"]
     if check_mode:
-        return (f"sẽ sao lưu {backup['accounts']} hộp thư; chính sách lưu giữ sẽ xóa "
-                f"{len(deleted)} bản cũ")
-    return (f"đã sao lưu và kiểm tra {backup['name']}: {backup['accounts']} hộp thư, "
-            f"{backup['messages']} thư, {backup['files']} tệp ({_size(backup['bytes'])}); "
-            f"xóa {len(deleted)} bản cũ theo chính sách lưu giữ")
+        return (f"sẽ sao lưu {number(backup['accounts'])} hộp thư; chính sách lưu giữ sẽ xóa "
+                f"{number(len(deleted))} bản cũ")
+    return (f"đã sao lưu và kiểm tra {backup['name']}: {number(backup['accounts'])} hộp thư, "
+            f"{number(backup['messages'])} thư, {number(backup['files'])} tệp "
+            f"({_size(backup['bytes'])}); xóa {number(len(deleted))} bản cũ theo chính sách "
+            "lưu giữ")
 
 
 def _int(params: dict, key: str, default: int) -> int:
@@ -108,6 +110,7 @@ def _int(params: dict, key: str, default: int) -> int:
 def _size(count: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+            text = f"{count:.0f}" if unit == "B" else f"{count:.1f}".replace(".", ",")
+            return f"{text} {unit}"
         count /= 1024
     return ""
