@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
     TreeChange,
@@ -103,7 +105,7 @@ def facts(case: dict) -> Facts:
 def run(case: dict):
     base, head = sides(case)
     return decide(base, head, case["author"], thresholds=Thresholds(**case.get("thresholds", {})),
-                  facts=facts(case))
+                  facts=facts(case), operator=case.get("operator", "Sở TTTT"))
 
 
 @pytest.mark.parametrize("case", case_table("policy_cases.yml"))
@@ -127,9 +129,9 @@ def test_refusal_names_the_file_the_rule_the_article_and_the_way_out():
     violation = run(case).violations[0]
     assert (violation.code, violation.path) == ("HP010", "mailboxes/vangiang.yml")
     assert violation.message.startswith(
-        "HP010 vanthu-anvien không có quyền sửa mailboxes/vangiang.yml: chỉ owners của tệp "
-        "(@vanthu-vangiang) hoặc người duyệt của Sở TTTT (@vanthu-sotttt, @pheduyet-sotttt) "
-        "được sửa (Điều 6.1, 10.1). Cách sửa: ")
+        "HP010 vanthu-anvien không có quyền sửa mailboxes/vangiang.yml: chỉ người quản lý tệp "
+        "(owners: @vanthu-vangiang) hoặc người duyệt của Sở TTTT (@vanthu-sotttt, "
+        "@pheduyet-sotttt) được sửa tệp này (khoản 1 Điều 6, khoản 1 Điều 10). Cách sửa: ")
     assert str(violation).startswith("mailboxes/vangiang.yml: HP010 ")
 
 
@@ -138,7 +140,8 @@ def test_counts_say_what_the_change_does():
                 if row.id == "transfer_with_the_matching_add")
     decision = run(case)
     assert decision.counts == {"move": 1, "destructive": 0, "files": 2}
-    assert decision.summary() == "Được phép: 2 tệp thay đổi (chuyển cơ quan 1)."
+    assert decision.summary() == ("Được phép: yêu cầu hợp nhất (merge request) sửa 2 tệp "
+                                  "(thuyên chuyển công tác trong tỉnh: 1).")
     assert decision.to_dict()["allowed"] is True
 
 
@@ -148,7 +151,8 @@ def test_violations_are_listed_once_each_in_a_stable_order():
     first, second = run(case), run(case)
     assert first.violations == second.violations == sorted(set(first.violations))
     assert first.summary().startswith(
-        "Không được phép: 2 vi phạm:\nmailboxes/ttvangiang.yml: HP010 ")
+        "Không được phép: yêu cầu hợp nhất (merge request) có 2 vi phạm:\n"
+        "mailboxes/ttvangiang.yml: HP010 ")
 
 
 def test_an_unchanged_province_is_allowed_for_anyone():
@@ -212,9 +216,9 @@ def test_transfers_resets_and_delegations_are_listed_one_by_one():
         {"kind": "move", "address": "nhphuc", "path": "mailboxes/tienlu.yml",
          "from": "mailboxes/sotttt.yml", "delegate_of": ["sotttt"]},
         {"kind": "reset_password", "address": "nhphuc", "path": "mailboxes/tienlu.yml",
-         "from": "mailboxes/sotttt.yml", "letter": "99/UBND-VP ngày 2025-06-01"}]
-    assert decision.summary() == ("Được phép: 2 tệp thay đổi "
-                                  "(chuyển cơ quan 1, cấp lại mật khẩu 1).")
+         "from": "mailboxes/sotttt.yml", "letter": "số 99/UBND-VP ngày 01/06/2025"}]
+    assert decision.summary() == ("Được phép: yêu cầu hợp nhất (merge request) sửa 2 tệp "
+                                  "(thuyên chuyển công tác trong tỉnh: 1, cấp lại mật khẩu: 1).")
 
 
 def test_a_delegation_change_lists_who_reads_before_and_after():
@@ -240,7 +244,7 @@ def test_non_data_paths_are_warnings_for_sotttt_and_listed_at_most_20():
     sotttt = decide(files, files, "vanthu-sotttt", facts=Facts(tree=tree))
     warnings = sotttt.to_dict()["warnings"]
     assert sotttt.allowed and len(warnings) == 21
-    assert warnings[0] == ("thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): "
+    assert warnings[0] == ("tệp ngoài khai báo hộp thư (người duyệt kiểm tra kỹ): "
                            "roles/x/file00.j2 (ngoài mailboxes/, approvals/)")
     assert warnings[-1] == "và 5 tệp khác ngoài khai báo hộp thư"
 
@@ -257,7 +261,8 @@ def test_a_path_is_shown_without_its_control_characters():
 
 def test_codeowners_gives_each_file_to_its_owners_and_everything_to_sotttt():
     lines = codeowners_text(good_files()).splitlines()
-    assert lines[0].startswith("# Tạo tự động bằng `make codeowners`")
+    assert lines[0].startswith("# Tạo tự động bằng lệnh `make codeowners`")
+    assert lines[0].endswith("không sửa thủ công.")
     rules = [line for line in lines if not line.startswith("#")]
     assert rules == [
         "* @vanthu-sotttt @pheduyet-sotttt",
@@ -292,7 +297,7 @@ def test_stale_or_missing_codeowners_is_refused():
     assert codeowners_violation(files) is None
     files["mailboxes/vangiang.yml"] = files["mailboxes/vangiang.yml"].replace(
         b"owners: [vanthu-vangiang]", b"owners: [vanthu-vangiang, vanthu-moi]")
-    assert "HP003 CODEOWNERS" in codeowners_violation(files).message
+    assert "HP003 tệp CODEOWNERS không khớp" in codeowners_violation(files).message
 
 
 def test_codeowners_command_writes_then_checks(tmp_path, capsys):
@@ -303,3 +308,34 @@ def test_codeowners_command_writes_then_checks(tmp_path, capsys):
     assert main(["codeowners", "--root", str(tmp_path), "--write"]) == 0
     assert main(["codeowners", "--root", str(tmp_path), "--check"]) == 0
     assert "Đã ghi" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ the operator's name
+
+
+def refused_by_everything() -> dict:
+    """A case whose refusals name the operator in the message and in the fix."""
+    return next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "owner_edits_another_agency_file")
+
+
+@pytest.mark.parametrize(("operator", "named"), [
+    (None, "người duyệt của đơn vị quản lý hệ thống thư điện tử công vụ (@vanthu-sotttt"),
+    ("Sở KH&CN", "người duyệt của Sở KH&CN (@vanthu-sotttt"),
+])
+def test_the_operator_is_named_by_the_caller_never_by_the_code(operator, named):
+    case = refused_by_everything()
+    base, head = sides(case)
+    summary = decide(base, head, case["author"], operator=operator).summary()
+    assert named in summary and "Sở TTTT" not in summary
+    hp001 = decide(base, head, "", operator=operator).summary()
+    assert "Sở TTTT" not in hp001 and "()" not in hp001
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG))
+def test_no_catalog_text_names_the_operator_or_nests_a_citation(code):
+    what, basis, fix = CATALOG[code]
+    for text in (what, basis, fix):
+        assert "Sở TTTT" not in text and "Sở Thông tin" not in text
+    assert not re.search(r"Điều \d+\.\d", basis), basis
+    assert " thay đổi này" not in what  # the merge request is a yêu cầu hợp nhất

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..common.glossary import GENERIC_OPERATOR, day, label, number, percent
 from ..common.lifecycle import ACTIVE, DELISTING, LOCKED, REVOKED, SAY, STATUSES, transition
 from ..common.messages import shown
 from ..declared import messages as declared_messages
@@ -60,7 +61,9 @@ NOT_WITH_A_MOVE = ("rename", "revoke", "reinstate", "lock", "unlock", "lock_reas
 # What the plan's warning block lists one by one, beside the counts.
 NOTABLE_KINDS = ("move", "reset_password", "delegate")
 # The words of a change inside a sentence; lifecycle.SAY has none for a reset.
-WORDS = {**SAY, "reset_password": "cấp lại mật khẩu"}
+WORDS = {**SAY, "reset_password": label("reset_password")}
+# The merge request at its first mention (the summary), then "yêu cầu hợp nhất" alone.
+MERGE_REQUEST = label("merge_request")
 
 # The operator's agency: the notices of new passwords come from its mailbox.
 OPERATOR = "sotttt"
@@ -140,12 +143,14 @@ class Decision:
     def summary(self) -> str:
         warned = "".join(f"\nCảnh báo: {warning}" for warning in self.warnings)
         if self.allowed:
-            done = ", ".join(f"{WORDS.get(k, k)} {n}" for k, n in sorted(self.counts.items())
+            done = ", ".join(f"{WORDS.get(k, k)}: {number(n)}"
+                             for k, n in sorted(self.counts.items())
                              if n and k not in ("files", "destructive"))
-            return f"Được phép: {self.counts.get('files', 0)} tệp thay đổi" + (
-                f" ({done})." if done else ".") + warned
+            return (f"Được phép: {MERGE_REQUEST} sửa {number(self.counts.get('files', 0))} tệp"
+                    + (f" ({done})." if done else ".") + warned)
         lines = "\n".join(str(violation) for violation in self.violations)
-        return f"Không được phép: {len(self.violations)} vi phạm:\n{lines}" + warned
+        return (f"Không được phép: {MERGE_REQUEST} có {number(len(self.violations))} vi phạm:"
+                f"\n{lines}" + warned)
 
     def to_dict(self) -> dict:
         return {"allowed": self.allowed, "summary": self.summary(), "counts": dict(self.counts),
@@ -196,6 +201,7 @@ class Change:
     approvals: dict[str, bytes]
     approval_validator: object
     facts: Facts = field(default_factory=Facts)
+    operator: str = GENERIC_OPERATOR  # the operator's short name, from the inventory
 
     @cached_property
     def reviewers(self) -> list[str]:
@@ -237,6 +243,7 @@ class Change:
     def violation(self, code: str, path: str = "", address: str = "", **fields) -> Violation:
         fields.setdefault("author", self.author)
         fields.setdefault("reviewers", _names(self.reviewers))
+        fields.setdefault("operator", self.operator)
         return Violation(code, path, address, render(code, path=path, address=address, **fields))
 
 
@@ -254,15 +261,19 @@ def _names(users) -> str:
 
 def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: str,
            approvals: dict[str, bytes] | None = None, thresholds: Thresholds | None = None,
-           schema_dir: str | None = None, facts: Facts | None = None) -> Decision:
+           schema_dir: str | None = None, facts: Facts | None = None,
+           operator: str | None = None) -> Decision:
     """Whether ``author``'s change from ``base_files`` to ``head_files`` may go ahead.
 
     ``approvals`` are the approval records of this change (default: the ``approvals/*.yml``
     that head adds). ``schema_dir`` holds agency.schema.json and approval.schema.json.
     ``facts``: who approved and who pushed, the raw diff (default: none, nothing looked at).
+    ``operator``: the operator's short name as the messages name it (the inventory's
+    ``operator.short_name``; default the regulation's generic name).
     """
+    operator = operator or GENERIC_OPERATOR
     if not user(author or ""):
-        return Decision(False, [Violation("HP001", "", "", render("HP001"))])
+        return Decision(False, [Violation("HP001", "", "", render("HP001", operator=operator))])
     agency_schema, approval_schema = validators(schema_dir)
     head = read_side(head_files, agency_schema)
     base = read_side(base_files, agency_schema, reuse=head)
@@ -271,7 +282,7 @@ def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: s
     if approvals is None:
         approvals = {p: raw for p, raw in head.approvals.items() if p not in base.approvals}
     change = Change(base, head, user(author), compare(base, head), thresholds or Thresholds(),
-                    approvals, approval_schema, facts or Facts())
+                    approvals, approval_schema, facts or Facts(), operator)
     violations = []
     for rule in RULES:
         violations += rule(change)
@@ -483,10 +494,19 @@ def check_letters(change: Change) -> list[Violation]:
         before, after = events[0].before, events[0].after
         if after.request == before.request:
             what = ", ".join(SAY[event.kind] for event in events)
-            letter = before.request.label() if before.request else "(không có)"
+            letter = letter_words(before.request)
             found.append(change.violation("HP020", events[0].path, address, what=what,
                                           letter=letter))
     return found
+
+
+def letter_words(request) -> str:
+    """A request letter as a sentence names it: ``số 3/UBND ngày 05/03/2024``."""
+    if request is None:
+        return "không có"
+    text = f"số {request.number} ngày {day(str(request.date))}"
+    issuer = getattr(request, "issuer", None)
+    return f"{text} của {issuer}" if issuer else text
 
 
 def check_sotttt_steps(change: Change) -> list[Violation]:
@@ -604,7 +624,7 @@ def protected_addresses(side: Side) -> dict[str, str]:
         if mailbox.kind != "agency":
             continue
         if mailbox.agency == OPERATOR:
-            names[mailbox.address] = "hộp thư gửi thông báo của Sở TTTT"
+            names[mailbox.address] = f"hộp thư gửi thông báo của {mailbox.name}"
         elif mailbox.directory.get("agency_kind") in PROTECTED_KINDS:
             names[mailbox.address] = f"hộp thư của {mailbox.name}"
     return names
@@ -679,7 +699,7 @@ def non_data_paths(tree: tuple[TreeChange, ...] | None) -> list[str]:
 def _listed(paths: list[str]) -> str:
     shown = "; ".join(paths[:PATHS_SHOWN])
     more = len(paths) - PATHS_SHOWN
-    return shown + (f"; và {more} tệp khác" if more > 0 else "")
+    return shown + (f"; và {number(more)} tệp khác" if more > 0 else "")
 
 
 def _warnings(change: Change) -> list[str]:
@@ -688,10 +708,11 @@ def _warnings(change: Change) -> list[str]:
     paths = non_data_paths(change.facts.tree)
     if not paths or not change.by_sotttt:
         return []
-    warnings = [f"thay đổi ngoài khai báo hộp thư (Sở TTTT kiểm tra kỹ): {path}"
+    warnings = [f"tệp ngoài khai báo hộp thư (người duyệt kiểm tra kỹ): {path}"
                 for path in paths[:PATHS_SHOWN]]
     more = len(paths) - PATHS_SHOWN
-    return warnings + ([f"và {more} tệp khác ngoài khai báo hộp thư"] if more > 0 else [])
+    return warnings + ([f"và {number(more)} tệp khác ngoài khai báo hộp thư"]
+                       if more > 0 else [])
 
 
 def notable_events(change: Change) -> list[dict]:
@@ -708,7 +729,7 @@ def notable_events(change: Change) -> list[dict]:
             data.update(before=sorted(event.before.delegates),
                         after=sorted(event.after.delegates))
         else:
-            data["letter"] = event.after.password_reset.label()
+            data["letter"] = letter_words(event.after.password_reset)
         found.append(data)
     return found
 
@@ -747,20 +768,21 @@ def _over_threshold(change: Change, destructive: list[Event]) -> list[str]:
     """Why the destructive part of the change is too large, in words (empty: it is not)."""
     limits, why = change.thresholds, []
     if len(destructive) > limits.max_count:
-        why.append(f"{len(destructive)} hộp thư trong thay đổi (ngưỡng {limits.max_count})")
+        why.append(f"{number(len(destructive))} hộp thư trong một yêu cầu hợp nhất, vượt mức "
+                   f"{number(limits.max_count)}")
     live = Counter(m.agency for m in change.base.mailboxes.values() if m.status != REVOKED)
     per_agency = Counter(event.before.agency for event in destructive)
     for agency, count in sorted(per_agency.items()):
         size = max(live[agency], 1)
         if count > max(1.0, limits.max_share * size):
-            why.append(f"{count} trong {live[agency]} hộp thư của {agency} "
-                       f"({_percent(count / size)} > {_percent(limits.max_share)})")
+            why.append(f"{number(count)} trong {number(live[agency])} hộp thư của {agency} "
+                       f"({_percent(count / size)}, vượt mức {_percent(limits.max_share)})")
     return why
 
 
 def _percent(share: float) -> str:
-    """7.5 % written the Vietnamese way: '7,5 %'."""
-    return f"{share * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+    """A share as Vietnamese write it: 0.846 → '84,6%'."""
+    return percent(share * 100)
 
 
 def _approvals(change: Change) -> tuple[list[dict], list[Violation]]:
@@ -790,8 +812,8 @@ def read_approval(raw: bytes, validator) -> tuple[dict | None, str]:
     if problems:
         first = problems[0]
         return None, f"dòng {first.line}: {first.code} {first.detail}"
-    for line, number, why in letter_number_findings(data):
-        return None, f"dòng {line}: {declared_messages.render('HY044', detail=number, why=why)}"
+    for line, letter, why in letter_number_findings(data):
+        return None, f"dòng {line}: {declared_messages.render('HY044', detail=letter, why=why)}"
     for line, detail in schema_problems(validator, data if data is not None else {},
                                         skip=letter_number_error):
         return None, f"dòng {line}: {detail}"
@@ -814,9 +836,10 @@ RULES = (check_pushers, check_rebased, check_data_only, check_files, check_trans
 
 CODEOWNERS = "CODEOWNERS"
 CODEOWNERS_HEADER = (
-    "# Tạo tự động bằng `make codeowners` từ owners của mailboxes/*.yml; không sửa tay.\n"
+    "# Tạo tự động bằng lệnh `make codeowners` từ người quản lý tệp (owners) của "
+    "mailboxes/*.yml; không sửa thủ công.\n"
     "# Generated by `make codeowners` from the owners of mailboxes/*.yml; do not edit.\n"
-    "# Người duyệt của Sở TTTT (owners của mailboxes/sotttt.yml) duyệt được mọi tệp.\n"
+    "# Người duyệt (owners của mailboxes/sotttt.yml) duyệt được mọi tệp.\n"
     "# Sở TTTT's reviewers (owners of mailboxes/sotttt.yml) may approve every file.\n"
 )
 
