@@ -15,7 +15,7 @@ PLAYBOOK := ansible-playbook -i $(INVENTORY)
 ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
-	code-warnings \
+	code-warnings guide messages \
 	directory lint sanity unit test test-deps clean drift emergency notify report bench \
 	backup restore purge mailserver-destroy
 
@@ -155,6 +155,16 @@ policy: setup
 ## codeowners: regenerate CODEOWNERS from the owners of each agency file (commit it too)
 codeowners: setup
 	$(COLLECTION_PYTHON) -m $(MODULE_UTILS).change_request.policy_cli codeowners --write
+
+## guide: regenerate the table of codes of docs/huong-dan-van-thu.md (the clerks' guide in
+##   Vietnamese) from the catalogs and the examples of tests/fixtures/codes/
+guide: setup
+	$(COLLECTION_PYTHON) tools/guide.py
+
+## messages: write docs/thong-diep-mau.md, every message as users see it (fixed clock, ids
+##   and passwords), so that every change to a message shows in review
+messages: setup
+	$(COLLECTION_PYTHON) tools/messages_page.py
 
 ## directory: build the published directory (danh bạ) into build/directory/
 directory: setup

@@ -1,0 +1,355 @@
+"""The clerk's guide's table of codes (docs/huong-dan-van-thu.md), generated from the catalogs.
+
+Every ``CATALOG`` of ``plugins/module_utils/**/messages.py`` and ``*_messages.py`` gives one
+heading per code (its anchor is the lower-case code: ``#### HY010`` → ``#hy010``), the code's
+title (``common/code_titles.py``), what is wrong, its article and the fix. A clerk's code
+(validation ``HY`` + digits, policy ``HP``) also shows an example: the fixture
+``tests/fixtures/codes/<CODE>.yml`` and the message it yields, run here in-process
+(validation over ``tests/fixtures/good``; the policy's ``decide`` over the same tree).
+
+    python tools/guide.py            # rewrite the generated part of the guide
+    python tools/guide.py --check    # exit 1 when the guide differs from what it would be
+
+The part between ``BEGIN`` and ``END`` below is rewritten; the prose around it is written
+by hand. tests/unit/test_guide.py fails when the committed guide differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import importlib
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / ".collections"))
+
+PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
+GUIDE = ROOT / "docs" / "huong-dan-van-thu.md"
+FIXTURES = ROOT / "tests" / "fixtures" / "codes"
+GOOD = ROOT / "tests" / "fixtures" / "good"
+SCHEMA = ROOT / "schemas" / "agency.schema.json"
+BEGIN = "<!-- BEGIN bảng mã: tạo bằng make guide, không sửa tay -->"
+END = "<!-- END bảng mã -->"
+CODE = re.compile(r"\b(H[A-Z]{1,3}\d{3})\b")
+
+# The families of codes, in the order of the table: (prefix pattern, heading, who reads it).
+FAMILIES = (
+    (re.compile(r"^HY\d"), "Mã kiểm tra tệp khai báo (HY)",
+     "In ra khi chạy kiểm tra tệp (make validate, job validate của pipeline). Văn thư sửa "
+     "tệp của cơ quan mình theo hướng dẫn ở từng mã."),
+    (re.compile(r"^HP"), "Mã xét duyệt yêu cầu hợp nhất (HP)",
+     "In ra ở job policy khi yêu cầu hợp nhất (merge request) sửa tệp không thuộc quyền, "
+     "thiếu phê duyệt hoặc vượt ngưỡng."),
+    (re.compile(r"^HYG"), "Mã của pipeline trên GitLab (HYG)",
+     "Dành cho người quản trị pipeline; văn thư không cần xử lý."),
+    (re.compile(r"^HYR"), "Mã áp dụng thay đổi lên máy chủ (HYR)",
+     "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYH"), "Mã biện pháp khẩn cấp (HYH)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYD"), "Mã sai lệch giữa máy chủ và kho (HYD)",
+     "Các mục của báo cáo sai lệch; dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYN"), "Mã gửi thông báo (HYN)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYB"), "Mã sao lưu và khôi phục dữ liệu (HYB)",
+     "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYP"), "Mã báo cáo định kỳ (HYP)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYC"), "Mã đồng hồ của hệ thống (HYC)", "Dành cho người vận hành máy chủ thư."),
+)
+OTHER = "Mã khác"
+
+
+def is_clerk_code(code: str) -> bool:
+    """A code a clerk meets: validation (HY + digits) or the policy (HP)."""
+    return bool(re.match(r"^(HY\d|HP)", code))
+
+
+# ------------------------------------------------------------------------------ catalogs
+
+def catalog_modules() -> list[str]:
+    """Every module of the collection that may hold a catalog, as dotted names."""
+    base = ROOT / "plugins" / "module_utils"
+    paths = sorted(set(base.rglob("messages.py")) | set(base.rglob("*_messages.py")))
+    return [PACKAGE + "." + ".".join(path.relative_to(base).with_suffix("").parts)
+            for path in paths]
+
+
+def catalogs() -> dict[str, tuple[str, str, str]]:
+    """Every catalogued code → (what, basis, fix), from every module's ``CATALOG``."""
+    entries: dict[str, tuple[str, str, str]] = {}
+    for name in catalog_modules():
+        catalog = getattr(importlib.import_module(name), "CATALOG", None)
+        if isinstance(catalog, dict):
+            entries.update(catalog)
+    return entries
+
+
+def titles() -> dict[str, str]:
+    return importlib.import_module(PACKAGE + ".common.code_titles").TITLES
+
+
+def family(code: str) -> str:
+    for pattern, heading, _who in FAMILIES:
+        if pattern.match(code):
+            return heading
+    return OTHER
+
+
+def code_key(code: str) -> tuple:
+    found = re.match(r"^([A-Z]+)(\d+)$", code)
+    return (found.group(1), int(found.group(2))) if found else (code, 0)
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+def fixture(code: str) -> dict | None:
+    path = FIXTURES / f"{code}.yml"
+    return yaml.safe_load(path.read_text("utf-8")) if path.exists() else None
+
+
+def _bytes(text: str) -> bytes:
+    """A fixture's ``bytes`` value: \\xNN escapes for the raw bytes of a file."""
+    return codecs.decode(text.encode("latin-1"), "unicode_escape").encode("latin-1")
+
+
+def validation_problems(case: dict) -> list[str]:
+    """The validation's messages for ``case``'s files laid over tests/fixtures/good."""
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        run_validation,
+    )
+    with tempfile.TemporaryDirectory(prefix="hymail-guide-") as temp:
+        tree = pathlib.Path(temp) / "mailboxes"
+        shutil.copytree(GOOD, tree)
+        for name, text in (case.get("files") or {}).items():
+            if text is None:
+                (tree / name).unlink()
+            else:
+                (tree / name).write_text(text, "utf-8")
+        for name, text in (case.get("bytes") or {}).items():
+            (tree / name).write_bytes(_bytes(text))
+        result = run_validation({"mailboxes_dir": str(tree), "schema_file": str(SCHEMA),
+                                 "label": "mailboxes"}, workers=1)
+    return list(result["problems"])
+
+
+def _policy_key(name: str) -> str:
+    return name if "/" in name else f"mailboxes/{name}"
+
+
+def _policy_overlay(files: dict[str, bytes], changes: dict | None) -> dict[str, bytes]:
+    files = dict(files)
+    for name, text in (changes or {}).items():
+        if text is None:
+            del files[_policy_key(name)]
+        else:
+            files[_policy_key(name)] = text.encode("utf-8")
+    return files
+
+
+def _policy_edit(files: dict[str, bytes], edits: list | None) -> dict[str, bytes]:
+    files = dict(files)
+    for step in edits or ():
+        key = _policy_key(step["file"])
+        text = files[key].decode("utf-8")
+        if "append" in step:
+            text += step["append"]
+        else:
+            if step["replace"] not in text:
+                raise ValueError(f"the edit matches nothing in {key}: {step['replace']!r}")
+            text = text.replace(step["replace"], step["with"], step.get("count", 1))
+        files[key] = text.encode("utf-8")
+    return files
+
+
+def policy_problems(case: dict) -> list[str]:
+    """The policy's messages for ``case``, in the format of tests/unit/policy_cases.yml: the
+    base is tests/fixtures/good + ``base``, ``base_approvals``, ``base_edits``; the head adds
+    ``head``, ``edits``, ``approvals``; GitLab's facts are ``approvers``, ``pushers``,
+    ``tree``, ``contains_base``. ``codeowners: stale`` checks the head's CODEOWNERS instead."""
+    from ansible_collections.hungyen.mail.plugins.module_utils.change_request import policy
+    from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
+        TreeChange,
+    )
+
+    good = {f"mailboxes/{path.name}": path.read_bytes() for path in sorted(GOOD.glob("*.yml"))}
+    base = _policy_overlay(_policy_overlay(good, case.get("base")), {
+        f"approvals/{name}": text for name, text in (case.get("base_approvals") or {}).items()})
+    base = _policy_edit(base, case.get("base_edits"))
+    head = _policy_edit(_policy_overlay(base, case.get("head")), case.get("edits"))
+    head = _policy_overlay(head, {f"approvals/{name}": text
+                                  for name, text in (case.get("approvals") or {}).items()})
+    if case.get("codeowners"):
+        violation = policy.codeowners_violation(head)
+        return [violation.message] if violation else []
+    tree = None
+    if "tree" in case:
+        tree = tuple(TreeChange(status, path, "000000" if status == "A" else "100644", mode)
+                     for status, mode, path in (line.split(" ", 2) for line in case["tree"]))
+    facts = policy.Facts(approvers=frozenset(case.get("approvers", ())),
+                         pushers=frozenset(case.get("pushers", ())), tree=tree,
+                         contains_base=case.get("contains_base", True))
+    decision = policy.decide(base, head, case["author"],
+                             thresholds=policy.Thresholds(**case.get("thresholds", {})),
+                             facts=facts)
+    return [violation.message for violation in decision.violations]
+
+
+def example_problems(code: str, case: dict) -> list[str]:
+    return policy_problems(case) if code.startswith("HP") else validation_problems(case)
+
+
+def yields_only(code: str, problems: list[str]) -> bool:
+    """Whether ``problems`` are one or more messages, all of ``code`` (a clash is reported at
+    both of its places)."""
+    codes = codes_of(problems)
+    return bool(problems) and set(codes) == {code} and len(codes) == len(problems)
+
+
+def codes_of(problems: list[str]) -> list[str]:
+    """The code of each message (the first code it names)."""
+    return [found.group(1) for found in (CODE.search(problem) for problem in problems)
+            if found]
+
+
+# ------------------------------------------------------------------------------ the table
+
+def _placeholders(text: str) -> str:
+    """A catalog text with its fields shown as ``…``."""
+    return re.sub(r"\{[^{}]*\}", "…", text)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended by one full stop (none after ``…``)."""
+    return text if text.endswith(("…", ".")) else text + "."
+
+
+def _fence(text: str, kind: str = "") -> list[str]:
+    shown = "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
+    shown = shown.replace("\t", "\\t")
+    return [f"```{kind}", shown.rstrip("\n"), "```"]
+
+
+def _file_example(case: dict) -> list[str]:
+    lines: list[str] = []
+    for name, text in (case.get("files") or {}).items():
+        if text is None:
+            lines.append(f"Tệp `mailboxes/{name}` đã bị xóa.")
+        else:
+            lines += [f"Tệp `mailboxes/{name}`:", ""] + _fence(text, "yaml") + [""]
+    for name, text in (case.get("bytes") or {}).items():
+        shown = _bytes(text).decode("utf-8", "backslashreplace")
+        lines += [f"Tệp `mailboxes/{name}` (không phải UTF-8; \\xNN là byte lỗi):", ""]
+        lines += _fence(shown, "yaml") + [""]
+    return lines
+
+
+def _policy_example(case: dict) -> list[str]:
+    lines = [f"Người tạo yêu cầu hợp nhất: `{case['author']}`." if case.get("author") else
+             "Người tạo yêu cầu hợp nhất: không rõ."]
+    lines += _policy_files(case)
+    if case.get("approvers"):
+        lines += ["", "Đã phê duyệt trên GitLab: " +
+                  ", ".join(f"`{who}`" for who in case["approvers"]) + "."]
+    if case.get("pushers"):
+        lines += ["", "Đã đẩy commit vào nhánh: " +
+                  ", ".join(f"`{who}`" for who in case["pushers"]) + "."]
+    if case.get("tree"):
+        lines += ["", "Các đường dẫn thay đổi (git diff --raw):", ""]
+        lines += _fence("\n".join(case["tree"]))
+    if case.get("contains_base") is False:
+        lines += ["", "Nhánh của yêu cầu hợp nhất chưa chứa commit mới nhất của nhánh đích."]
+    if case.get("codeowners"):
+        lines += ["", "Tệp CODEOWNERS không được tạo lại sau khi sửa owners."]
+    return lines + [""]
+
+
+def _policy_files(case: dict) -> list[str]:
+    lines: list[str] = []
+    for step in case.get("edits") or ():
+        name = _policy_key(step["file"])
+        if "append" in step:
+            lines += ["", f"Thêm vào cuối `{name}`:", ""] + _fence(step["append"], "yaml")
+        else:
+            lines += ["", f"Trong `{name}`, thay", ""] + _fence(step["replace"], "yaml")
+            lines += ["", "bằng", ""] + _fence(step["with"], "yaml")
+    for name, text in (case.get("head") or {}).items():
+        if text is None:
+            lines += ["", f"Xóa tệp `{_policy_key(name)}`."]
+        else:
+            lines += ["", f"Thêm tệp `{_policy_key(name)}`:", ""] + _fence(text, "yaml")
+    for name, text in (case.get("approvals") or {}).items():
+        lines += ["", f"Thêm tệp `approvals/{name}`:", ""] + _fence(text, "yaml")
+    return lines
+
+
+def code_section(code: str, entry: tuple[str, str, str], title: str) -> list[str]:
+    what, basis, fix = entry
+    lines = [f"#### {code}", "", f"**{title}**", "",
+             f"- Nội dung: {_sentence(_placeholders(what))}",
+             f"- Căn cứ: {_sentence(basis)}" if basis else
+             "- Căn cứ: quy tắc về cách ghi tệp và quy trình, không thuộc điều khoản nào.",
+             f"- Cách sửa: {_sentence(_placeholders(fix))}", ""]
+    case = fixture(code) if is_clerk_code(code) else None
+    if case is not None:
+        lines += ["Ví dụ:", ""]
+        lines += _policy_example(case) if code.startswith("HP") else _file_example(case)
+        lines += ["Kết quả:", ""] + _fence("\n".join(example_problems(code, case)), "text")
+        lines.append("")
+    return lines
+
+
+def generated() -> str:
+    """The generated part of the guide (between the markers, markers excluded)."""
+    entries, names = catalogs(), titles()
+    groups: dict[str, list[str]] = {}
+    for code in sorted(entries, key=code_key):
+        groups.setdefault(family(code), []).append(code)
+    order = [heading for _pattern, heading, _who in FAMILIES] + [OTHER]
+    who = {heading: text for _pattern, heading, text in FAMILIES}
+    lines = ["", "## Bảng mã thông báo", "",
+             "Mỗi thông báo lỗi bắt đầu bằng một mã. Tìm mã trong bảng dưới đây (mỗi mã có "
+             "một mục riêng, liên kết `#<mã viết thường>`, ví dụ `#hy010`).", ""]
+    for heading in order:
+        codes = groups.get(heading)
+        if not codes:
+            continue
+        lines += [f"### {heading}", ""]
+        if heading in who:
+            lines += [who[heading], ""]
+        lines += ["| Mã | Tên |", "|---|---|"]
+        lines += [f"| [{code}](#{code.lower()}) | {names.get(code, '')} |" for code in codes]
+        lines.append("")
+        for code in codes:
+            lines += code_section(code, entries[code], names.get(code, ""))
+    return "\n".join(lines).rstrip("\n") + "\n\n"
+
+
+def render_guide(text: str) -> str:
+    """``text`` (the guide) with its generated part made anew."""
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:start] + "\n" + generated() + text[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail when the guide differs")
+    args = parser.parse_args(argv)
+    current = GUIDE.read_text("utf-8")
+    wanted = render_guide(current)
+    if args.check:
+        if wanted != current:
+            print(f"{GUIDE.relative_to(ROOT)} is stale: run make guide", file=sys.stderr)
+            return 1
+        return 0
+    if wanted != current:
+        GUIDE.write_text(wanted, "utf-8")
+        print(f"wrote {GUIDE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
