@@ -216,8 +216,9 @@ def test_in_ci_an_older_head_or_an_unreachable_gitlab_fails_the_job(repository, 
         assert "HYG002" in capsys.readouterr().err
 
 
-PLAN = ("# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn\n\n| Thao tác | Mã | Số lượng |\n"
-        "|---|---|---:|\n| Tạo mới (Điều 6.2.a) | `create` | 1 |\n\n## Cơ quan `anvien`\n\n- x\n")
+PLAN = ("# Kế hoạch thay đổi hộp thư điện tử công vụ @hungyen.gov.vn\n\n"
+        "| Thao tác | Mã | Số lượng |\n|---|---|---:|\n"
+        "| Cấp mới (điểm a khoản 2 Điều 6) | `create` | 1 |\n\n## Cơ quan `anvien`\n\n- x\n")
 
 
 def test_the_plan_lists_what_a_change_carries_besides_data(repository, tmp_path):

@@ -13,7 +13,8 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab
 )
 from gitlab_fake import FakeGitLab
 
-PLAN_V1 = "# Kế hoạch thay đổi hộp thư công vụ @hungyen.gov.vn\n\n| Tạo mới | `create` | 1 |\n"
+PLAN_V1 = ("# Kế hoạch thay đổi hộp thư điện tử công vụ @hungyen.gov.vn\n\n"
+           "| Cấp mới (điểm a khoản 2 Điều 6) | `create` | 1 |\n")
 PLAN_V2 = PLAN_V1.replace("| 1 |", "| 2 |")
 
 
@@ -72,6 +73,7 @@ def test_a_refused_token_fails_the_job_with_what_to_check(gitlab, tmp_path, caps
 def test_a_huge_plan_is_cut_to_the_note_limit():
     body = note_body("x" * (NOTE_LIMIT + 10), {"sha": "c" * 40, "at": "now"})
     assert len(body) <= NOTE_LIMIT and body.startswith(MARKER) and "build/plan.md" in body[-200:]
+    assert "xem tệp kế hoạch đầy đủ (artifact) build/plan.md" in body[-200:]
 
 
 def test_reviewed_plan_is_the_plan_artifact_of_the_merged_request(gitlab, tmp_path):
@@ -101,3 +103,18 @@ def test_the_read_token_cannot_post_the_note(gitlab, tmp_path, capsys):
     env = env_for(gitlab, HYMAIL_GITLAB_NOTE_TOKEN=gitlab.read_token)
     assert push(tmp_path, env, PLAN_V1) == 1
     assert "HYG002 GitLab trả lời 403" in capsys.readouterr().err and not plan_notes(gitlab)
+
+
+@pytest.mark.parametrize(("at", "shown"), [
+    ("2026-11-29T08:02:11+00:00", "lúc 15:02 ngày 29/11/2026,"),  # Vietnam's time, no ISO
+    ("2026-11-28T22:14:05+00:00", "lúc 05:14 ngày 29/11/2026,"),  # the 29th in Hưng Yên
+    ("không phải giờ", "lúc `không phải giờ`,"),  # anything else stays a code span
+])
+def test_the_note_says_when_in_vietnam_time_and_names_the_artifact_in_words(at, shown):
+    body = note_body(PLAN_V1, {"sha": "c" * 40, "at": at,
+                               "job_url": "https://gitlab.example/p/-/jobs/5"})
+    head = body.splitlines()[1]
+    assert head.startswith("_Kế hoạch lập từ bản sửa (commit) `cccccccccccc` ")
+    assert shown in head and "T0" not in head and "+00:00" not in head and "UTC" not in head
+    assert "[tệp kế hoạch đầy đủ (artifact)](https://gitlab.example/p/-/jobs/5/artifacts/" \
+        "browse/build)_" in head

@@ -18,6 +18,8 @@ from .gitlab_messages import render
 MARKER = "<!-- hymail-plan-note -->"
 NOTE_LIMIT = 1_000_000  # GitLab refuses longer notes
 TIMEOUT = 30
+# The job's artifact, named as GitLab's button names it.
+FULL_PLAN = "tệp kế hoạch đầy đủ (artifact)"
 
 
 class GitLabError(RuntimeError):
@@ -62,17 +64,24 @@ class GitLab:
 def note_body(markdown: str, context: dict) -> str:
     """The note: marker, what it was planned from, then the plan (cut to GitLab's limit).
 
-    The plan's values are code spans already (``plan.markdown``); so are these."""
-    head = [MARKER, f"_Kế hoạch lập từ commit {code(str(context.get('sha', '?'))[:12])}"
-                    f" lúc {code(vietnam_time(context.get('at', '?')))}"]
+    The plan's values are code spans already (``plan.markdown``); so are these. The time is
+    Vietnam's (``lúc 15:02 ngày 29/11/2026``), never the stored UTC stamp."""
+    head = [MARKER, f"_Kế hoạch lập từ bản sửa (commit) {code(str(context.get('sha', '?'))[:12])}"
+                    f" lúc {_moment(context.get('at', '?'))}"]
     if context.get("job_url"):
-        head[-1] += f", [artifact đầy đủ]({context['job_url']}/artifacts/browse/build)"
+        head[-1] += f", [{FULL_PLAN}]({context['job_url']}/artifacts/browse/build)"
     text = "\n".join(head) + "_\n\n" + markdown
     if len(text) <= NOTE_LIMIT:
         return text
-    cut = "\n\n**…Kế hoạch quá dài, đã cắt bớt: xem artifact build/plan.md.**\n"
+    cut = f"\n\n**…Kế hoạch quá dài, đã cắt bớt: xem {FULL_PLAN} build/plan.md.**\n"
     # Cut at a line's end: half a code span would let the rest of its value be Markdown.
     return text[:NOTE_LIMIT - len(cut)].rsplit("\n", 1)[0] + cut
+
+
+def _moment(stamp) -> str:
+    """An ISO timestamp in Vietnam's time; anything else as the code span it is."""
+    shown = vietnam_time(stamp)
+    return shown if shown != str(stamp) else code(stamp)
 
 
 def publish(gitlab: GitLab, iid: str, body: str) -> dict:

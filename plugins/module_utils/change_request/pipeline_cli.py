@@ -22,10 +22,11 @@ import sys
 
 from ..common import clock
 from ..common.files import replace_atomically
+from ..common.glossary import GENERIC_OPERATOR, number
 from ..plan.markdown import code
 from .gitfiles import GitError, non_data, tree_changes
 from .gitlab_messages import render
-from .gitlab_note import GitLab, GitLabError, note_body, publish, reviewed_plan
+from .gitlab_note import FULL_PLAN, GitLab, GitLabError, note_body, publish, reviewed_plan
 
 NOTE_TOKEN = "HYMAIL_GITLAB_NOTE_TOKEN"
 READ_TOKEN = "HYMAIL_GITLAB_READ_TOKEN"
@@ -43,7 +44,7 @@ def publish_command(args, env) -> int:
     gitlab, iid = gitlab_from(env, NOTE_TOKEN), env.get("CI_MERGE_REQUEST_IID", "")
     if gitlab is None:
         print(render("HYG001", token=NOTE_TOKEN, consequence="bỏ qua việc đăng kế hoạch lên yêu "
-                     f"cầu hợp nhất; kế hoạch vẫn có trong artifact {args.plan}"))
+                     f"cầu hợp nhất; kế hoạch vẫn có trong {FULL_PLAN} {args.plan}"))
         return 0
     if not iid:
         print(render("HYG003"))
@@ -54,7 +55,8 @@ def publish_command(args, env) -> int:
                "at": clock.now().isoformat()}
     done = publish(gitlab, iid, note_body(markdown, context))
     words = {"created": "đã tạo", "updated": "đã cập nhật", "unchanged": "không đổi"}
-    print(f"Ghi chú kế hoạch trên !{iid}: {words[done['action']]} (note {done['note_id']}).")
+    print(f"Ghi chú kế hoạch trên !{iid}: {words[done['action']]} (ghi chú số "
+          f"{done['note_id']}).")
     return 0
 
 
@@ -67,8 +69,8 @@ def reviewed_command(args, env) -> int:
     content, origin = reviewed_plan(gitlab, env.get("CI_COMMIT_SHA", ""))
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     replace_atomically(args.output, content, 0o600)  # names every official: owner only
-    print(f"Kế hoạch đã duyệt: !{origin['merge_request']}, pipeline {origin['pipeline']}, "
-          f"job {origin['job']} → {args.output}")
+    print(f"Kế hoạch đã duyệt: !{origin['merge_request']}, lượt kiểm tra (pipeline) "
+          f"{origin['pipeline']}, bước (job) {origin['job']} → {args.output}")
     print(json.dumps(origin))
     return 0
 
@@ -77,9 +79,9 @@ def code_warning_block(items: list[tuple[str, str]]) -> list[str]:
     """The plan's block for what a merge request changes besides agency data (HP040)."""
     if not items:
         return []
-    lines = [f"> **⚠️ THAY ĐỔI NGOÀI DỮ LIỆU HỘP THƯ: {len(items)} tệp** — mã, cấu hình hoặc "
-             "tệp khác ngoài mailboxes/, approvals/ và CODEOWNERS; chỉ Sở TTTT được thay đổi "
-             "(HP040), người duyệt đọc kỹ từng tệp", ">"]
+    lines = [f"> **⚠️ THAY ĐỔI NGOÀI DỮ LIỆU HỘP THƯ: {number(len(items))} tệp** — mã, cấu "
+             "hình hoặc tệp khác ngoài mailboxes/, approvals/ và CODEOWNERS; chỉ "
+             f"{GENERIC_OPERATOR} được thay đổi (HP040), người duyệt đọc kỹ từng tệp", ">"]
     return lines + [f"> - {code(path)} ({why})" for path, why in items] + [""]
 
 
@@ -100,7 +102,7 @@ def code_warnings_command(args, env) -> int:
     with open(args.plan, encoding="utf-8") as handle:
         markdown = handle.read()
     replace_atomically(args.plan, with_code_warnings(markdown, items), 0o600)
-    print(f"Thay đổi ngoài dữ liệu hộp thư: {len(items)} tệp.")
+    print(f"Thay đổi ngoài dữ liệu hộp thư: {number(len(items))} tệp.")
     return 0
 
 
