@@ -32,14 +32,15 @@ def to_mailbox(agency: AgencyFile, entry: Entry, divisions: dict | None = None) 
         lock_reason=item.get("lock_reason"),
         previous=tuple(item.get("previous_addresses") or ()),
         delegates=tuple(item.get("delegates") or ()),
-        request=_request(item.get("request")),
+        request=_request(item.get("basis") or item.get("request")),
         password_reset=_request(item.get("password_reset")),
         directory=directory_data(agency, item, entry.role, divisions),
     )
 
 
 def _request(letter: dict | None) -> Request | None:
-    return Request(str(letter["number"]), str(letter["date"])) if letter else None
+    """The record's letter: a request letter, or a basis (which carries its issuer)."""
+    return Request.from_dict(letter) if isinstance(letter, dict) else None
 
 
 def _division_names(agency: AgencyFile) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, dataclass, field, fields
 
+from ..common.glossary import capitalised, day, label
 from ..common.operation_messages import render
 
 KINDS = ("agency", "division", "person")
@@ -12,13 +13,74 @@ KINDS = ("agency", "division", "person")
 
 @dataclass(frozen=True)
 class Request:
-    """An official request letter (văn bản đề nghị): number and ISO date."""
+    """The letter a record cites: an agency's request letter (văn bản đề nghị, ``request:
+    {number, date}``, Điều 6.1) or, with an ``issuer``, the decision it rests on instead
+    (căn cứ, ``basis: {number, date, issuer}``: the initial import, a reorganisation).
+
+    Every reader of ``Mailbox.request`` (planner, journal, notices, reports, policy) gets
+    either through this one record; ``to_dict`` and ``from_dict`` keep a request letter's
+    stored form ``{"number", "date"}`` unchanged. Dates are ISO; people read ``day()``.
+    """
 
     number: str
     date: str
+    issuer: str = ""
+
+    @property
+    def is_basis(self) -> bool:
+        """A decision cited as basis (căn cứ), not an agency's request letter."""
+        return bool(self.issuer)
+
+    def to_dict(self) -> dict:
+        """``{"number", "date"}``, and ``"issuer"`` for a basis (the YAML's own keys)."""
+        data = {"number": self.number, "date": self.date}
+        if self.issuer:
+            data["issuer"] = self.issuer
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Request:
+        """The letter ``to_dict`` (or a file's ``request``/``basis`` mapping) gave."""
+        return cls(str(data["number"]), str(data["date"]), str(data.get("issuer") or ""))
 
     def label(self) -> str:
-        return f"{self.number} ngày {self.date}"
+        """The letter as a sentence names it: ``số 15/UBND ngày 20/11/2026`` for a request,
+        ``Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của Ủy ban nhân dân tỉnh Hưng Yên``
+        for a basis."""
+        text = f"số {self.number} ngày {day(self.date)}"
+        if not self.is_basis:
+            return text
+        return f"{document_kind(self.number)} {text} của {self.issuer}"
+
+    def line(self) -> str:
+        """The labelled line people read: ``Văn bản đề nghị: số 15/UBND ngày 20/11/2026``
+        or ``Căn cứ: Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của …``."""
+        return f"{capitalised(label('basis' if self.is_basis else 'request'))}: {self.label()}"
+
+
+# The kind of a document, from the abbreviation its number carries (Nghị định 30/2020/NĐ-CP,
+# Phụ lục III): 08/2017/QĐ-UBND is a Quyết định.
+DOCUMENT_KINDS = (("NQ", "Nghị quyết"), ("QĐ", "Quyết định"), ("CT", "Chỉ thị"),
+                  ("KH", "Kế hoạch"), ("TB", "Thông báo"))
+
+
+def document_kind(number: str) -> str:
+    """``Quyết định`` for ``08/2017/QĐ-UBND``; ``Văn bản`` when the number names no kind."""
+    symbol = number.split("/")[-1] if "/" in number else ""
+    head = symbol.split("-")[0].strip().upper()
+    return next((kind for abbreviation, kind in DOCUMENT_KINDS if head == abbreviation),
+                "Văn bản")
+
+
+def letter_dict(letter: Request | None) -> dict | None:
+    """A letter as stored data (plan, journal, desired state), or None."""
+    return None if letter is None else letter.to_dict()
+
+
+def letter_line(data: dict | None, missing: str = "Văn bản đề nghị: (không có)") -> str:
+    """The labelled line of a stored letter (``letter_dict``'s output), for renderers that
+    hold plain data: ``Văn bản đề nghị: số …`` or ``Căn cứ: Quyết định số …``."""
+    return Request.from_dict(data).line() if data else missing
 
 
 @dataclass(frozen=True, slots=True)  # slots: a province holds 100,000 of them
@@ -28,6 +90,7 @@ class Mailbox:
     ``address`` is the local part; the domain belongs to the inventory.
     ``previous`` are older local parts kept as aliases after a rename (Điều 6.2.d).
     ``delegates`` are local parts of people who may read this mailbox (Điều 9.1).
+    ``request`` is the letter the record cites: its request letter or its basis (``Request``).
     ``password_reset`` is the request letter of the latest reset asked for (Điều 9.2, 12.1).
     """
 
@@ -48,7 +111,7 @@ class Mailbox:
         data = {name: getattr(self, name) for name in _MAILBOX_FIELDS}
         for key in ("request", "password_reset"):
             if data[key] is not None:
-                data[key] = {"number": data[key].number, "date": data[key].date}
+                data[key] = data[key].to_dict()
         data["previous"], data["delegates"] = list(self.previous), list(self.delegates)
         return data
 
@@ -61,7 +124,7 @@ class Mailbox:
                 for key, value in data.items()}
         for key in ("request", "password_reset"):
             if data.get(key):
-                data[key] = shared(Request(**data[key]))
+                data[key] = shared(Request.from_dict(data[key]))
         data["previous"] = tuple(data.get("previous") or ())
         data["delegates"] = tuple(data.get("delegates") or ())
         data["directory"] = shared_values(data.get("directory") or {})
