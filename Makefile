@@ -17,7 +17,7 @@ ARGS ?=
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
 	code-warnings guide messages \
 	directory lint sanity unit test test-deps clean drift emergency notify report bench \
-	backup restore purge mailserver-destroy
+	backup restore purge mailserver-destroy glossary
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
 # The repository is the collection hungyen.mail (galaxy.yml): Ansible, the tests and the
@@ -165,6 +165,10 @@ guide: setup
 ##   and passwords), so that every change to a message shows in review
 messages: setup
 	$(COLLECTION_PYTHON) tools/messages_page.py
+
+## glossary: write docs/thuat-ngu.md, the glossary page, from common/glossary.py (commit it too)
+glossary: setup
+	$(COLLECTION_PYTHON) tools/glossary_page.py
 
 ## directory: build the published directory (danh bạ) into build/directory/
 directory: setup
