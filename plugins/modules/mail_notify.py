@@ -28,9 +28,31 @@ options:
     type: str
     required: true
   sender:
-    description: Local part of the operator mailbox the notices come from.
+    description:
+      - Local part of the operator mailbox the notices come from; default O(operator.mailbox).
     type: str
-    default: sotttt
+  operator:
+    description:
+      - The operator as the inventory names it (C(operator) in group_vars), for the notices'
+        sender, greeting of its own copy and footer; no name of it is written in the code.
+    type: dict
+    default: {}
+    suboptions:
+      mailbox: {description: Local part of its mailbox., type: str}
+      name: {description: Its full name (the sender)., type: str}
+      short_name: {description: Its short name in running text., type: str}
+      technical_unit: {description: Its technical unit, which answers questions., type: str}
+  regulation:
+    description:
+      - The regulation as the inventory names it (C(regulation) in group_vars), cited in
+        the notices' one C(Căn cứ) sentence.
+    type: dict
+    default: {}
+    suboptions:
+      title: {description: Its title., type: str}
+      decision_number: {description: The number of the decision it is attached to., type: str}
+      date: {description: The decision's date (ISO)., type: str}
+      issuer: {description: Who issued the decision., type: str}
   smtp_host:
     description: The SMTP server (the province's own Postfix).
     type: str
@@ -68,6 +90,8 @@ EXAMPLES = r"""
   hungyen.mail.mail_notify:
     state_dir: /var/lib/hymail
     domain: hungyen.gov.vn
+    operator: "{{ operator }}"
+    regulation: "{{ regulation }}"
     smtp_host: 127.0.0.1
     smtp_port: 25
     templates:
@@ -95,16 +119,28 @@ summary: {description: The three counts., type: dict, returned: always}
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import (
+    Operator,
+    Regulation,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.notices.messages import render
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import (
     NotifyError,
     SmtpSettings,
     send_pending,
 )
 
+OPERATOR_OPTIONS = {key: {"type": "str"} for key in (
+    "mailbox", "name", "short_name", "technical_unit")}
+REGULATION_OPTIONS = {key: {"type": "str"} for key in (
+    "title", "decision_number", "date", "issuer")}
+
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},
     "domain": {"type": "str", "required": True},
-    "sender": {"type": "str", "default": "sotttt"},
+    "sender": {"type": "str"},
+    "operator": {"type": "dict", "default": {}, "options": OPERATOR_OPTIONS},
+    "regulation": {"type": "dict", "default": {}, "options": REGULATION_OPTIONS},
     "smtp_host": {"type": "str", "default": "127.0.0.1"},
     "smtp_port": {"type": "int", "default": 25},
     "smtp_starttls": {"type": "bool", "default": False},
@@ -118,11 +154,21 @@ def run(params: dict, check_mode: bool = False) -> dict:
     """Send the pending notices; the whole module minus Ansible."""
     params = {key: spec.get("default") for key, spec in ARGUMENT_SPEC.items()} | params
     domain = params["domain"].lower()
+    operator = Operator.from_vars(_given(params["operator"]))
+    sender = params["sender"] or operator.mailbox
+    if not sender:
+        raise NotifyError(render("HYN008"))
     settings = SmtpSettings(host=params["smtp_host"], port=params["smtp_port"],
-                            sender=f"{params['sender']}@{domain}", domain=domain,
-                            starttls=params["smtp_starttls"])
+                            sender=f"{sender}@{domain}", domain=domain,
+                            starttls=params["smtp_starttls"], operator=operator,
+                            regulation=Regulation.from_vars(_given(params["regulation"])))
     return send_pending(params["state_dir"], params["templates"], settings, check_mode,
                         params["only"], params["lock_timeout"])
+
+
+def _given(options: dict | None) -> dict:
+    """The suboptions that were set (Ansible fills the others with None)."""
+    return {key: value for key, value in (options or {}).items() if value}
 
 
 def main() -> None:

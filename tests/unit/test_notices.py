@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.notices import notices
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import account_from_mailbox
-from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import Change, plan_changes
 
 DOMAIN = "hungyen.gov.vn"
 LETTER = Request("12/UBND-VP", "2024-03-01")
@@ -59,6 +60,9 @@ def test_operator_mailbox_password_goes_to_bootstrap_never_to_a_notice():
     assert out.notices["sotttt"]["changes"][0]["password"] == "bootstrap"
     text = notices.bootstrap_text(item, META["now"])
     assert "password: Pw#sotttt9x" in text and "address: sotttt@hungyen.gov.vn" in text
+    # who the operator is comes from the inventory, which this file is written without
+    assert "Sở" not in text and "đơn vị quản lý hệ thống thư điện tử công vụ" in text
+    assert "cấp lúc 10:00 ngày 29/11/2026" in text and f"issued: {META['now']}" in text
 
 
 def test_revocation_is_not_notified_but_journaled():
@@ -98,7 +102,38 @@ def test_move_is_told_to_the_receiving_agency():
     before = account_from_mailbox(box("tchuyen", "tienlu"))
     _, out = build([box("tchuyen", "anvien")], {"tchuyen": before})
     assert list(out.notices) == ["anvien"]
-    assert out.notices["anvien"]["changes"][0]["from_agency"] == "tienlu"
+    [change] = out.notices["anvien"]["changes"]
+    assert change["from_agency"] == "tienlu" and change["from_agency_name"] == "Cơ quan tienlu"
+    assert change["measure"] is None and change["request"] == {
+        "number": "12/UBND-VP", "date": "2024-03-01"}
+
+
+# the apply's record -> the measure each change carries (an emergency lock or revoke only)
+MEASURES = [
+    ({}, "lock", None),
+    ({"emergency": "lock", "by": "quantri", "reason": "lộ mật khẩu"}, "lock",
+     {"action": "lock", "reason": "lộ mật khẩu"}),
+    ({"emergency": "lock", "by": "quantri"}, "lock", {"action": "lock", "reason": ""}),
+    ({"emergency": "lock", "by": "quantri", "reason": "x"}, "create", None),
+]
+
+
+@pytest.mark.parametrize(("record", "action", "measure"), MEASURES)
+def test_an_emergency_measure_is_carried_with_its_reason(record, action, measure):
+    change = Change(action, "tkhan", "tienlu", "Tên tkhan", LETTER, None,
+                    account_from_mailbox(box("tkhan", "tienlu")).view())
+    out = notices.build([change], {"tkhan": "Pw#1"}, {}, META | record)
+    assert out.notices["tienlu"]["changes"][0]["measure"] == measure
+
+
+def test_a_basis_record_is_cited_instead_of_a_request():
+    basis = {"number": "08/2017/QĐ-UBND", "date": "2017-06-02", "issuer": "UBND tỉnh"}
+    after = account_from_mailbox(box("tcu", "tienlu")).view() | {"basis": basis}
+    change = Change("create", "tcu", "tienlu", "Tên tcu", None, None, after)
+    out = notices.build([change], {"tcu": "Pw#1"}, {}, META)
+    notice = out.notices["tienlu"]
+    assert notice["changes"][0]["basis"] == basis and notice["changes"][0]["request"] is None
+    assert notice["credentials"][0]["basis"] == basis
 
 
 def test_a_transfer_notice_is_addressed_with_the_receiving_agencys_name():

@@ -3,12 +3,18 @@
 Pure: from the applied changes, the issued passwords and the accounts' final statuses to
 
 * one notice per requesting agency, sent to the agency mailbox: the changes made (never
-  a revocation, Điều 6) with their request letters, and the initial password of each new
-  or reset personal mailbox;
+  a revocation, Điều 6) with their basis (a request letter, a basis record, the receiving
+  agency's letter for a transfer, the operator's own decision for a lock or an emergency
+  measure), and the new password of each created, reset, unlocked or reinstated personal
+  mailbox;
 * the operator's notice (Sở TTTT): the passwords of agency and division mailboxes, which
   the agency mailbox must not receive (its delegates would read its own password);
 * the bootstrap credentials: the operator mailbox's own password, which no mailbox can
   receive; the backend writes it to a root-only file on the mail host.
+
+The notice holds data only (addresses, names, ISO dates, action codes); the words people
+read, the operator's and the regulation's names included, are added when it is rendered
+(``notify.py``, from the inventory).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from ..common.clock import vietnam_time
+from ..common.glossary import GENERIC_OPERATOR, cite
 from ..common.lifecycle import ACTIVE, SILENT
 from ..plan.planner import Change
 
@@ -43,7 +51,7 @@ def build(todo: list[Change], passwords: dict[str, str], final_status: dict[str,
     the accounts' statuses after it (a password is only told for an active mailbox);
     ``meta`` holds ``domain``, ``operator``, ``now`` and optionally ``commit``/``approved_by``.
     """
-    out, told = Outgoing(), set()
+    out, told, measure = Outgoing(), set(), _measure(meta)
     for change in (c for c in todo if c.applies):
         route = None
         if change.needs_password and change.address not in told:
@@ -52,8 +60,15 @@ def build(todo: list[Change], passwords: dict[str, str], final_status: dict[str,
             _deliver(out, change, route, passwords[change.address], meta)
         if change.action not in SILENT:  # Điều 6: a revocation is journaled only
             _notice(out, change.agency, meta, change)["changes"].append(
-                change_item(change, route, meta["domain"]))
+                change_item(change, route, meta["domain"], measure))
     return out
+
+
+def _measure(meta: dict) -> dict | None:
+    """The operator's emergency measure this apply carries out (Điều 10.1.g), if any."""
+    if not meta.get("emergency"):
+        return None
+    return {"action": meta["emergency"], "reason": meta.get("reason") or ""}
 
 
 def _route(change: Change, final_status: dict[str, str], operator: str) -> str:
@@ -96,17 +111,24 @@ def new_notice(recipient: str, meta: dict) -> dict:
     }
 
 
-def change_item(change: Change, route: str | None, domain: str) -> dict:
-    """One change as the notice shows it (no secret: the password travels apart)."""
+def change_item(change: Change, route: str | None, domain: str,
+                measure: dict | None = None) -> dict:
+    """One change as the notice shows it (no secret: the password travels apart).
+
+    A move names the sending agency by its name (``from_agency_name``), not its id."""
     before, after = change.before or {}, change.after or {}
+    moved, basis = change.action == "move", _basis(change)
     return {
         "action": change.action, "address": f"{change.address}@{domain}",
         "old_address": f"{change.old_address}@{domain}" if change.old_address else None,
-        "name": change.name, "kind": _kind(change), "request": change.to_dict()["request"],
+        "name": change.name, "kind": _kind(change), "basis": basis,
+        "request": None if basis else change.to_dict()["request"],
         "status": after.get("status"), "lock_reason": after.get("lock_reason"),
-        "from_agency": before.get("agency") if change.action == "move" else None,
+        "from_agency": before.get("agency") if moved else None,
+        "from_agency_name": _directory_name(before) if moved else None,
         "delegates": [f"{d}@{domain}" for d in after.get("delegates") or ()],
         "password": route,
+        "measure": measure if change.action in ("lock", "revoke") else None,
     }
 
 
@@ -114,7 +136,8 @@ def credential_item(change: Change, password: str, domain: str) -> dict:
     return {
         "address": f"{change.address}@{domain}", "password": password, "name": change.name,
         "kind": _kind(change), "agency": change.agency, "agency_name": _agency_name(change),
-        "action": change.action, "request": change.to_dict()["request"],
+        "action": change.action, "basis": _basis(change),
+        "request": None if _basis(change) else change.to_dict()["request"],
     }
 
 
@@ -123,14 +146,35 @@ def _kind(change: Change) -> str:
 
 
 def _agency_name(change: Change) -> str:
-    return ((change.after or {}).get("directory") or {}).get("agency_name") or ""
+    return _directory_name(change.after)
+
+
+def _directory_name(view: dict | None) -> str:
+    return ((view or {}).get("directory") or {}).get("agency_name") or ""
+
+
+def _basis(change: Change) -> dict | None:
+    """The basis record (``basis: {number, date, issuer}``) a change cites instead of a
+    request letter, wherever the declared model carries it (the change or its record)."""
+    basis = getattr(change, "basis", None) or (change.after or {}).get("basis")
+    if basis is None and getattr(change.request, "issuer", None):
+        basis = change.request  # a basis given where a request goes
+    if basis is None or isinstance(basis, dict):
+        return basis
+    return {key: getattr(basis, key, "") for key in ("number", "date", "issuer")}
 
 
 def bootstrap_text(item: dict, now: str) -> str:
-    """The root-only file that hands the operator mailbox's password over, out of band."""
+    """The root-only file that hands the operator mailbox's password over, out of band.
+
+    The operator is not named (this runs without the inventory's ``operator``): the
+    regulation's generic words say whose mailbox it is. ``issued`` stays ISO (read by
+    scripts); the comment gives the time people read."""
     return (
-        "# Hộp thư của Sở Thông tin và Truyền thông: mật khẩu ban đầu (Điều 8, 12.1).\n"
-        "# Chỉ người quản trị được đọc tệp này. Đăng nhập, đổi mật khẩu ngay, rồi xóa tệp.\n"
+        f"# Mật khẩu ban đầu của hộp thư {GENERIC_OPERATOR}, cấp lúc {vietnam_time(now)} "
+        f"({cite('8', '12.1')}).\n"
+        "# Chỉ người quản trị được đọc tệp này. Đề nghị đăng nhập, đổi mật khẩu ngay, rồi "
+        "xóa tệp.\n"
         f"address: {item['address']}\n"
         f"password: {item['password']}\n"
         f"issued: {now}\n"

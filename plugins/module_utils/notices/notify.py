@@ -2,7 +2,9 @@
 
 Each notice is rendered with the Jinja2 templates of ``playbooks/templates/notify/``
 (``subject.txt.j2``, ``body.txt.j2``) into a UTF-8 plain-text message from the operator
-mailbox to the agency mailbox. A notice leaves the outbox only once the SMTP server has
+mailbox to the agency mailbox. The words of the notice come from the glossary (labels,
+citations in full) and the inventory (the operator and the regulation, ``SmtpSettings``):
+nothing here names either. A notice leaves the outbox only once the SMTP server has
 accepted it; one that fails stays for the next run. Messages start with a stable code
 (HYN0xx) and say in Vietnamese what to do.
 """
@@ -20,17 +22,31 @@ from email.message import Message
 from email.mime.text import MIMEText
 
 from ..backends.generations import LOCK_FILE
-from ..common.clock import VIETNAM
+from ..common.clock import VIETNAM, local_day, vietnam_time
 from ..common.files import held_lock
+from ..common.glossary import Operator, Regulation, capitalised, cite, day, label, with_citation
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
 from . import outbox
 from .messages import render as coded
 
 SUBJECT_TEMPLATE = "subject.txt.j2"
 BODY_TEMPLATE = "body.txt.j2"
-SENDER_NAME = "Sở Thông tin và Truyền thông tỉnh Hưng Yên"
-KIND_LABELS = {"agency": "hộp thư cơ quan", "division": "hộp thư đơn vị",
-               "person": "hộp thư cá nhân"}
+KIND_LABELS = {"agency": label("agency_mailbox"), "division": label("division_mailbox"),
+               "person": label("personal_mailbox")}
+# The heading of each kind of new password (Điều 7.2, 8, 9.2, 12.1): what the password is.
+# A reinstated mailbox is not "khôi phục" (the glossary keeps that word for Điều 7.2).
+PASSWORD_HEADINGS = {
+    "create": "MẬT KHẨU BAN ĐẦU",
+    "reset_password": "MẬT KHẨU ĐƯỢC CẤP LẠI",
+    "unlock": "MẬT KHẨU KHỞI TẠO LẠI SAU KHÔI PHỤC",
+    "reinstate": "MẬT KHẨU KHỞI TẠO LẠI SAU KHI CẤP LẠI HỘP THƯ",
+}
+PERSONAL_HEADING = f"CỦA {label('personal_mailbox').upper()}"
+UNIT_HEADING = f"CỦA {label('agency_mailbox').upper()} VÀ {label('division_mailbox').upper()}"
+# The gloss a notice gives "bị chiếm dụng" at its first mention (glossary: compromised).
+REASON_GLOSS = {"compromised": "tức là người khác đã chiếm quyền sử dụng hộp thư"}
+EMERGENCY = {"lock": "emergency_lock", "revoke": "emergency_revoke"}
+EMERGENCY_ARTICLE = "10.1.g"
 
 
 class NotifyError(Exception):
@@ -39,12 +55,17 @@ class NotifyError(Exception):
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """Where and from whom the notices are sent; the operator and the regulation as the
+    inventory names them (``operator``, ``regulation`` in group_vars)."""
+
     host: str
     port: int
     sender: str  # full address of the operator mailbox
     domain: str
     timeout: float = 30.0
     starttls: bool = False
+    operator: Operator = Operator.from_vars(None)
+    regulation: Regulation = Regulation.from_vars(None)
 
 
 # ---------------------------------------------------------------- rendering (pure)
@@ -75,41 +96,119 @@ def environment(templates: dict[str, str]):
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 
 
-def context(notice: dict) -> dict:
-    """What the templates see: the notice, with labels and dates made readable."""
-    created = _vietnam_time(notice["created"])
+def context(notice: dict, operator: Operator | None = None,
+            regulation: Regulation | None = None) -> dict:
+    """What the templates see: the notice, with labels, citations and dates made readable,
+    and the operator and the regulation as the inventory names them."""
+    operator = operator or Operator.from_vars(None)
+    regulation = regulation or Regulation.from_vars(None)
+    glossed: set[str] = set()  # a reason is glossed at its first mention only
     return {
-        **notice, "date": created.strftime("%d/%m/%Y"), "time": created.strftime("%H:%M"),
-        "domain": notice["to"].rpartition("@")[2],
-        "changes": [_change_view(item) for item in notice.get("changes", [])],
+        **notice, "date": day(local_day(notice["created"])),
+        "when": vietnam_time(notice["created"]),
+        "time": _moment(notice["created"]).strftime("%H:%M"),
+        "domain": notice["to"].rpartition("@")[2], "reference": reference(notice["id"]),
+        "greeting": greeting(notice, operator), "operator_name": operator.name,
+        "operator_short_name": operator.short_name, "technical_unit": operator.technical_unit,
+        "regulation": regulation.reference(), "cite": cite,
+        "changes": [_change_view(item, glossed) for item in notice.get("changes", [])],
         "credentials": [_credential_view(item) for item in notice.get("credentials", [])],
         "unit_credentials": [_credential_view(i) for i in notice.get("unit_credentials", [])],
+        "password_groups": password_groups(notice.get("credentials", []), PERSONAL_HEADING),
+        "unit_password_groups": password_groups(notice.get("unit_credentials", []),
+                                                UNIT_HEADING),
     }
 
 
-def _change_view(item: dict) -> dict:
-    return {**item, "label": LABELS.get(item["action"], item["action"]),
+def greeting(notice: dict, operator: Operator) -> str:
+    """Who the notice is addressed to: the operator's copy to its technical unit, an agency
+    by its full name, else the agency that uses the mailbox."""
+    if notice.get("operator"):
+        return operator.technical_unit
+    return notice.get("agency_name") or f"Cơ quan sử dụng hộp thư {notice['to']}"
+
+
+def reference(notice_id: str) -> str:
+    """The notice's reference people quote: its id without the UTC stamp (a suffix of the
+    id, so the operator finds the notice by it)."""
+    stamp, dot, rest = str(notice_id).partition(".")
+    return rest if dot and stamp[:1].isdigit() else str(notice_id)
+
+
+def action_label(action: str, measure: dict | None = None) -> str:
+    """``Cấp mới (điểm a khoản 2 Điều 6)``: the lifecycle's label (the glossary's words, the
+    full citation); an emergency measure's own (điểm g khoản 1 Điều 10)."""
+    if measure and measure.get("action") in EMERGENCY:
+        return with_citation(capitalised(label(EMERGENCY[measure["action"]])),
+                             EMERGENCY_ARTICLE)
+    return LABELS.get(action, action)
+
+
+def reason_label(reason: str | None, glossed: set[str] | None = None) -> str:
+    """``bị chiếm dụng (điểm b khoản 1 Điều 7)``, glossed at its first mention."""
+    text = LOCK_REASON_LABELS.get(reason or "", reason or "")
+    if reason in REASON_GLOSS and glossed is not None and reason not in glossed:
+        glossed.add(reason)
+        text += f", {REASON_GLOSS[reason]}"
+    return text
+
+
+def _change_view(item: dict, glossed: set[str]) -> dict:
+    measure = item.get("measure")
+    return {**item, "label": action_label(item["action"], measure),
             "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
-            "request_label": _letter(item.get("request")),
-            "lock_reason_label": LOCK_REASON_LABELS.get(item.get("lock_reason"), "")}
+            "request_label": letter(item.get("request")),
+            "basis_label": basis_label(item.get("basis")),
+            "from_agency_name": item.get("from_agency_name") or "",
+            "measure_reason": (measure or {}).get("reason") or "",
+            "lock_reason_label": reason_label(item.get("lock_reason"), glossed),
+            "password_heading": _heading(item["action"], item.get("kind"))}
 
 
 def _credential_view(item: dict) -> dict:
-    return {**item, "label": LABELS.get(item["action"], item["action"]),
+    return {**item, "label": action_label(item["action"]),
             "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
-            "request_label": _letter(item.get("request"))}
+            "request_label": letter(item.get("request")),
+            "basis_label": basis_label(item.get("basis")),
+            "heading": _heading(item["action"], item.get("kind"))}
 
 
-def _letter(request: dict | None) -> str:
-    """``số 12/UBND-VP ngày 01/03/2024``: dates the way Vietnamese letters write them."""
+def _heading(action: str, kind: str | None) -> str:
+    suffix = UNIT_HEADING if kind in ("agency", "division") else PERSONAL_HEADING
+    return f"{PASSWORD_HEADINGS.get(action, 'MẬT KHẨU MỚI')} {suffix}"
+
+
+def password_groups(items: list[dict], suffix: str) -> list[dict]:
+    """The passwords under one heading per kind (ban đầu, được cấp lại, khởi tạo lại…), in
+    the order of ``PASSWORD_HEADINGS``."""
+    order = list(PASSWORD_HEADINGS)
+    groups: dict[str, list[dict]] = {}
+    for item in sorted(items, key=lambda i: order.index(i["action"]) if i["action"] in order
+                       else len(order)):
+        heading = f"{PASSWORD_HEADINGS.get(item['action'], 'MẬT KHẨU MỚI')} {suffix}"
+        groups.setdefault(heading, []).append(_credential_view(item))
+    return [{"heading": heading, "passwords": found} for heading, found in groups.items()]
+
+
+def letter(request: dict | None) -> str:
+    """``số 12/UBND-VP ngày 01/03/2024``: a letter as Vietnamese letters cite it; "" when
+    there is none."""
     if not request:
-        return "(không có)"
-    year, month, day = (str(request["date"]).split("-") + ["", ""])[:3]
-    date = f"{day}/{month}/{year}" if day else request["date"]
-    return f"số {request['number']} ngày {date}"
+        return ""
+    return f"số {request['number']} ngày {day(str(request.get('date', '')))}"
 
 
-def _vietnam_time(stamp: str) -> datetime.datetime:
+def basis_label(basis: dict | None) -> str:
+    """``Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của Ủy ban nhân dân tỉnh Hưng Yên``."""
+    if not basis:
+        return ""
+    text = f"Quyết định số {basis.get('number', '')}"
+    if basis.get("date"):
+        text += f" ngày {day(str(basis['date']))}"
+    return text + (f" của {basis['issuer']}" if basis.get("issuer") else "")
+
+
+def _moment(stamp: str) -> datetime.datetime:
     moment = datetime.datetime.fromisoformat(stamp)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
@@ -122,13 +221,14 @@ def render(notice: dict, env, settings: SmtpSettings) -> Message:
     Built with the compat32 API: the default policy's folding drops the space between two
     encoded words of a long Vietnamese subject (CPython's header folder).
     """
-    view = context(notice)
+    view = context(notice, settings.operator, settings.regulation)
     subject = " ".join(env.get_template(SUBJECT_TEMPLATE).render(view).split())
     message = MIMEText(env.get_template(BODY_TEMPLATE).render(view), "plain", "utf-8")
-    message["From"] = _address(SENDER_NAME, settings.sender)
-    message["To"] = _address(notice.get("agency_name") or "", notice["to"])
+    message["From"] = _address(settings.operator.name, settings.sender)
+    message["To"] = _address(view["greeting"], notice["to"])
     message["Subject"] = Header(subject, "utf-8")
-    message["Date"] = email.utils.format_datetime(_vietnam_time(notice["created"]))
+    message["Content-Language"] = "vi"
+    message["Date"] = email.utils.format_datetime(_moment(notice["created"]))
     message["Message-ID"] = f"<{notice['id']}@{settings.domain}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     message["X-Hymail-Notice"] = notice["id"]
