@@ -77,6 +77,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
     backend_from_settings,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
+from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import day
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.publish import messages
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
@@ -119,7 +120,8 @@ def resolve_period(params: dict, now: datetime.datetime) -> Period:
     since = (_date(params["first_day"], "first_day")
              or until - datetime.timedelta(days=max(params["days"], 1) - 1))
     if since > until:
-        raise ReportError(messages.render("HYP002", since=since, until=until))
+        raise ReportError(messages.render("HYP002", since=day(since.isoformat()),
+                                          until=day(until.isoformat())))
     return Period(since.isoformat(), until.isoformat(), params["stale_days"], now.isoformat())
 
 

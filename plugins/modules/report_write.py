@@ -26,6 +26,11 @@ options:
     description: Where the files go (created when missing).
     type: path
     required: true
+  operator:
+    description:
+      - The inventory's C(operator) (mailbox, name, short_name, technical_unit); the report
+        names its C(name) as who made it. Without it, the regulation's generic name.
+    type: dict
 author: Hưng Yên mail team (@hungyen)
 """
 
@@ -34,6 +39,7 @@ EXAMPLES = r"""
   hungyen.mail.report_write:
     report: "{{ report_figures.report }}"
     output_dir: "{{ repository_root }}/build/report"
+    operator: "{{ operator }}"
 """
 
 RETURN = r"""
@@ -55,13 +61,14 @@ from ansible_collections.hungyen.mail.plugins.module_utils.publish.report_render
 ARGUMENT_SPEC = {
     "report": {"type": "dict", "required": True},
     "output_dir": {"type": "path", "required": True},
+    "operator": {"type": "dict"},
 }
 
 
 def run(params: dict, check_mode: bool = False) -> dict:
-    files = render_report(params["report"])
+    files = render_report(params["report"], params.get("operator"))
     result = sync_files(params["output_dir"], files, check_mode)
-    return dict(result, markdown=markdown(params["report"]),
+    return dict(result, markdown=markdown(params["report"], None, params.get("operator")),
                 index=f"{params['output_dir']}/index.html")
 
 
@@ -70,9 +77,12 @@ def main() -> None:
     try:
         result = run(module.params, module.check_mode)
     except OSError as error:
-        module.fail_json(msg=f"Không ghi được {error.filename}: {error.strerror}")
+        module.fail_json(msg=f"Không ghi được tệp {error.filename} (lỗi hệ thống số "
+                             f"{error.errno})")
     except (KeyError, TypeError, ValueError) as error:
-        module.fail_json(msg=messages.render("HYP003", error=repr(error)))
+        what = (f"thiếu mục '{error.args[0]}'" if isinstance(error, KeyError) and error.args
+                else "có mục sai kiểu giá trị")
+        module.fail_json(msg=messages.render("HYP003", error=what))
     module.exit_json(**result)
 
 

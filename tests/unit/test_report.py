@@ -3,12 +3,16 @@ made from them: Markdown, CSV (Excel-friendly) and a self-contained HTML page.""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 import re
 
 import pytest
 import yaml
+from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import GENERIC_OPERATOR
+from ansible_collections.hungyen.mail.plugins.module_utils.common.lifecycle import LABELS
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
 from ansible_collections.hungyen.mail.plugins.module_utils.publish import report_render
@@ -62,14 +66,15 @@ def test_changes_in_the_period_in_vietnam_days(report):
 def test_locked_mailboxes_with_reason_and_age(report):
     locked = [(r["address"], r["lock_reason"], r["locked_since"], r["locked_days"])
               for r in report["province"]["locked"]]
-    assert locked == [(f"ddat@{DOMAIN}", "violation", "2026-11-28", 2),  # its last change
-                      (f"pmduc@{DOMAIN}", "compromised", "2026-11-10", 20)]  # the journal's lock
+    # Agencies by name in Vietnamese order: huyện Tiên Lữ before xã An Viên
+    assert locked == [(f"pmduc@{DOMAIN}", "compromised", "2026-11-10", 20),  # the journal's lock
+                      (f"ddat@{DOMAIN}", "violation", "2026-11-28", 2)]  # its last change
 
 
 def test_initial_passwords_unchanged_after_n_days(report):
     stale = [(r["address"], r["issued"], r["issued_days"]) for r in report["province"]["stale"]]
     # nhphuc waits 5 days (< 7); pmduc must change but is locked
-    assert stale == [(f"anvien@{DOMAIN}", "2026-11-20", 10), (f"tienlu@{DOMAIN}", "2026-11-01", 29)]
+    assert stale == [(f"tienlu@{DOMAIN}", "2026-11-01", 29), (f"anvien@{DOMAIN}", "2026-11-20", 10)]
 
 
 def test_per_agency_figures(report):
@@ -99,13 +104,23 @@ def test_report_without_declaration_uses_the_servers_directory_data():
 
 
 def test_markdown_of_province_and_agency(report):
-    text = report_render.markdown(report)
-    assert text.startswith("# Báo cáo hệ thống thư điện tử công vụ: toàn tỉnh, @hungyen.gov.vn")
-    assert "Kỳ báo cáo: 01/11/2026 – 30/11/2026" in text
+    text = report_render.markdown(report, None, {"name": "Sở Khoa học và Công nghệ"})
+    assert text.startswith("# Báo cáo tình hình quản lý, sử dụng hệ thống thư điện tử công vụ: "
+                           "toàn tỉnh (@hungyen.gov.vn)\n")
+    assert ("Kỳ báo cáo: từ 01/11/2026 đến 30/11/2026. Đơn vị lập báo cáo: Sở Khoa học và Công "
+            "nghệ. Lập lúc 10:00 ngày 30/11/2026 (điểm e khoản 1 Điều 10, khoản 5 Điều 11).") \
+        in text
+    assert "| Loại hộp thư | Đang hoạt động | Đang tạm khóa | Đã thu hồi | Tổng |" in text
+    assert "| Hộp thư phòng, ban | 0 | 0 | 0 | 0 |" in text
     assert "| **Tổng** | 8 | 2 | 1 | 11 |" in text
     assert "| Ủy ban nhân dân huyện Tiên Lữ | 2 | 6 |" in text
-    assert "| `pmduc@hungyen.gov.vn` | Phạm Minh Đức | `tienlu` | bị chiếm quyền" in text
-    assert "## Chưa đổi mật khẩu ban đầu sau 7 ngày (Điều 12.1)" in text
+    assert ("| `pmduc@hungyen.gov.vn` | Phạm Minh Đức | Ủy ban nhân dân huyện Tiên Lữ (`tienlu`) "
+            "| bị chiếm dụng (điểm b khoản 1 Điều 7) | 10/11/2026 | 20 |") in text
+    assert "| Phiên bản (commit) |" in text and "| số 12/UBND-VP ngày 30/10/2026 |" in text
+    assert "## Chưa đổi mật khẩu ban đầu sau 7 ngày (khoản 1 Điều 12)" in text
+    assert "Sở Thông tin và Truyền thông (`sotttt`) | Sở, ban, ngành |" in text
+    assert "`compromised`" not in text and "Hoạt động |" not in text
+    assert GENERIC_OPERATOR in report_render.markdown(report)  # no inventory: the generic name
     agency = report_render.markdown(report, by_id(report, "anvien"))
     assert "Ủy ban nhân dân xã An Viên (`anvien@hungyen.gov.vn`)" in agency
     assert "huyện, thị xã" not in agency  # the district chart is the province's
@@ -116,6 +131,8 @@ def test_csv_files_open_in_excel(report):
     agencies = files["coquan.csv"].decode("utf-8")
     assert agencies.startswith('\ufeff"Mã cơ quan",') and "\r\n" in agencies
     assert agencies.rstrip().splitlines()[-1] == '"","Toàn tỉnh","","","8","2","1","11","7","2"'
+    assert ('"anvien","Ủy ban nhân dân xã An Viên",' in agencies
+            and ',"Ủy ban nhân dân huyện Tiên Lữ (tienlu)",' in agencies)  # its district's name
     assert len(files["hopthu.csv"].decode().strip().splitlines()) == 12  # header + 11
     assert len(files["thaydoi.csv"].decode().strip().splitlines()) == 8  # header + 7
     assert "coquan/tienlu.md" in files and "coquan/tienlu.csv" in files
@@ -155,8 +172,75 @@ def test_province_pages_list_the_latest_changes_and_the_csv_all():
     report = build_report({}, journal, [], period, DOMAIN)
     province = report_render.markdown(report)
     assert "50 thay đổi gần nhất trong 84; đầy đủ trong thaydoi.csv." in province
-    assert province.count("| Cập nhật thông tin danh bạ | `a") == 50
+    row = f"| {LABELS['update']} | `a"
+    assert province.count(row) == 50
     agency = report_render.markdown(report, by_id(report, "tienlu"))
-    assert agency.count("| Cập nhật thông tin danh bạ | `a") == 84
+    assert agency.count(row) == 84
     files = report_render.render_report(report)
     assert len(files["thaydoi.csv"].decode().strip().splitlines()) == 85
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(("name", "iso", "text"), [
+    ("thaydoi.csv", "Thời điểm", "Ngày (ngày/tháng/năm)"),
+    ("thaydoi.csv", "Ngày văn bản", "Ngày văn bản (ngày/tháng/năm)"),
+    ("hopthu.csv", "Tạm khóa từ ngày", "Tạm khóa từ ngày (ngày/tháng/năm)"),
+    ("hopthu.csv", "Cấp mật khẩu ngày", "Cấp mật khẩu ngày (ngày/tháng/năm)"),
+])
+def test_every_iso_date_column_has_its_day_as_vietnamese_read_it_beside_it(report, name, iso,
+                                                                          text):
+    rows = csv_rows(report_render.render_report(report)[name])
+    header = list(rows[0])
+    assert header.index(text) == header.index(iso) + 1
+    dated = [row for row in rows if row[iso]]
+    assert dated and all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", row[text]) for row in dated)
+    assert all(row[text] == "" for row in rows if not row[iso])
+
+
+@pytest.mark.parametrize(("column", "address", "value"), [
+    # 18:00 UTC on the 29th is 01:00 on the 30th in Vietnam: the day people read is the 30th
+    ("Ngày (ngày/tháng/năm)", "ltmai@hungyen.gov.vn", "30/11/2026"),
+    ("Giờ (giờ Việt Nam)", "ltmai@hungyen.gov.vn", "01:00"),
+    ("Thời điểm", "ltmai@hungyen.gov.vn", "2026-11-29T18:00:00+00:00"),  # kept as stored
+    ("Thao tác", "ltmai@hungyen.gov.vn", LABELS["move"]),
+    ("Cơ quan", "ltmai@hungyen.gov.vn", "Ủy ban nhân dân xã An Viên (anvien)"),
+    ("Từ cơ quan", "ltmai@hungyen.gov.vn", "Ủy ban nhân dân huyện Tiên Lữ (tienlu)"),
+    ("Phiên bản (commit)", "tienlu@hungyen.gov.vn", "abc123def4567890"),
+])
+def test_changes_csv_cells(report, column, address, value):
+    rows = csv_rows(report_render.render_report(report)["thaydoi.csv"])
+    assert next(row for row in rows if row["Địa chỉ"] == address)[column] == value
+
+
+@pytest.mark.parametrize(("address", "column", "value"), [
+    ("pmduc@hungyen.gov.vn", "Lý do tạm khóa", "bị chiếm dụng (điểm b khoản 1 Điều 7)"),
+    ("ddat@hungyen.gov.vn", "Lý do tạm khóa", "vi phạm quy định tại Điều 4 (điểm a khoản 1 "
+                                             "Điều 7)"),
+    ("pmduc@hungyen.gov.vn", "Trạng thái", "Đang tạm khóa"),
+    ("vtlan@hungyen.gov.vn", "Trạng thái", "Đã thu hồi"),
+    ("tvan@hungyen.gov.vn", "Trạng thái", "Đang hoạt động"),
+    ("tienlu@hungyen.gov.vn", "Loại", "Hộp thư cơ quan, đơn vị"),
+    ("tvan@hungyen.gov.vn", "Cơ quan", "Ủy ban nhân dân huyện Tiên Lữ"),
+    ("tvan@hungyen.gov.vn", "Mã cơ quan", "tienlu"),
+])
+def test_mailboxes_csv_cells(report, address, column, value):
+    rows = csv_rows(report_render.render_report(report)["hopthu.csv"])
+    assert next(row for row in rows if row["Địa chỉ"] == address)[column] == value
+
+
+def test_mailboxes_are_listed_by_agency_name_then_given_name_in_vietnamese_order(report):
+    rows = csv_rows(report_render.render_report(report)["hopthu.csv"])
+    tienlu = [row["Tên"] for row in rows if row["Mã cơ quan"] == "tienlu"]
+    # The agency's own mailbox first, then its people by given name: An, Đức, Lan
+    assert tienlu == ["Ủy ban nhân dân huyện Tiên Lữ", "Trần Văn An", "Phạm Minh Đức",
+                      "Võ Thị Lan"]
+
+
+@pytest.mark.parametrize(("count", "shown"), [(9, "9"), (1234, "1.234"), (10000, "10.000")])
+def test_figures_people_read_use_a_dot_for_thousands(count, shown):
+    scope = {"by_kind": {}, "statuses": {"active": count, "locked": 0, "revoked": 0,
+                                         "total": count}}
+    assert f"| **Tổng** | {shown} | 0 | 0 | {shown} |" in report_render._md_statuses(scope)

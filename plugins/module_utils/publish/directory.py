@@ -19,10 +19,14 @@ import uuid
 from dataclasses import dataclass
 
 from ..common.files import replace_atomically
+from ..common.glossary import capitalised, label
 from ..declared.model import Mailbox
 from .spreadsheet import csv_bytes
 
-KIND_LABELS = {"agency": "Hộp thư cơ quan", "division": "Hộp thư đơn vị", "person": "Cá nhân"}
+# The kinds of mailbox (Điều 5), one label each for the directory and the report.
+KIND_LABELS = {"agency": capitalised(label("agency_mailbox")),
+               "division": capitalised(label("division_mailbox")),
+               "person": capitalised(label("personal_mailbox"))}
 SAFE_ID = re.compile(r"[a-z0-9][a-z0-9.]{0,63}")  # fullmatch: no trailing newline
 AGENCY_DIR = "coquan"
 
@@ -180,7 +184,7 @@ def read_desired(text: str) -> tuple[str, list[Mailbox]]:
 
 # ---------------------------------------------------------------- CSV
 
-CSV_HEADER = ("Họ và tên", "Loại", "Chức vụ", "Phòng, ban", "Cơ quan", "Điện thoại",
+CSV_HEADER = ("Tên", "Loại", "Chức vụ", "Phòng, ban", "Cơ quan", "Điện thoại",
               "Thư điện tử")
 
 

@@ -17,7 +17,7 @@ from ..common.clock import VIETNAM, local_day
 from ..common.lifecycle import STATUSES
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
-from .directory import vietnamese_key
+from .directory import person_key, vietnamese_key
 
 REPORT_VERSION = 1
 KINDS = ("agency", "division", "person")
@@ -47,7 +47,7 @@ def build_report(accounts: dict[str, Account], journal: list[dict], desired: lis
     agencies = agency_info(desired, accounts)
     changes = [e for e in journal if in_period(e, period.since, period.until)]
     rows = [mailbox_row(a, journal, changes, period, domain) for a in accounts.values()]
-    rows.sort(key=lambda row: (row["agency"], row["address"]))
+    rows.sort(key=lambda row: row_key(row, agencies))
     return {
         "version": REPORT_VERSION, "domain": domain, "generated": period.now,
         "period": {"since": period.since, "until": period.until},
@@ -57,6 +57,16 @@ def build_report(accounts: dict[str, Account], journal: list[dict], desired: lis
         "districts": district_figures(agencies, rows),
         "mailboxes": rows,
     }
+
+
+def row_key(row: dict, agencies: dict[str, dict]) -> tuple:
+    """Mailboxes in the order people read them: agencies by name in Vietnamese order, in
+    each the agency's own mailbox, its divisions, then its people by given name."""
+    agency = agencies.get(row["agency"]) or {"name": row["agency"]}
+    kind = KINDS.index(row["kind"]) if row["kind"] in KINDS else len(KINDS)
+    name = person_key(row["name"] or "") if row["kind"] == "person" else (
+        vietnamese_key(row["name"] or ""), ())
+    return (vietnamese_key(agency["name"]), row["agency"], kind, name, row["address"])
 
 
 # ---------------------------------------------------------------- agencies
