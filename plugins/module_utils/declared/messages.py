@@ -106,6 +106,15 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "ghi ngày văn bản theo dạng YYYY-MM-DD, ví dụ 2024-05-02"),
     "HY037": ("địa chỉ cũ '{detail}' chính là địa chỉ hiện tại", "Điều 6.2.d",
               "previous_addresses chỉ ghi các địa chỉ trước khi đổi tên"),
+    # Names (C2): legacy encodings, capitals, a basis instead of a request letter.
+    "HY050": ("{field} '{detail}' được gõ bằng bảng mã cũ {encoding}, không phải chữ tiếng "
+              "Việt Unicode (có {chars}); địa chỉ không được suy ra từ tên này", "",
+              "chuyển mã bằng Unikey ({encoding} → Unicode) hoặc gõ lại bằng Unicode dựng sẵn"),
+    "HY051": ("họ tên '{detail}' viết toàn chữ {case}", "",
+              "viết hoa chữ cái đầu của mỗi tiếng: '{expected}'"),
+    "HY052": ("ghi cả văn bản đề nghị (mục request) và căn cứ (mục basis)", "",
+              "chỉ giữ một trong hai: request cho văn bản đề nghị của cơ quan, basis cho "
+              "quyết định làm căn cứ (khởi tạo danh bạ, sắp xếp lại cơ quan)"),
 }
 
 

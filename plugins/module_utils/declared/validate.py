@@ -31,7 +31,7 @@ PLACE_KINDS = ("district", "commune")
 # a GitLab note or a mail reader would act on (=, +, @, ;, :, <, back-tick, …).
 LETTER_NUMBER_RE = re.compile(r"[0-9A-Za-zÀ-ỹĐđ][0-9A-Za-zÀ-ỹĐđ/._ -]{0,59}\Z")
 _LETTER_NUMBER_CHAR = re.compile(r"[0-9A-Za-zÀ-ỹĐđ/._ -]")
-LETTER_KEYS = ("request", "password_reset")
+LETTER_KEYS = ("request", "password_reset", "basis")
 
 
 @dataclass(frozen=True, order=True)
@@ -274,9 +274,18 @@ def check_texts(data: object, report: Report) -> None:
         items = [data.get(section)] if section == "agency" else _items(data, section)
         for item in items:
             value = item.get(key) if isinstance(item, dict) else None
-            if isinstance(value, str) and _NAME_ODD.search(value):
+            if not isinstance(value, str):
+                continue
+            if legacy := naming.legacy_encoding(value):  # HY050: TCVN3 or VNI, not Unicode
+                report(_line(item, key), "HY050", detail=value, field=label,
+                       encoding=legacy.encoding, chars=", ".join(f"'{c}'" for c in legacy.chars))
+                continue
+            if _NAME_ODD.search(value):
                 report(_line(item, key), "HY040", detail=value, field=label,
                        chars=", ".join(f"'{c}'" for c in _odd_characters(value)))
+            if section == "people" and key == "name" and (recased := naming.recased_name(value)):
+                report(_line(item, key), "HY051", detail=value, expected=recased,
+                       case="in hoa" if value.isupper() else "thường")
 
 
 def _odd_characters(value: str) -> list[str]:
@@ -367,6 +376,8 @@ def _entry(agency_file, item, role, address, name, derived=True, token="") -> En
 def agency_address(agency: dict, stem: str, report: Report) -> str:
     """The agency mailbox's address: derived from a place name, or declared (Điều 5.1)."""
     name, kind = agency["name"], agency.get("kind")
+    if naming.legacy_encoding(name):  # HY050: no address derived from a mis-encoded name
+        return _text(agency.get("address"))
     if kind in PLACE_KINDS:
         derived = naming.place_local_part(name)
         if not derived:
@@ -413,7 +424,7 @@ def division_entry(agency_file, division, report) -> Entry | None:
 
 def person_entry(agency_file, person, divisions, report) -> Entry | None:
     name = _text(person.get("name"))
-    if not name:
+    if not name or naming.legacy_encoding(name):  # HY050: no address from a mis-encoded name
         return None
     derived = naming.person_local_part(name)
     if not derived:
@@ -462,7 +473,10 @@ def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
         report(_line(item, "status"), "HY030")
     if reason and status != "locked":
         report(_line(item, "lock_reason"), "HY031", detail=status)
-    check_request(item, "request", report, required=True)
+    check_request(item, "request", report, required="basis" not in item)
+    check_request(item, "basis", report, required=False)
+    if "request" in item and "basis" in item:  # exactly one letter: a request or a basis
+        report(_line(item, "basis"), "HY052")
     check_request(item, "password_reset", report, required=False)
 
 
