@@ -15,6 +15,7 @@ import stat
 import time
 
 import pytest
+import yaml
 from ansible_collections.hungyen.mail.plugins.module_utils.notices import outbox
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notices import new_notice
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import load_templates
@@ -23,12 +24,16 @@ from e2e_support import DOMAIN, PORTS, ROOT, assert_no_secret, mailbox, run_play
 
 pytestmark = pytest.mark.server
 TEMPLATES = load_templates(str(ROOT / "playbooks" / "templates" / "notify"))
+INVENTORY = yaml.safe_load((ROOT / "inventory" / "local" / "group_vars" / "all.yml").read_text(
+    encoding="utf-8"))
+OPERATOR = INVENTORY["operator"] | {"mailbox": "sotttt"}
 CREDENTIAL = re.compile(r"Địa chỉ:\s+(\S+@\S+)\s*\n\s*Mật khẩu:\s+(\S+)")
 
 
 def notify(server, only: list[str], sender: str, port: int = PORTS["smtp_port"]) -> dict:
     params = {"state_dir": str(server.state_dir), "domain": DOMAIN, "templates": TEMPLATES,
-              "smtp_port": port, "only": only, "sender": sender}
+              "smtp_port": port, "only": only, "sender": sender, "operator": OPERATOR,
+              "regulation": INVENTORY["regulation"]}
     return mail_notify.run(params)
 
 
@@ -101,10 +106,14 @@ def test_notice_chain_from_bootstrap_to_the_new_person(province):
     [operator_notice] = read_notices(server, "tdieuhanh", bootstrap_password(server, "tdieuhanh"))
     agency_password = credentials_in(operator_notice)[f"tthongbao@{DOMAIN}"]
     [notice] = read_notices(server, "tthongbao", agency_password)
-    assert notice["Subject"].startswith("[Hộp thư công vụ] Thông báo thay đổi hộp thư")
+    assert notice["Subject"].startswith("[Thư điện tử công vụ] Thông báo kết quả xử lý hộp thư")
     assert notice["From"].addresses[0].addr_spec == f"tdieuhanh@{DOMAIN}"
+    assert notice["Content-Language"] == "vi"
     body = notice.get_body(("plain",)).get_content()
-    assert "ĐỔI MẬT KHẨU NGAY" in body and "101/ĐN-E2E" in body
+    assert "MẬT KHẨU BAN ĐẦU CỦA HỘP THƯ CÁ NHÂN" in body and "101/ĐN-E2E" in body
+    assert "phải đổi mật khẩu ngay khi đăng nhập lần đầu (khoản 1 Điều 12)" in body
+    assert operator_notice.get_body(("plain",)).get_content().startswith(
+        f"Kính gửi: {OPERATOR['technical_unit']}\n")
     assert list(credentials_in(notice)) == [f"tnguoimoi@{DOMAIN}"]  # its own stays with Sở TTTT
     server.assert_login("tnguoimoi", credentials_in(notice)[f"tnguoimoi@{DOMAIN}"])
 
