@@ -165,11 +165,12 @@ def _policy_edit(files: dict[str, bytes], edits: list | None) -> dict[str, bytes
     return files
 
 
-def policy_problems(case: dict) -> list[str]:
+def policy_problems(case: dict, operator: str | None = None) -> list[str]:
     """The policy's messages for ``case``, in the format of tests/unit/policy_cases.yml: the
     base is tests/fixtures/good + ``base``, ``base_approvals``, ``base_edits``; the head adds
     ``head``, ``edits``, ``approvals``; GitLab's facts are ``approvers``, ``pushers``,
-    ``tree``, ``contains_base``. ``codeowners: stale`` checks the head's CODEOWNERS instead."""
+    ``tree``, ``contains_base``. ``codeowners: stale`` checks the head's CODEOWNERS instead.
+    ``operator``: the operator's short name the messages give (default: the generic name)."""
     from ansible_collections.hungyen.mail.plugins.module_utils.change_request import policy
     from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
         TreeChange,
@@ -192,9 +193,10 @@ def policy_problems(case: dict) -> list[str]:
     facts = policy.Facts(approvers=frozenset(case.get("approvers", ())),
                          pushers=frozenset(case.get("pushers", ())), tree=tree,
                          contains_base=case.get("contains_base", True))
+    named = {"operator": operator} if operator else {}
     decision = policy.decide(base, head, case["author"],
                              thresholds=policy.Thresholds(**case.get("thresholds", {})),
-                             facts=facts)
+                             facts=facts, **named)
     return [violation.message for violation in decision.violations]
 
 
