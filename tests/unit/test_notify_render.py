@@ -214,7 +214,8 @@ def test_no_sentence_is_broken_over_two_lines(name):
 def _field_or_heading(line: str) -> bool:
     """A heading in capitals, a list item's name, or a ``Label: value`` line."""
     text = line.strip()
-    return text.isupper() or text in ("--", "-- ") or text.startswith("- ") or re.match(r"^[^:]{2,40}:\s", text)
+    return (text.isupper() or text in ("--", "-- ") or text.startswith("- ")
+            or bool(re.match(r"^[^:]{2,40}:\s", text)))
 
 
 def test_compromised_is_glossed_once_per_notice():
