@@ -36,6 +36,12 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     Facts,
     decide,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_messages import (
+    CATALOG as POLICY_CATALOG,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.messages import (
+    CATALOG as VALIDATION_CATALOG,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
     DesiredStateError,
     load_desired,
@@ -58,6 +64,12 @@ CASE_MEMORY = 1 << 30
 # "path:line: CODE message": the path may hold ':' (an escaped file name), the line not.
 PROBLEM = re.compile(r"^(?P<place>.+?:\d+): (?P<code>HY\d{3}) (?P<text>.+)$")
 VIETNAMESE = re.compile("[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
+# What must never reach a clerk: libyaml's English, Python values and reprs, resolved tags.
+LEAKS = re.compile(
+    r"\b(found|expected|while (scanning|parsing)|mapping values|could not|cannot|character|"
+    r"token|indentation|document|alias|stream|True|False|None|depth)\b|tag:yaml\.org|"
+    r"\\x[0-9a-f]{2}|\bb'|<class |[A-Z]{2,} [A-Z]{2,} [A-Z]{2,}")
+CATALOGS = {**VALIDATION_CATALOG, **POLICY_CATALOG}
 
 
 # ---------------------------------------------------------------- generated cases
@@ -264,12 +276,20 @@ def assert_clear_message(problem: str) -> None:
 
 
 def assert_clear_text(problem: str, text: str) -> None:
+    """What is wrong (article, when one governs the rule). Cách sửa: one fix. In Vietnamese,
+    without libyaml's English, Python values or Unicode's English character names."""
     assert problem.isprintable(), repr(problem[:200])
     assert len(problem) < 1500, f"a message of {len(problem)} characters"
+    code = re.search(r"\b(H[YP]\d{3}) ", problem)[1]
     what, _, fix = text.partition(" Cách sửa: ")
     assert fix and fix.endswith("."), problem
-    assert what.endswith(").") and " (" in what, f"no article: {problem}"
+    basis = CATALOGS[code][1]
+    if basis:
+        assert what.endswith(f" ({basis})."), f"no article: {problem}"
+    else:
+        assert what.endswith(".") and not what.endswith("()."), problem
     assert VIETNAMESE.search(what) or VIETNAMESE.search(fix), problem
+    assert not LEAKS.search(text), f"{LEAKS.search(text)[0]!r} in {problem}"
 
 
 def assert_nothing_applied(desired: Path) -> None:

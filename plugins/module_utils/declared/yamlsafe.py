@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import yaml
 from yaml.cyaml import CParser as _Parser  # libyaml: part of the pinned PyYAML wheel
 
-from .messages import shown as _shown
+from ..common.glossary import number as _number
+from . import yaml_errors
+from .messages import render as _render
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -87,11 +89,28 @@ class _Loader(_Parser, yaml.resolver.BaseResolver):
 
 @dataclass(frozen=True)
 class LoadProblem:
-    """A problem found while reading a file: its line, stable code and the offending detail."""
+    """A problem found while reading a file: its line, stable code and the offending detail.
+
+    ``extra`` holds the other fields of the code's text (a syntax error's ``column`` and
+    ``source`` line, a duplicate key's ``first`` line); ``fields()`` gives them all and
+    ``message()`` the rendered text. ``original`` is libyaml's English message for a syntax
+    error: never shown to clerks, only under -v (the module's verbose output).
+    """
 
     line: int
     code: str
-    detail: str
+    detail: str = ""
+    column: int = 0
+    extra: tuple[tuple[str, object], ...] = ()
+    original: str = ""
+
+    def fields(self) -> dict:
+        """The fields of the code's catalog text (declared/messages.py)."""
+        return {"detail": self.detail, **dict(self.extra)}
+
+    def message(self) -> str:
+        """``CODE <what is wrong>. Cách sửa: <fix>.`` in Vietnamese."""
+        return _render(self.code, **self.fields())
 
 
 # Shared by every collection without a value to remember (nearly all): never written to.
@@ -101,14 +120,15 @@ _NO_ITEM_SOURCES: tuple = ()
 
 class YDict(dict):
     """A mapping that remembers its own line, the line of each key, and the text as written
-    of each value and key that is not a string (``yes``, ``~``, ``1_000``): a message quotes
+    of each value that is not a string (``yes``, ``~``, ``1_000``): a message quotes
     what the clerk typed, never Python's ``True`` or ``None``.
 
-    ``value_sources`` and ``key_sources`` hold only those (key → text); they are a shared
-    empty dict, never to be written to, when there is none. Read them with ``source_of``.
+    ``value_sources`` holds only those (key → text); it is a shared empty dict, never to be
+    written to, when there is none. Read it with ``source_of``. Keys are always text (any
+    other key is refused on load, HY076).
     """
 
-    __slots__ = ("line", "key_lines", "value_sources", "key_sources")
+    __slots__ = ("line", "key_lines", "value_sources")
 
 
 class YList(list):
@@ -127,16 +147,32 @@ def load_text(raw: bytes, screen_values: bool = False) -> tuple[object, list[Loa
     values it checks itself (CODEOWNERS' user names) need not.
     """
     if len(raw) > MAX_FILE_BYTES:
-        return None, [LoadProblem(1, "HY004", f"{len(raw)} byte > {MAX_FILE_BYTES}")]
+        return None, [LoadProblem(1, "HY004", size_detail(len(raw)))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, [LoadProblem(line, "HY007", f"byte {error.start}")]
+        return None, [LoadProblem(line, "HY007", _number(error.start + 1))]
+    if text.startswith(BOM):  # Notepad's "UTF-8 with BOM": harmless at the very start only
+        text = text[1:]
     problems = screen_characters(text)
     if problems:
         return None, problems
     return parse(text, screen_values)
+
+
+BOM = "\ufeff"
+_MIB = 1024 * 1024
+
+
+def size_detail(size: int) -> str:
+    """HY004's detail for a file of ``size`` bytes: "9 MiB, tối đa 8 MiB"."""
+    whole, tenths = divmod(round(size * 10 / _MIB), 10)
+    shown = _number(whole) + (f",{tenths}" if tenths else "")
+    return f"{shown} MiB, tối đa {_number(MAX_FILE_BYTES // _MIB)} MiB"
+
+
+DEPTH_DETAIL = f"lồng sâu hơn {MAX_DEPTH} cấp"
 
 
 def screen_characters(text: str) -> list[LoadProblem]:
@@ -192,11 +228,67 @@ def _shows_nothing(char: str) -> bool:
 
 
 def describe(char: str, code: str) -> str:
-    """How a refused character is named in a message: never the character itself when it
-    is invisible (it would hide, or break the message line)."""
+    """How a refused character is named in a message: its code point and what it is in
+    Vietnamese words, never the character itself when it is invisible (it would hide, or
+    break the message line): "U+200B (dấu cách độ rộng 0)", "'а' (U+0430, chữ Kirin)"."""
+    point = f"U+{ord(char):04X}"
     if code == "HY006":
-        return f"'{char}' U+{ord(char):04X} {unicodedata.name(char, '?')}"
-    return f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+        return f"'{char}' ({point}, {_script_words(char)})"
+    if code == "HY039":  # "giá trị có ký tự xuống dòng (U+000A)"
+        return f"{_invisible_words(char)} ({point})"
+    return f"{point} ({_invisible_words(char)})"
+
+
+# Invisible and control characters a file may hold, in words (by code point, then range).
+_CHAR_WORDS = {
+    "\t": "ký tự tab", "\n": "ký tự xuống dòng", "\r": "ký tự về đầu dòng",
+    "\x00": "ký tự rỗng NUL", "\x7f": "ký tự xóa DEL", "\x85": "ký tự xuống dòng NEL",
+    "\u00ad": "dấu gạch nối ẩn", "\u200b": "dấu cách độ rộng 0",
+    "\u200c": "ký tự ngăn nối độ rộng 0", "\u200d": "ký tự nối độ rộng 0",
+    "\u2060": "ký tự nối từ ẩn", "\u034f": "dấu nối ẩn",
+    "\u2028": "ký tự ngắt dòng", "\u2029": "ký tự ngắt đoạn",
+    BOM: "dấu BOM, ký tự ẩn đánh dấu tệp UTF-8, chỉ được có ở đầu tệp",
+}
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+
+
+def _invisible_words(char: str) -> str:
+    if char in _CHAR_WORDS:
+        return _CHAR_WORDS[char]
+    if char in _BIDI:
+        return "ký tự ẩn đổi chiều viết"
+    category = unicodedata.category(char)
+    name = unicodedata.name(char, "")
+    if "VARIATION SELECTOR" in name:
+        return "bộ chọn biến thể, ký tự ẩn"
+    if category == "Cc":
+        return "ký tự điều khiển"
+    if category == "Co":
+        return "ký tự dùng riêng, không có trong bảng mã chung"
+    if category in ("Cn", "Cs"):
+        return "mã chưa được gán ký tự"
+    if category == "Zs":
+        return "dấu cách đặc biệt, không phải dấu cách thường"
+    if category[0] == "M":
+        return "dấu phụ ẩn"
+    return "ký tự định dạng ẩn"
+
+
+# The scripts whose letters look Latin, in words (by the first word of the Unicode name).
+_SCRIPT_WORDS = {
+    "CYRILLIC": "chữ Kirin", "GREEK": "chữ Hy Lạp", "FULLWIDTH": "chữ toàn độ rộng",
+    "HALFWIDTH": "chữ bán độ rộng", "ARMENIAN": "chữ Armenia", "CHEROKEE": "chữ Cherokee",
+    "MATHEMATICAL": "ký hiệu toán học", "COPTIC": "chữ Copt", "CJK": "chữ Hán",
+    "HANGUL": "chữ Hàn", "HIRAGANA": "chữ Nhật", "KATAKANA": "chữ Nhật",
+    "ARABIC": "chữ Ả Rập", "HEBREW": "chữ Do Thái", "THAI": "chữ Thái Lan",
+    "LAO": "chữ Lào", "KHMER": "chữ Khmer", "GEORGIAN": "chữ Gruzia",
+    "COMBINING": "dấu phụ không dùng trong tiếng Việt",
+}
+
+
+def _script_words(char: str) -> str:
+    first = unicodedata.name(char, "").split(" ", 1)[0]
+    return _SCRIPT_WORDS.get(first, "chữ không thuộc bảng chữ Latinh")
 
 
 def screen_value(value: str) -> list[tuple[str, str]]:
@@ -221,14 +313,10 @@ def parse(text: str, screen_values: bool = False) -> tuple[object, list[LoadProb
     try:
         deep = _too_deep_line(text) if _may_nest_deeply(text) else None
         if deep:
-            return None, [LoadProblem(deep, "HY004", f"depth > {MAX_DEPTH}")]
+            return None, [LoadProblem(deep, "HY004", DEPTH_DETAIL)]
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        return None, [LoadProblem(line, "HY001", str(error.problem or error).strip())]
     except yaml.YAMLError as error:
-        return None, [LoadProblem(1, "HY001", str(error).strip())]
+        return None, [syntax_problem(text, error)]
     if node is None:
         return None, []
     if ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text):
@@ -237,12 +325,21 @@ def parse(text: str, screen_values: bool = False) -> tuple[object, list[LoadProb
             return None, [LoadProblem(line, "HY003", "anchor/alias")]
     # Only an escape (which needs a backslash) can put in a quoted value what the raw-text
     # screen did not see; line breaks and tabs show in ``isprintable`` whatever made them.
-    builder = _Builder(screen_values, escapes="\\" in text)
+    builder = _Builder(screen_values, escapes="\\" in text, text=text)
     try:
         data = builder.build(node, 0)
     except _TooManyProblems:
         return None, builder.problems
     return data, builder.problems
+
+
+def syntax_problem(text: str, error: Exception) -> LoadProblem:
+    """A libyaml error as the clerk reads it (yaml_errors): its own code, the line to edit,
+    the column; libyaml's English kept in ``original`` for -v."""
+    found = yaml_errors.explain(text, error)
+    fields = dict(found.fields)
+    return LoadProblem(found.line, found.code, str(fields.pop("detail", "")), found.column,
+                       tuple(fields.items()), str(error).strip())
 
 
 def _may_nest_deeply(text: str) -> bool:
@@ -284,10 +381,6 @@ def _first_anchor_line(text: str) -> int | None:
     return None
 
 
-def _shown_key(key: object) -> str:
-    return _shown(key if isinstance(key, str) else repr(key))
-
-
 class _TooManyProblems(Exception):
     """More than MAX_FILE_PROBLEMS: the file is refused, the rest need not be built."""
 
@@ -299,19 +392,43 @@ class _Builder:
     identity (compose makes exactly these classes) and lines are computed only when kept.
     """
 
-    def __init__(self, screen_values: bool = False, escapes: bool = True) -> None:
+    def __init__(self, screen_values: bool = False, escapes: bool = True,
+                 text: str = "") -> None:
         self.problems: list[LoadProblem] = []
-        self.screen_values, self.escapes = screen_values, escapes
+        self.screen_values, self.escapes, self.text = screen_values, escapes, text
 
-    def _refuse(self, line: int, code: str, detail: str) -> None:
-        self.problems.append(LoadProblem(line, code, detail))
+    def _refuse(self, line: int, code: str, detail: str, **extra: object) -> None:
+        column = extra.get("column", 0)
+        self.problems.append(LoadProblem(line, code, detail, column, tuple(extra.items())))
         if len(self.problems) > MAX_FILE_PROBLEMS:
             raise _TooManyProblems
 
+    def _refuse_at(self, node: yaml.Node, code: str, detail: str = "") -> None:
+        """A problem at ``node``, with its column and its line quoted."""
+        mark = node.start_mark
+        self._refuse(mark.line + 1, code, detail, column=mark.column + 1,
+                     source=yaml_errors.quoted_line(self._line(mark.line)))
+
+    def _line(self, index: int) -> str:
+        start = 0
+        for _ in range(index):  # only for a refused node: a few per file at most
+            start = self.text.find("\n", start) + 1
+            if start == 0:
+                return ""
+        end = self.text.find("\n", start)
+        return self.text[start:end if end >= 0 else len(self.text)]
+
+    def _tag(self, node: yaml.Node) -> None:
+        """HY074: a tag (!!binary, !!python/…) as written, else as resolved."""
+        mark = node.start_mark
+        written = self._line(mark.line)[mark.column:].split(" ", 1)[0]
+        if not written.startswith("!"):
+            written = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._refuse_at(node, "HY074", written)
+
     def build(self, node: yaml.Node, depth: int) -> object:
         if depth > MAX_DEPTH:
-            line = node.start_mark.line + 1
-            self._refuse(line, "HY004", f"depth > {MAX_DEPTH}")
+            self._refuse(node.start_mark.line + 1, "HY004", DEPTH_DETAIL)
             return None
         kind = type(node)
         if kind is _ScalarNode:
@@ -328,23 +445,22 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> YDict:
         if node.tag != _MAP:
-            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(node.tag)}")
+            self._tag(node)
         result = YDict()
         key_lines: dict = {}
         result.line, result.key_lines = node.start_mark.line + 1, key_lines
         sources: dict = _NO_SOURCES
-        key_sources: dict = _NO_SOURCES
         build, depth = self.build, depth + 1
         for key_node, value_node in node.value:
             key = build(key_node, depth)
             key_line = key_node.start_mark.line + 1
-            merge = key_node.tag == _PLAIN and key_node.value == "<<"
-            if merge or not isinstance(key, (str, int, bool)):
-                self._refuse(key_line, "HY001", f"key {_shown_key(key)}")
+            if type(key) is not str or not key:
+                self._bad_key(key_node)
+                continue
+            if key[0] in "<-" and key_node.tag == _PLAIN and self._odd_key(key_node, key):
                 continue
             if key in result:
-                first = key_lines[key]
-                self._refuse(key_line, "HY002", f"{_shown_key(key)} ({first})")
+                self._refuse(key_line, "HY002", key, first=key_lines[key])
                 continue
             value = result[key] = build(value_node, depth)
             key_lines[key] = key_line
@@ -353,16 +469,32 @@ class _Builder:
                 if sources is _NO_SOURCES:
                     sources = {}
                 sources[key] = value_node.value
-            if type(key) is not str:
-                if key_sources is _NO_SOURCES:
-                    key_sources = {}
-                key_sources[key] = key_node.value
-        result.value_sources, result.key_sources = sources, key_sources
+        result.value_sources = sources
         return result
+
+    def _bad_key(self, key_node: yaml.Node) -> None:
+        """HY076: a key that is empty, null, a number, yes/no, a list or a mapping."""
+        if type(key_node) is _ScalarNode:
+            self._refuse_at(key_node, "HY076", key_node.value)
+        else:
+            mark = key_node.start_mark
+            written = yaml_errors.quoted_line(self._line(mark.line)[mark.column:])
+            self._refuse_at(key_node, "HY076", written.split(":", 1)[0])
+
+    def _odd_key(self, key_node: yaml.Node, key: str) -> bool:
+        """HY075 for a '<<' merge key, HY073 for '-name' (a list item without its space);
+        True when the key was refused."""
+        if key == "<<":
+            self._refuse_at(key_node, "HY075", key)
+            return True
+        if len(key) > 1 and key[0] == "-" and not key[1].isspace() and key[1] != "-":
+            self._refuse_at(key_node, "HY073", key[1:])
+            return True
+        return False
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
         if node.tag != _SEQ:  # a tagged collection (!!python/object ...) is not data either
-            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(node.tag)}")
+            self._tag(node)
         build, depth = self.build, depth + 1
         items = node.value
         result = YList([build(item, depth) for item in items])
@@ -390,7 +522,7 @@ class _Builder:
         if tag == _STR:
             return value
         if tag != _PLAIN:
-            self._refuse(node.start_mark.line + 1, "HY001", f"tag {_shown(tag)}")
+            self._tag(node)
             return None
         return plain_value(value)
 
@@ -437,8 +569,7 @@ def line_of(data: object, path: tuple) -> int:
 def source_of(data: object, path: tuple) -> str | None:
     """The text as the clerk wrote it of the value at ``path`` (``'yes'`` for True, ``'~'``
     for None, ``'1_000'`` for 1000); None when that value is a string, a collection, or is
-    not there. A path ending at a key that is not a string (``{yes: x}``, path ``(True,)``)
-    gives the value's text; ``key_source_of`` gives the key's."""
+    not there. (A key that is not a string is refused on load: keys are always text.)"""
     if not path:
         return None
     parent = data
@@ -452,21 +583,6 @@ def source_of(data: object, path: tuple) -> str | None:
     if isinstance(parent, YList) and isinstance(last, int) and 0 <= last < len(parent):
         sources = getattr(parent, "item_sources", _NO_ITEM_SOURCES)
         return sources[last] if sources else None
-    return None
-
-
-def key_source_of(data: object, path: tuple) -> str | None:
-    """The text as written of the key that ends ``path`` when it is not a string (``yes``,
-    ``1``); None otherwise."""
-    if not path:
-        return None
-    parent = data
-    for step in path[:-1]:
-        parent = _child(parent, step)
-        if parent is None:
-            return None
-    if isinstance(parent, YDict):
-        return getattr(parent, "key_sources", _NO_SOURCES).get(path[-1])
     return None
 
 
