@@ -34,6 +34,16 @@ options:
     description: The Jinja2 templates of the site (C(playbooks/templates/directory)).
     type: path
     required: true
+  operator:
+    description:
+      - The inventory's C(operator) (mailbox, name, short_name, technical_unit); the pages
+        name it as who keeps the directory. Without it, the regulation's generic name.
+    type: dict
+  regulation:
+    description:
+      - The inventory's C(regulation) (title, decision_number, date, issuer); the pages cite
+        it. Without it, the regulation's generic title.
+    type: dict
 author: Hưng Yên official mail pipeline (@hungyen)
 """
 
@@ -43,6 +53,8 @@ EXAMPLES = r"""
     desired_file: "{{ repository_root }}/build/desired.json"
     output_dir: "{{ repository_root }}/build/directory"
     templates_dir: "{{ playbook_dir }}/templates/directory"
+    operator: "{{ operator }}"
+    regulation: "{{ regulation }}"
 """
 
 RETURN = r"""
@@ -71,6 +83,7 @@ index: {description: Path of the province page., type: str, returned: always}
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.directory import (
+    Publisher,
     build_directory,
     read_desired,
     render_site,
@@ -82,6 +95,8 @@ ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},
     "output_dir": {"type": "path", "required": True},
     "templates_dir": {"type": "path", "required": True},
+    "operator": {"type": "dict"},
+    "regulation": {"type": "dict"},
 }
 
 
@@ -90,8 +105,9 @@ def build(params: dict, check_mode: bool) -> dict:
     with open(params["desired_file"], encoding="utf-8") as handle:
         domain, mailboxes = read_desired(handle.read())
     directory = build_directory(mailboxes, domain)
-    result = sync_files(params["output_dir"], render_site(directory, params["templates_dir"]),
-                        check_mode)
+    publisher = Publisher.from_vars(params.get("operator"), params.get("regulation"))
+    result = sync_files(params["output_dir"],
+                        render_site(directory, params["templates_dir"], publisher), check_mode)
     return dict(result, agencies=len(directory.agencies), listings=len(directory.listings),
                 index=f"{params['output_dir']}/index.html")
 
@@ -101,15 +117,16 @@ def main() -> None:
     try:
         result = build(module.params, module.check_mode)
     except TemplateError as error:  # names the template (and line)
-        module.fail_json(msg=f"Lỗi mẫu trang trong {module.params['templates_dir']}: "
-                             f"{type(error).__name__}: {error}")
+        module.fail_json(msg=f"Lỗi mẫu trang trong {module.params['templates_dir']} "
+                             f"(chi tiết cho người phát triển: {error})")
     except OSError as error:
         hint = (" Hãy chạy mailbox_validate với desired_file trước."
                 if error.filename == module.params["desired_file"] else "")
-        module.fail_json(msg=f"Không đọc hoặc ghi được {error.filename}: {error.strerror}.{hint}")
-    except (ValueError, KeyError) as error:
-        module.fail_json(msg=f"desired_file {module.params['desired_file']} không hợp lệ: "
-                             f"{error}. Hãy tạo lại bằng mailbox_validate.")
+        module.fail_json(msg=f"Không đọc hoặc ghi được tệp {error.filename} (lỗi hệ thống số "
+                             f"{error.errno}).{hint}")
+    except (ValueError, KeyError):
+        module.fail_json(msg=f"Tệp trạng thái khai báo {module.params['desired_file']} "
+                             "(desired_file) không đúng dạng. Hãy tạo lại bằng make validate.")
     module.exit_json(**result)
 
 

@@ -134,8 +134,8 @@ def test_csv_has_a_bom_a_vietnamese_header_and_one_row_per_listing(directory):
     assert rows[0] == ["Tên", "Loại", "Chức vụ", "Phòng, ban", "Cơ quan", "Điện thoại",
                        "Thư điện tử"]  # Tên: agencies and divisions are rows too
     assert len(rows) == 1 + len(directory.listings)
-    assert ["Trần Văn An", "Hộp thư cá nhân", "Chánh Văn phòng", "", "Ủy ban nhân dân huyện Tiên Lữ",
-            "0221 3871 234", "tvan@hungyen.gov.vn"] in rows
+    assert ["Trần Văn An", "Hộp thư cá nhân", "Chánh Văn phòng", "",
+            "Ủy ban nhân dân huyện Tiên Lữ", "0221 3871 234", "tvan@hungyen.gov.vn"] in rows
     assert ["Phòng Tài chính - Kế hoạch", "Hộp thư phòng, ban", "", "Phòng Tài chính - Kế hoạch",
             "Ủy ban nhân dân huyện Tiên Lữ", "", "ptckh.tienlu@hungyen.gov.vn"] in rows
 
@@ -272,6 +272,47 @@ def test_pages_are_vietnamese_accessible_and_self_contained(directory):
     assert 'role="status" aria-live="polite"' in index
     assert '<option value="tienlu">Ủy ban nhân dân huyện Tiên Lữ</option>' in index
     assert "Nguyễn Hoàng Phúc" in index and "Nguyễn Hữu Phúc" not in index
+
+
+HUNG_YEN = d.Publisher.from_vars(
+    {"mailbox": "sotttt", "name": "Sở Thông tin và Truyền thông tỉnh Hưng Yên"},
+    {"title": "Quy chế quản lý và sử dụng hệ thống thư điện tử công vụ tỉnh Hưng Yên",
+     "decision_number": "08/2017/QĐ-UBND", "date": "2017-06-02",
+     "issuer": "Ủy ban nhân dân tỉnh Hưng Yên"})
+SECOND = d.Publisher.from_vars(
+    {"mailbox": "sokhcn@hungyen.gov.vn", "name": "Sở Khoa học và Công nghệ"},
+    {"title": "Quy chế thư điện tử", "decision_number": "99/2030/QĐ-UBND",
+     "issuer": "Ủy ban nhân dân tỉnh Thử Nghiệm"})
+
+
+@pytest.mark.parametrize(("publisher", "present", "absent"), [
+    (HUNG_YEN, ("<h1>Danh bạ thư điện tử công vụ tỉnh Hưng Yên</h1>",
+                "<span>Ủy ban nhân dân tỉnh Hưng Yên</span>",
+                "do Sở Thông tin và Truyền thông tỉnh Hưng Yên quản lý theo Điều 10, Điều 11 của "
+                "Quy chế quản lý và sử dụng hệ thống thư điện tử công vụ tỉnh Hưng Yên ban hành "
+                "kèm theo Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của Ủy ban nhân dân "
+                "tỉnh Hưng Yên.",
+                'href="mailto:sotttt@hungyen.gov.vn"'), ("Quyết định 08",)),
+    (SECOND, ("<h1>Danh bạ thư điện tử công vụ tỉnh Thử Nghiệm</h1>",
+              "do Sở Khoa học và Công nghệ quản lý",
+              "Quyết định số 99/2030/QĐ-UBND", 'href="mailto:sokhcn@hungyen.gov.vn"'),
+     ("do Sở Thông tin", "08/2017", "tới Sở Thông tin", "tỉnh Hưng Yên")),
+    (d.Publisher.from_vars(), ("<h1>Danh bạ thư điện tử công vụ @hungyen.gov.vn</h1>",
+                               "do đơn vị quản lý hệ thống thư điện tử công vụ quản lý",
+                               "gửi văn bản tới đơn vị quản lý hệ thống thư điện tử công vụ."),
+     ("do Sở Thông tin", "08/2017", "thư điện tử công vụ, hộp thư", "tỉnh Hưng Yên")),
+])
+def test_pages_name_the_operator_and_the_regulation_from_the_inventory(directory, publisher,
+                                                                       present, absent):
+    files = d.render_site(directory, TEMPLATES, publisher)
+    for path in ("index.html", "coquan/tienlu.html"):
+        page = files[path].decode("utf-8")
+        assert "Chuyển đến nội dung chính" in page and "Bỏ qua" not in page
+        for text in present[1:]:
+            assert text in page
+        for text in absent:
+            assert text not in page
+    assert present[0] in files["index.html"].decode("utf-8")
 
 
 def test_inline_style_and_script_match_the_content_security_policy(directory):

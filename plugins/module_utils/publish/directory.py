@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from ..common.files import replace_atomically
-from ..common.glossary import capitalised, label
+from ..common.glossary import Operator, Regulation, capitalised, label
 from ..declared.model import Mailbox
 from .spreadsheet import csv_bytes
 
@@ -309,10 +309,45 @@ def _inline_assets(environment) -> dict:
     return assets
 
 
-def render_pages(directory: Directory, templates_dir: str) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the directory and under which regulation: the inventory's
+    ``operator`` and ``regulation`` (never written in the templates or the code)."""
+
+    operator: Operator
+    regulation: Regulation
+
+    @classmethod
+    def from_vars(cls, operator: dict | None = None,
+                  regulation: dict | None = None) -> Publisher:
+        return cls(Operator.from_vars(operator), Regulation.from_vars(regulation))
+
+    @property
+    def reference(self) -> str:
+        """The regulation as a page names it at first mention."""
+        return self.regulation.reference()
+
+    @property
+    def area(self) -> str:
+        """``tỉnh Hưng Yên``: the province, from the regulation's issuer (empty without)."""
+        issuer = self.regulation.issuer.strip()
+        for prefix in ("Ủy ban nhân dân ", "UBND "):
+            if issuer.startswith(prefix):
+                return issuer[len(prefix):]
+        return ""
+
+    def mailbox(self, domain: str) -> str:
+        """The operator's address, or empty when the inventory names none."""
+        box = self.operator.mailbox.strip()
+        return "" if not box else box if "@" in box else f"{box}@{domain}"
+
+
+def render_pages(directory: Directory, templates_dir: str,
+                 publisher: Publisher | None = None) -> dict[str, bytes]:
     """The province page and one page per agency, by path relative to the site."""
     environment = _environment(templates_dir)
-    common = {"directory": directory, "assets": _inline_assets(environment)}
+    common = {"directory": directory, "assets": _inline_assets(environment),
+              "publisher": publisher or Publisher.from_vars()}
     pages = {"index.html": environment.get_template("index.html.j2").render(
         root="", **common)}
     agency_page = environment.get_template("agency.html.j2")
@@ -322,9 +357,10 @@ def render_pages(directory: Directory, templates_dir: str) -> dict[str, bytes]:
     return {path: text.encode("utf-8") for path, text in pages.items()}
 
 
-def render_site(directory: Directory, templates_dir: str) -> dict[str, bytes]:
+def render_site(directory: Directory, templates_dir: str,
+                publisher: Publisher | None = None) -> dict[str, bytes]:
     """Every file of the site: pages, and CSV, vCard and JSON for the province and each agency."""
-    files = render_pages(directory, templates_dir)
+    files = render_pages(directory, templates_dir, publisher)
     files.update({"danhba.csv": render_csv(directory.listings),
                   "danhba.vcf": render_vcards(directory.listings),
                   "danhba.json": render_json(directory)})
