@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
+from ...common.glossary import ascii_label, cite
 from ...plan.accounts import Account
 from .homes import home_in
 from .layout import Layout
 from .state import PASSWD_TAIL, ServerState
 
-REVOKED_REPLY = "REJECT 5.1.6 Mailbox revoked / hop thu da bi thu hoi (Dieu 6.2.c)"
+
+def ascii_text(text: str) -> str:
+    """``text`` without diacritics (``đ`` as ``d``): SMTP replies are ASCII."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# What a sender to a revoked mailbox reads in the bounce, in English then in the glossary's
+# ASCII words, citing the article and the regulation by its generic name (the decision's
+# number belongs to the inventory, which the backend does not read).
+REVOKED_REPLY = (f"REJECT 5.1.6 Mailbox revoked / hop thu da bi {ascii_label('revoke')} "
+                 f"({ascii_text(cite('6.2.c'))} Quy che thu dien tu cong vu)")
 DELEGATE_RIGHTS = "lrs"  # read-only: a delegate reads, flags Seen privately, cannot append
 
 
