@@ -51,7 +51,7 @@ def tail_home(tail: str) -> str | None:
 def with_home(tail: str, home: str) -> str:
     """The tail with ``home`` in its home field (HYR016 if it cannot stand in the file)."""
     if not SAFE_HOME.fullmatch(home):
-        raise BackendError("HYR016", home=repr(home),
+        raise BackendError("HYR016", home=f"'{home}'",
                            why="có ký tự không dùng được trong tệp passwd")
     fields = (tail[1:].split(":", 5) + [""] * 6)[:6]
     fields[3] = home
