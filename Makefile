@@ -37,13 +37,17 @@ setup:
 	@[ -L $(COLLECTION_LINK) ] || { mkdir -p $(dir $(COLLECTION_LINK)) && \
 	  ln -sfn ../../.. $(COLLECTION_LINK); }
 
+# What clerks and reviewers run prints only the project's Vietnamese messages, each once
+# (plugins/callback/messages.py: no PLAY/TASK/RECAP framing; -v adds the English originals).
+MESSAGES_CALLBACK := ANSIBLE_STDOUT_CALLBACK=hungyen.mail.messages
+
 ## validate: check every file under mailboxes/ (ARGS="-e mailboxes_dir=DIR" for another tree)
 validate: setup
-	$(PLAYBOOK) playbooks/validate.yml $(ARGS)
+	$(MESSAGES_CALLBACK) $(PLAYBOOK) playbooks/validate.yml $(ARGS)
 
 ## plan: compare the declared mailboxes with the live server; writes .state/plan.json and .md
 plan: setup
-	$(PLAYBOOK) playbooks/plan.yml $(ARGS)
+	$(MESSAGES_CALLBACK) $(PLAYBOOK) playbooks/plan.yml $(ARGS)
 
 ## apply: set up the mail server if needed, then validate, plan and apply in one batch
 apply: setup
@@ -148,7 +152,10 @@ policy: setup
 	git -C "$(POLICY_REPO)" archive --format=tar "$$sha" | tar -x -C "$$tree" && \
 	ln -sfn ../../.. "$$tree/.collections/ansible_collections/hungyen/mail" || exit 2; \
 	echo "policy: mã và thẩm quyền từ $$base ($$sha), dữ liệu từ $(POLICY_REPO)"; \
-	cd "$$tree" && ANSIBLE_CONFIG="$$tree/ansible.cfg" ansible-playbook -i "$$tree/inventory/local" \
+	callback=ansible.builtin.default; \
+	if [ -f "$$tree/plugins/callback/messages.py" ]; then callback=hungyen.mail.messages; fi; \
+	cd "$$tree" && ANSIBLE_CONFIG="$$tree/ansible.cfg" ANSIBLE_STDOUT_CALLBACK="$$callback" \
+	  ansible-playbook -i "$$tree/inventory/local" \
 	  playbooks/policy.yml $(ARGS) -e base="$$sha" \
 	  -e '{"repository": "'"$(POLICY_REPO)"'"}'
 

@@ -77,6 +77,13 @@ options:
     description: Also require CODEOWNERS at O(head) to be what the owners make of it.
     type: bool
     default: true
+  operator:
+    description:
+      - The operator as the inventory names it (C(operator) in C(group_vars/all.yml)); the
+        messages name it by its C(short_name). Without it they say C(đơn vị quản lý hệ thống
+        thư điện tử công vụ), never a name written in the code.
+    type: dict
+    default: {}
 author: Hưng Yên official mail pipeline (@hungyen)
 """
 
@@ -146,6 +153,7 @@ ARGUMENT_SPEC = {
     "destroy_max_count": {"type": "int", "default": 10},
     "destroy_max_share": {"type": "float", "default": 0.05},
     "check_codeowners": {"type": "bool", "default": True},
+    "operator": {"type": "dict", "default": {}},
 }
 
 
@@ -154,11 +162,12 @@ def main() -> None:
     try:
         result = run_policy(module.params)
     except GitError as error:
-        module.fail_json(msg=f"Không đọc được git: {error}. Kiểm tra base/head và kho.")
+        module.fail_json(msg=f"Không đọc được kho git: {error}. Cách sửa: kiểm tra điểm gốc "
+                             "(base), điểm được xét (head) và đường dẫn tới kho.")
     except GitLabError as error:
         module.fail_json(msg=str(error))
     except OSError as error:
-        module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
+        module.fail_json(msg=f"Không đọc được tệp {error.filename}: {error.strerror}.")
     except ValueError as error:
         module.fail_json(msg=str(error))
     if not result["allowed"]:

@@ -24,6 +24,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
     plan_document,
     render_json,
     render_markdown,
+    summary_text,
     write_plan,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import (
@@ -408,3 +409,15 @@ def test_counts_use_the_vietnamese_thousands_separator():
 def test_no_letter_reads_khong_co():
     [change] = plan_changes([box("moi", request=None)], {})
     assert "Văn bản đề nghị: không có" in render_markdown([change], DOMAIN)
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ({"create": 0, "total": 0, "held": 0}, "Kế hoạch: không có thay đổi nào."),
+    ({"create": 1200, "lock": 1, "total": 1201, "held": 0},
+     f"Kế hoạch: 1.201 thay đổi. {LABELS['create']}: 1.200; {LABELS['lock']}: 1."),
+    ({"lock": 1, "total": 1, "held": 1},
+     f"Kế hoạch: 1 thay đổi. {LABELS['lock']}: 1. Không áp dụng lần này vì đang có biện pháp "
+     "khẩn cấp: 1."),
+])
+def test_the_terminal_line_of_the_plan(summary, expected):
+    assert summary_text(summary) == expected

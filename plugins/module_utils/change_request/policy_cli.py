@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 
+from ..common.glossary import Operator
 from .gitfiles import GitError, contains, files_at, resolve, tree_changes
 from .gitlab_note import GitLab, GitLabError, merged_request
 from .gitlab_review import Review, check_head, read_review
@@ -41,7 +42,8 @@ def run_policy(params: dict) -> dict:
 
     ``params``: repository, base, head, author, approved_by, merge_request, merged_commit,
     gitlab_api_url, gitlab_project, gitlab_token, schema_dir, destroy_max_count,
-    destroy_max_share, check_codeowners (the module's options). Raises GitError, GitLabError.
+    destroy_max_share, check_codeowners, operator (the module's options; ``operator`` is the
+    inventory's, whose short name the messages use). Raises GitError, GitLabError.
     """
     repository = params.get("repository") or "."
     base = resolve(params["base"], repository)
@@ -55,8 +57,10 @@ def run_policy(params: dict) -> dict:
     head_files = files_at(head, repository)
     thresholds = Thresholds(int(params.get("destroy_max_count", 10)),
                             float(params.get("destroy_max_share", 0.05)))
+    operator = params.get("operator")
     decision = decide(files_at(base, repository), head_files, author, thresholds=thresholds,
-                      schema_dir=params.get("schema_dir"), facts=facts)
+                      schema_dir=params.get("schema_dir"), facts=facts,
+                      operator=Operator.from_vars(operator).short_name if operator else None)
     stale = codeowners_violation(head_files) if params.get("check_codeowners", True) else None
     if stale:
         decision.violations.append(stale)
@@ -157,7 +161,8 @@ def export_data_command(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="policy_cli",
-                                  description="Chính sách thay đổi hộp thư công vụ Hưng Yên.")
+                                  description="Chính sách duyệt yêu cầu hợp nhất (merge "
+                                  "request) về hộp thư điện tử công vụ.")
     commands = top.add_subparsers(dest="command", required=True)
     owners = commands.add_parser("codeowners", help="sinh CODEOWNERS từ owners (in ra)")
     owners.add_argument("--root", default=".", help="thư mục gốc của kho (mặc định .)")

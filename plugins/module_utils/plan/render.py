@@ -88,6 +88,18 @@ def render_markdown(changes: list[Change], domain: str, holds: list[dict] | None
     return "\n".join(lines).rstrip() + "\n"
 
 
+def summary_text(summary: dict) -> str:
+    """The plan's counts in one Vietnamese line, for the terminal (``make plan``):
+    ``Kế hoạch: 4 thay đổi. Cấp mới (điểm a khoản 2 Điều 6): 3; Tạm khóa (…): 1.``"""
+    counts = [f"{LABELS[a]}: {number(summary[a])}" for a in ACTIONS if summary.get(a)]
+    if not counts:
+        return "Kế hoạch: không có thay đổi nào."
+    text = f"Kế hoạch: {number(summary.get('total', 0))} thay đổi. {'; '.join(counts)}."
+    if summary.get("held"):
+        text += f" Không áp dụng lần này vì đang có {EMERGENCY}: {number(summary['held'])}."
+    return text
+
+
 def _summary_table(changes: list[Change]) -> list[str]:
     summary = summarize(changes)
     rows = [f"| {LABELS[a]} | `{a}` | {number(summary[a])} |" for a in ACTIONS if summary[a]]
