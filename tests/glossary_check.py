@@ -17,22 +17,25 @@ over two lines is found). The rules, each matching whole words only:
    khóa``, ``lý do tạm khóa``, ``từ khóa``, ``khóa DKIM``…): a lock is ``tạm khóa``, a YAML
    key is a ``mục``.
 3. ``capitals``: a word in capitals without a Vietnamese letter (``LOCK``, ``REVOKE``,
-   ``PLAY``, ``TASK``, ``RECAP``) that is not in ``glossary.ACRONYMS``; skipped: a word
-   beside a capitalised Vietnamese word (a heading, ``MẬT KHẨU BAN ĐẦU``), a word holding a
-   digit (an error code, ``HY010``), a slash, an ``@`` or an inner dot (a letter's number
-   ``15/UBND-VP``, an address, a file name). Also ``True``, ``False`` and ``None`` as words,
-   quoted or not (a clerk who wrote ``yes`` must read ``'yes'``, never ``'True'``).
+   ``PLAY``, ``TASK``, ``RECAP``) that is not in ``glossary.ACRONYMS``. Skipped: a word
+   beside a capitalised Vietnamese word (a heading, ``MẬT KHẨU BAN ĐẦU``); a word holding a
+   digit (an error code, ``HY010``) or naming a family of codes (``HYB``, ``HP``); a word
+   holding a slash, an ``@``, an underscore or an inner dot (a letter's number
+   ``15/UBND-VP``, an address, a variable such as ``CI_PROJECT_ID``, a file name). Also
+   ``True``, ``False`` and ``None`` as words, quoted or not (a clerk who wrote ``yes`` must
+   read ``'yes'``, never ``'True'``).
 4. ``ISO date``: ``2026-11-28`` or ``2026-11-28T22:14:05+00:00`` in prose; not in CSV (the
    issue keeps the CSV files' ISO column beside their ``Ngày (ngày/tháng/năm)`` column).
 5. ``Python``: a Python repr (``['a', 'b']``, ``{'key': …``, ``datetime.date(2024, …``,
    ``<… object at 0x…>``, a traceback, an exception's class name such as ``KeyError``).
 
 Not read, by one rule each (what is quoted is what someone wrote, shown as written):
-Markdown code spans and fenced blocks (action codes in backticks, YAML examples); text in
-single quotes on one line (``'title'``, ``'1/3/2024'``: the clerk's key or value quoted);
-text in double quotes ``"…"`` or ``“…”`` of at most 80 characters on one line; Jinja
-``{{ … }}``, ``{% … %}``, ``{# … #}``; URLs and e-mail addresses; and, when ``where`` ends
-in ``.html`` or ``.html.j2``, HTML tags. Rule 5 reads the text before this masking.
+Markdown code spans and fenced blocks (action codes in backticks, YAML examples); HTML and
+Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one line
+(``'title'``, ``'1/3/2024'``: the clerk's key or value quoted); text in double quotes
+``"…"`` or ``“…”`` of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
+``{# … #}``; URLs and e-mail addresses; and, when ``where`` ends in ``.html`` or
+``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read the quoted text too.
 
 Allowed exceptions: tests/glossary_allowlist.yml, entries ``{file, phrase, reason}``: in an
 output whose ``where`` matches the glob ``file``, no finding inside an occurrence of
@@ -88,6 +91,7 @@ def phrase_pattern(phrase: str) -> re.Pattern:
 
 _MASKS = (
     re.compile(r"```.*?```", re.S),  # Markdown fenced blocks
+    re.compile(r"<!--.*?-->", re.S),  # HTML and Markdown comments
     re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S),  # Jinja
     re.compile(r"`[^`\n]*`"),  # Markdown code spans
     re.compile(r"https?://\S+"),
@@ -136,11 +140,12 @@ def allowlist() -> tuple[dict, ...]:
 KHOA = phrase_pattern("khóa")
 ACRONYMS = frozenset(glossary.ACRONYMS)
 _TOKEN = re.compile(r"[\w&@./-]*\w")
+_CODE_FAMILY = re.compile(r"HY[BRHNGDPC]?|HP")  # a family of error codes: (HYB), (HP)
 _PY_WORDS = re.compile(r"(?<!\w)(?:True|False|None)(?!\w)")
 _ISO = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])")
 _REPRS = (
-    re.compile(r"\[\s*'[^'\n]*'(?:\s*,\s*'[^'\n]*')*\s*\]"),  # ['a', 'b']
+    re.compile(r"(?<!')\[\s*'[^'\n]*'(?:\s*,\s*'[^'\n]*')*\s*\](?!')"),  # ['a', 'b']
     re.compile(r"\(\s*'[^'\n]*'\s*,(?:\s*'[^'\n]*'\s*,?)*\s*\)"),  # ('a', 'b')
     re.compile(r"\{\s*'[^'\n]*'\s*:"),  # {'key': …
     re.compile(r"\b(?:datetime\.)?(?:date|datetime|timedelta)\(\d"),
@@ -182,7 +187,8 @@ def _capitals(text: str) -> list[tuple[int, int]]:
 
 
 def _english(word: str) -> bool:
-    if any(c.isdigit() for c in word) or any(c in word for c in "/@") or "." in word:
+    if any(c.isdigit() for c in word) or any(c in word for c in "/@_") or "." in word \
+            or _CODE_FAMILY.fullmatch(word):
         return False
     parts = [part for part in word.split("-") if part]
     return any(len(part) > 1 and part not in ACRONYMS for part in parts) \

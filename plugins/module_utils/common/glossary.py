@@ -317,6 +317,7 @@ ACRONYMS = (
     "SMTP", "IMAP", "DKIM", "SPF", "DMARC", "TLS", "SSH", "HTML", "URL", "BOM", "SHA-256",
     "MIME", "PDF", "ID", "GitLab", "Unikey", "Unicode", "TCVN3", "VNI", "MANIFEST", "UTC",
     "TCVN", "HTTP", "HTTPS", "DNS", "IP", "JSON", "ASCII", "CI", "MX", "LMTP", "RFC", "API",
+    "ISO", "CODEOWNERS",
 )
 
 
