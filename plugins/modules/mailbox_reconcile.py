@@ -160,6 +160,10 @@ summary:
   description: Count per action code, plus held and total.
   returned: always
   type: dict
+summary_text:
+  description: The same counts in one Vietnamese line, each action by its glossary label.
+  returned: always
+  type: str
 drift:
   description: Accounts on the server that no file declares (reported, untouched).
   returned: unless full_result is false

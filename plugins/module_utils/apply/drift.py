@@ -9,10 +9,8 @@ Nothing is changed on the server.
 
 from __future__ import annotations
 
-import json
-
 from ..backends.factory import backend_from_params
-from ..common.glossary import label
+from ..common.glossary import label, number
 from ..common.lifecycle import LABELS
 from ..declared.model import load_desired
 from ..plan.markdown import address, code
@@ -43,9 +41,15 @@ def run(params: dict) -> dict:
     result = {"changed": False, "drift": report["drift"], "summary": report["summary"],
               "report": report, "markdown": render_markdown(report)}
     if report["drift"]:
-        summary = json.dumps(report["summary"], ensure_ascii=False)
-        result["msg"] = render("HYD000", summary=summary)
+        result["msg"] = render("HYD000", summary=summary_text(report["summary"]))
     return result
+
+
+def summary_text(summary: dict) -> str:
+    """The counts people read: ``2 mục HYD001, 1 mục HYD004`` (each code is a heading of
+    the report)."""
+    return ", ".join(f"{number(count)} mục {CODES[kind]}"
+                     for kind, count in summary.items() if count)
 
 
 def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str) -> dict:

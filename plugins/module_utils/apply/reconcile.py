@@ -16,7 +16,7 @@ from ..common.parallel import paused_gc
 from ..declared.model import load_desired
 from ..plan import privacy
 from ..plan.planner import plan_changes
-from ..plan.render import plan_document, render_markdown
+from ..plan.render import plan_document, render_markdown, summary_text
 from ..plan.render import write_plan as write_plan_files
 from ..plan.review import check_reviewed, load_reviewed
 from . import after_commit
@@ -129,7 +129,8 @@ def report(changes: list, domain: str, digest: str, holds: HoldSet,
     return {
         "changed": any(change.applies for change in changes) or bool(holds.cleared),
         "changes": [c for c in plan["changes"] if c["action"] != "drift"],
-        "summary": plan["summary"], "drift": plan["drift"], "holds": held,
+        "summary": plan["summary"], "summary_text": summary_text(plan["summary"]),
+        "drift": plan["drift"], "holds": held,
         "holds_cleared": [hold.address for hold in holds.cleared],
         "plan": plan, "plan_markdown": render_markdown(changes, domain, held),
     }
