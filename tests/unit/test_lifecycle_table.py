@@ -24,6 +24,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import 
     account_from_mailbox,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
+from glossary_check import findings
 from helpers import SCHEMA, case_table
 
 CASES = case_table("lifecycle_cases.yml")
@@ -183,3 +184,9 @@ def test_statuses_and_lock_reasons_are_the_schemas():
     assert tuple(definitions["status"]["enum"]) == lifecycle.STATUSES
     assert tuple(definitions["lock_reason"]["enum"]) == lifecycle.LOCK_REASONS
     assert set(lifecycle.STATUS_LABELS) == set(lifecycle.STATUSES)
+
+
+def test_every_word_of_the_lifecycle_passes_the_glossary_check():
+    texts = [*lifecycle.LABELS.values(), *lifecycle.SAY.values(), *lifecycle.WARNINGS.values(),
+             *lifecycle.STATUS_LABELS.values(), *lifecycle.LOCK_REASON_LABELS.values()]
+    assert [line for text in texts for line in findings(text, "lifecycle")] == []
