@@ -81,8 +81,9 @@ def test_no_code_is_in_two_catalogs():
 def test_every_entry_says_what_why_and_how_to_fix(name):
     for code, entry in catalogs()[name].items():
         assert CODE.fullmatch(code), code
-        assert len(entry) == 3 and all(isinstance(part, str) and part.strip()
-                                       for part in entry), code
+        what, basis, fix = entry
+        assert isinstance(basis, str) and basis == basis.strip(), code  # "": no article
+        assert all(isinstance(part, str) and part.strip() for part in (what, fix)), code
 
 
 def test_a_family_lives_in_one_catalog():
@@ -101,5 +102,42 @@ def test_every_entry_renders_with_its_fields(name):
         fields = {field for part in entry for _, field, _, _ in string.Formatter().parse(part)
                   if field}
         message = module.render(code, **dict.fromkeys(fields, "X"))
-        assert re.fullmatch(rf"{code} .+ \(.+\)\. Cách sửa: .+\.", message), message
-        assert "['" not in message, message  # a field the caller could not fill
+        basis = entry[1].strip()
+        shape = rf"{code} .+ \({re.escape(basis)}\)" if basis else rf"{code} .+"
+        assert re.fullmatch(rf"{shape}\. Cách sửa: .+\.", message), message
+        assert "()" not in message, message
+        assert not re.search(r"\['\w+'\]", message), message  # a field not filled
+
+
+@pytest.mark.parametrize(("basis", "expected"), [
+    ("", "HY999 sai. Cách sửa: sửa."),
+    ("khoản 1 Điều 7", "HY999 sai (khoản 1 Điều 7). Cách sửa: sửa."),
+    ("   ", "HY999 sai (   ). Cách sửa: sửa."),
+])
+def test_an_empty_basis_leaves_the_parentheses_out(basis, expected):
+    from ansible_collections.hungyen.mail.plugins.module_utils.common.messages import render
+
+    assert render("HY999", {"HY999": ("sai", basis, "sửa")}) == expected
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    ("", "HY030 hộp thư đang tạm khóa"),
+    ("mục status của cơ quan", "HY030 mục status của cơ quan: hộp thư đang tạm khóa"),
+    ("Lê Văn An (người thứ 2 trong people), mục status",
+     "HY030 Lê Văn An (người thứ 2 trong people), mục status: hộp thư đang tạm khóa"),
+])
+def test_a_validation_message_names_the_record_in_words_after_its_code(where, expected):
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.messages import render
+
+    message = render("HY030", where=where)
+    assert message.startswith(expected + " "), message
+    assert message.endswith("."), message
+
+
+def test_validation_citations_are_in_the_full_form():
+    """Every article of the validation catalog reads "khoản 1 Điều 7", never "Điều 7.1"."""
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.messages import CATALOG
+
+    for code, (_what, basis, _fix) in CATALOG.items():
+        assert not re.search(r"Điều \d+\.\d", basis), (code, basis)
+        assert "định dạng tệp" not in basis and "lược đồ" not in basis, (code, basis)

@@ -1,6 +1,7 @@
 """The one shape of every coded message: stable code → what is wrong, its basis, the fix.
 
-A message is ``CODE <what is wrong> (<article or basis>). Cách sửa: <how to fix>``. Each
+A message is ``CODE <what is wrong> (<article>). Cách sửa: <how to fix>``; a rule no article
+governs (the file's form, approvals, operations) has an empty basis and no parentheses. Each
 stage keeps its codes in a catalog (a ``CATALOG`` dict in a ``messages.py`` or
 ``*_messages.py`` module) and renders them here; a code never changes meaning, so it can be
 searched in the README and tested (tests/unit/test_messages.py).
@@ -8,7 +9,7 @@ searched in the README and tested (tests/unit/test_messages.py).
 
 from __future__ import annotations
 
-# code: (what is wrong, the article or operational basis, how to fix it)
+# code: (what is wrong, the article in the full form people read or "", how to fix it)
 Catalog = dict[str, tuple[str, str, str]]
 
 
@@ -16,13 +17,15 @@ def render(code: str, catalog: Catalog, limit: int | None = None, /, **fields: o
     """The one-line message for ``code`` of ``catalog``, its ``{fields}`` filled in.
 
     Text fields are shown on one line, without invisible characters, and cut to ``limit``
-    characters when a limit is given.
+    characters when a limit is given. An empty basis (no article governs the rule) leaves
+    the parentheses out.
     """
     what, basis, fix = catalog[code]
     fields.setdefault("detail", "")
     fields = {key: shown(value, limit) if isinstance(value, str) else value
               for key, value in fields.items()}
-    return f"{code} {_fill(what, fields)} ({basis}). Cách sửa: {_fill(fix, fields)}."
+    cited = f" ({basis})" if basis else ""
+    return f"{code} {_fill(what, fields)}{cited}. Cách sửa: {_fill(fix, fields)}."
 
 
 def shown(text: str, limit: int | None = 60) -> str:

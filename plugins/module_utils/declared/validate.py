@@ -7,7 +7,6 @@ come from ``naming``; this module only decides which rule applies where.
 
 from __future__ import annotations
 
-import datetime
 import errno
 import os
 import re
@@ -16,10 +15,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from ..common.glossary import VALUE_GLOSS, glossed
 from ..common.parallel import fork_map
-from . import naming
+from . import naming, yamlsafe
+from .dates import ISO, read_date
 from .messages import render, shown
-from .schema_errors import schema_problems
+from .schema_errors import date_finding, record_phrase, schema_findings, written
 from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
 
 MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json"
@@ -61,9 +62,25 @@ class Entry:
     token: str = ""
     item: dict = field(default_factory=dict, repr=False)
     address_line: int = 0  # where the address is written: its 'address' key, if declared
+    section: str = "agency"  # agency, divisions or people: where the record is written
+    index: int = 0  # its place in that list
 
     def place(self) -> str:
-        return f"{self.path}:{self.line} ({self.name})"
+        """Who holds the address and where: ``Nguyễn Hoàng Phúc (mailboxes/sotttt.yml,
+        dòng 10)``."""
+        return f"{shown(self.name, 60)} ({self.path}, dòng {self.line})"
+
+    def words(self, key: str | None = None) -> str:
+        """The record, and its mục ``key``, as a clerk reads them (``where`` of a message)."""
+        return where_of(self.section, self.index, self.name, key)
+
+
+def where_of(section: str, index: int, name: object, key: str | None = None) -> str:
+    """``mục status của cơ quan``, ``Lê Văn An (người thứ 2 trong people), mục title``."""
+    if section == "agency":
+        return f"mục {key} của cơ quan" if key else "cơ quan (mục agency)"
+    record = record_phrase(section, index, name)
+    return f"{record}, mục {key}" if key else record
 
 
 @dataclass
@@ -142,7 +159,7 @@ def validate_tree(directory: str, validator, label: str | None = None, *, each=N
         else:
             unreadable.add(outcome.stem)
     check_tree(agencies, problems, unreadable)
-    problems.sort()
+    problems = sorted(set(problems))  # one message per mistake, however it was found
     return Result(capped(problems), agencies, extras)
 
 
@@ -183,7 +200,7 @@ class _FileJob:
             return FileOutcome(name[:-4], problems, None)
         if raw is None or len(raw) > MAX_FILE_BYTES:
             size = os.stat(os.path.join(self.directory, name)).st_size
-            Report(path, problems)(1, "HY004", detail=f"{size} byte > {MAX_FILE_BYTES}")
+            Report(path, problems)(1, "HY004", detail=yamlsafe.size_detail(size))
             return FileOutcome(name[:-4], problems, None)
         agency = read_agency_file(name[:-4], path, raw, self.validator, problems)
         extra = self.each(agency) if agency and self.each and not problems else None
@@ -219,17 +236,20 @@ def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile 
     report = Report(path, problems)
     data, load_problems = load_text(raw, screen_values=True)
     for problem in load_problems:
-        report(problem.line, problem.code, detail=problem.detail, first=problem.detail)
+        report(problem.line, problem.code, **problem.fields())
     if load_problems:
         return None
     first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    first_line = first_line.removeprefix(yamlsafe.BOM)  # Notepad's BOM is accepted
     if not MODELINE_RE.match(first_line):
         report(1, "HY008", detail=MODELINE)
-    for line, detail in schema_problems(validator, data if data is not None else {},
-                                        skip=letter_number_error):
-        report(line, "HY010", detail=detail)
+    for line, code, fields in schema_findings(validator, data if data is not None else {},
+                                              skip=letter_number_error):
+        report(line, code, **fields)
     check_texts(data, report)
     check_letter_numbers(data, report)
+    check_dates(data, report)
+    check_booleans(data, report)
     agency = data.get("agency") if isinstance(data, dict) else None
     if not isinstance(agency, dict) or not _text(agency.get("name")):
         return None
@@ -271,20 +291,23 @@ def check_texts(data: object, report: Report) -> None:
     if not isinstance(data, dict):
         return
     for section, key, label in _TEXT_FIELDS:
-        items = [data.get(section)] if section == "agency" else _items(data, section)
-        for item in items:
+        items = [data.get(section)] if section == "agency" else data.get(section)
+        for index, item in enumerate(items if isinstance(items, list) else []):
             value = item.get(key) if isinstance(item, dict) else None
             if not isinstance(value, str):
                 continue
             if legacy := naming.legacy_encoding(value):  # HY050: TCVN3 or VNI, not Unicode
                 report(_line(item, key), "HY050", detail=value, field=label,
+                       where=where_of(section, index, item.get("name"), key),
                        encoding=legacy.encoding, chars=", ".join(f"'{c}'" for c in legacy.chars))
                 continue
             if _NAME_ODD.search(value):
                 report(_line(item, key), "HY040", detail=value, field=label,
+                       where=where_of(section, index, item.get("name"), key),
                        chars=", ".join(f"'{c}'" for c in _odd_characters(value)))
             if section == "people" and key == "name" and (recased := naming.recased_name(value)):
                 report(_line(item, key), "HY051", detail=value, expected=recased,
+                       where=where_of(section, index, item.get("name"), key),
                        case="in hoa" if value.isupper() else "thường")
 
 
@@ -295,8 +318,12 @@ def _odd_characters(value: str) -> list[str]:
 
 def check_letter_numbers(data: object, report: Report) -> None:
     """HY044: every letter number is written the way official letters are numbered."""
-    for line, number, why in letter_number_findings(data):
-        report(line, "HY044", detail=number, why=why)
+    for where, letter in _placed_letters(data):
+        number = letter.get("number")
+        why = letter_number_problem(number) if isinstance(number, str) else None
+        if why:
+            report(_line(letter, "number"), "HY044", detail=number, why=why,
+                   where=where("number"))
 
 
 def letter_number_findings(data: object) -> list[tuple[int, str, str]]:
@@ -309,6 +336,38 @@ def letter_number_findings(data: object) -> list[tuple[int, str, str]]:
         if why:
             found.append((_line(letter, "number"), number, why))
     return found
+
+
+def check_dates(data: object, report: Report) -> None:
+    """HY034 for a letter's date written yyyy-mm-dd that names no real day (2024-02-30);
+    the other forms are the schema's pattern, said by schema_errors.date_finding."""
+    for where, letter in _placed_letters(data):
+        date = letter.get("date")
+        if isinstance(date, str) and ISO.match(date) and read_date(date).kind == "impossible":
+            line, code, fields = date_finding(_line(letter, "date"), where("date"), date)
+            report(line, code, **fields)
+
+
+def check_booleans(data: object, report: Report) -> None:
+    """HY015 for ``publish: yes`` (or on, off, no): YAML reads them as true or false, but
+    the files write only true and false, as the clerk's guide shows."""
+    for index, person in enumerate(_listed(data, "people")):
+        value = person.get("publish")
+        source = yamlsafe.source_of(data, ("people", index, "publish")) if isinstance(
+            value, bool) and hasattr(yamlsafe, "source_of") else None
+        if source is not None and source.lower() not in ("true", "false"):
+            report(_line(person, "publish"), "HY015",
+                   where=where_of("people", index, person.get("name"), "publish"),
+                   detail=written(data, ("people", index, "publish"), value),
+                   allowed=f"{glossed('publish', 'true')} hoặc {glossed('publish', 'false')}")
+
+
+def _listed(data: object, section: str) -> list:
+    """The items of a list at the top of ``data``, [] when there is none (every item, so
+    that an item's index is its place in the file)."""
+    items = data.get(section) if isinstance(data, dict) else None
+    return [item if isinstance(item, dict) else {} for item in items] if isinstance(
+        items, list) else []
 
 
 def letter_number_problem(number: str) -> str | None:
@@ -343,6 +402,30 @@ def _letters(data: object) -> list[dict]:
             for letter in (holder.get(key) for key in LETTER_KEYS) if isinstance(letter, dict)]
 
 
+def _placed_letters(data: object):
+    """(where, letter) for every letter mapping of a file; ``where(key)`` names the letter's
+    mục ``key`` in words (``mục date trong request của cơ quan``)."""
+    if not isinstance(data, dict):
+        return
+    holders = [("", 0, data), ("agency", 0, data.get("agency"))]
+    for section in ("divisions", "people"):
+        holders += [(section, index, item) for index, item in enumerate(_listed(data, section))]
+    for section, index, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        for key in LETTER_KEYS:
+            letter = holder.get(key)
+            if isinstance(letter, dict):
+                yield _letter_words(section, index, holder.get("name"), key), letter
+
+
+def _letter_words(section: str, index: int, name: object, letter_key: str):
+    def where(key: str) -> str:
+        inner = f"{key} trong {letter_key}"
+        return f"mục {inner}" if not section else where_of(section, index, name, inner)
+    return where
+
+
 def collect_entries(agency_file: AgencyFile, report: Report) -> None:
     """Resolve every address the file claims and check the rules local to the file."""
     agency = agency_file.data["agency"]
@@ -352,13 +435,13 @@ def collect_entries(agency_file: AgencyFile, report: Report) -> None:
     add = agency_file.entries.append
     add(_entry(agency_file, agency, "agency", agency_file.address, agency["name"]))
     divisions = {}
-    for division in _items(agency_file.data, "divisions"):
-        entry = division_entry(agency_file, division, report)
+    for index, division in enumerate(_listed(agency_file.data, "divisions")):
+        entry = division_entry(agency_file, division, index, report) if division else None
         if entry:
             add(entry)
             divisions[_text(division.get("abbreviation"))] = entry
-    for person in _items(agency_file.data, "people"):
-        entry = person_entry(agency_file, person, divisions, report)
+    for index, person in enumerate(_listed(agency_file.data, "people")):
+        entry = person_entry(agency_file, person, index, divisions, report) if person else None
         if entry:
             add(entry)
     for entry in list(agency_file.entries):
@@ -367,97 +450,114 @@ def collect_entries(agency_file: AgencyFile, report: Report) -> None:
     check_delegates(agency_file, report)
 
 
-def _entry(agency_file, item, role, address, name, derived=True, token="") -> Entry:
+_SECTIONS = {"agency": "agency", "division": "divisions", "person": "people"}
+
+
+def _entry(agency_file, item, role, address, name, derived=True, token="", index=0) -> Entry:
     line = _line(item)
     return Entry(address, role, agency_file.id, name, agency_file.path, line, derived, token, item,
-                 _line(item, "address") if "address" in item else line)
+                 _line(item, "address") if "address" in item else line, _SECTIONS[role], index)
 
 
 def agency_address(agency: dict, stem: str, report: Report) -> str:
     """The agency mailbox's address: derived from a place name, or declared (Điều 5.1)."""
     name, kind = agency["name"], agency.get("kind")
+    where = where_of("agency", 0, name, "name")
     if naming.legacy_encoding(name):  # HY050: no address derived from a mis-encoded name
         return _text(agency.get("address"))
     if kind in PLACE_KINDS:
         derived = naming.place_local_part(name)
         if not derived:
-            report(_line(agency, "name"), "HY027", detail=name)
+            report(_line(agency, "name"), "HY027", detail=name, where=where)
             return ""
-        if not check_name(agency, "name", "tên cơ quan", derived, report):
+        if not check_name(agency, "name", "tên cơ quan", derived, report, where):
             return ""
         return resolve_override(
             agency, derived, derived,
-            lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report)
+            lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report,
+            "tên địa danh", where_of("agency", 0, name, "address"))
     abbreviation = naming.agency_abbreviation(name)
-    named = check_name(agency, "name", "tên cơ quan", abbreviation, report)
+    named = check_name(agency, "name", "tên cơ quan", abbreviation, report, where)
     declared = _text(agency.get("address"))
     if not declared and kind in ("department", "unit") and named:
-        report(_line(agency), "HY028", detail=kind, expected=abbreviation)
+        report(_line(agency), "HY028", detail=kind, expected=abbreviation,
+               kind=VALUE_GLOSS["kind"][kind], where=where_of("agency", 0, name))
     return declared
 
 
-def check_name(item: dict, key: str, field: str, kept: str, report: Report) -> bool:
+def check_name(item: dict, key: str, field: str, kept: str, report: Report,
+               where: str = "") -> bool:
     """HY029: False when ``kept``, the part of ``item[key]`` an address keeps (a given name,
     a place, an abbreviation), is digits alone: a number names no one (Điều 5)."""
     if not naming.digits_only(kept):
         return True
-    report(_line(item, key), "HY029", field=field, detail=item[key], part=kept)
+    report(_line(item, key), "HY029", field=field, detail=item[key], part=kept, where=where)
     return False
 
 
-def division_entry(agency_file, division, report) -> Entry | None:
+def division_entry(agency_file, division, index, report) -> Entry | None:
     name, abbreviation = _text(division.get("name")), _text(division.get("abbreviation"))
     if name:
-        check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report)
+        check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report,
+                   where_of("divisions", index, name, "name"))
     if abbreviation and not check_name(division, "abbreviation", "tên viết tắt",
-                                       abbreviation, report):
+                                       abbreviation, report,
+                                       where_of("divisions", index, name, "abbreviation")):
         return None
     if not (name and abbreviation and agency_file.address):
         return None
     derived = f"{abbreviation}.{agency_file.address}"
     address = resolve_override(
         division, derived, abbreviation,
-        lambda: [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)], report)
+        lambda: [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)], report,
+        "tên viết tắt", where_of("divisions", index, name, "address"))
     return _entry(agency_file, division, "division", address, name, address == derived,
-                  abbreviation)
+                  abbreviation, index)
 
 
-def person_entry(agency_file, person, divisions, report) -> Entry | None:
+def person_entry(agency_file, person, index, divisions, report) -> Entry | None:
     name = _text(person.get("name"))
     if not name or naming.legacy_encoding(name):  # HY050: no address from a mis-encoded name
         return None
     derived = naming.person_local_part(name)
     if not derived:
-        report(_line(person, "name"), "HY027", detail=name)
+        report(_line(person, "name"), "HY027", detail=name,
+               where=where_of("people", index, name, "name"))
         return None
     token = naming.person_name_token(name)
-    if not check_name(person, "name", "họ tên", token, report):
+    if not check_name(person, "name", "họ tên", token, report,
+                      where_of("people", index, name, "name")):
         return None
     address = resolve_override(
         person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
-        report)
+        report, "tên", where_of("people", index, name, "address"))
     if "." in address and not naming.local_part_problem(address):  # else HY021 says it
         report(_line(person, "address"), "HY042", detail=address,
-               suggestions=", ".join(naming.person_suggestions(name)))
+               suggestions=", ".join(naming.person_suggestions(name)),
+               where=where_of("people", index, name, "address"))
     division = person.get("division")
     if isinstance(division, str) and division not in divisions:
-        report(_line(person, "division"), "HY036", detail=division)
-    return _entry(agency_file, person, "person", address, name, address == derived, token)
+        report(_line(person, "division"), "HY036", detail=division,
+               where=where_of("people", index, name, "division"))
+    return _entry(agency_file, person, "person", address, name, address == derived, token,
+                  index)
 
 
-def resolve_override(item: dict, derived: str, token: str, suggestions, report) -> str:
+def resolve_override(item: dict, derived: str, token: str, suggestions, report,
+                     part: str = "tên", where: str = "") -> str:
     """The declared address when it overrides the derived one under Điều 5.3, else derived.
 
-    ``suggestions()`` is asked only when the override loses the name (rare, and costly).
+    ``suggestions()`` is asked only when the override loses the name (rare, and costly);
+    ``part`` says what of the name the address must keep (tên, tên viết tắt, tên địa danh).
     """
     declared = item.get("address")
     if not isinstance(declared, str) or declared == derived:
         return derived
     line = _line(item, "address")
     if not _text(item.get("address_reason")).strip():
-        report(line, "HY025", detail=declared, expected=derived)
+        report(line, "HY025", detail=declared, expected=derived, where=where)
     if token and token not in declared.replace(".", ""):
-        report(line, "HY026", detail=declared, expected=token,
+        report(line, "HY026", detail=declared, expected=token, part=part, where=where,
                suggestions=", ".join(suggestions()[:3]))
     return declared
 
@@ -467,13 +567,14 @@ def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
     item, line = entry.item, entry.line
     declared = "address" in item
     check_address(entry.address, _line(item, "address") if declared else line, report, declared,
-                  agency_address)
+                  agency_address, entry.words("address") if declared else entry.words())
     status, reason = item.get("status", "active"), item.get("lock_reason")
     if status == "locked" and not reason:
-        report(_line(item, "status"), "HY030")
+        report(_line(item, "status"), "HY030", where=entry.words("status"))
     if reason and status != "locked":
-        report(_line(item, "lock_reason"), "HY031", detail=status)
-    check_request(item, "request", report, required="basis" not in item)
+        report(_line(item, "lock_reason"), "HY031", where=entry.words("lock_reason"),
+               detail=glossed("status", status) if isinstance(status, str) else status)
+    check_request(item, "request", report, required="basis" not in item, where=entry.words())
     check_request(item, "basis", report, required=False)
     if "request" in item and "basis" in item:  # exactly one letter: a request or a basis
         report(_line(item, "basis"), "HY052")
@@ -481,7 +582,7 @@ def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
 
 
 def check_address(address: str, line: int, report: Report, declared: bool = True,
-                  agency_address: str = "") -> None:
+                  agency_address: str = "", where: str = "") -> None:
     """Format (HY021), reserved names (HY022; ``<word>.<agency_address>`` is the agency's
     own), and for a declared address no part of digits alone (HY029; a derived one keeps a
     name already checked)."""
@@ -489,30 +590,18 @@ def check_address(address: str, line: int, report: Report, declared: bool = True
         return
     why = naming.local_part_problem(address)
     if why:
-        report(line, "HY021", detail=address, why=why)
+        report(line, "HY021", detail=address, why=why, where=where)
     elif word := naming.reserved_word(address, agency_address):
-        report(line, "HY022", detail=address, word=word)
+        report(line, "HY022", detail=address, word=word, where=where)
     elif declared and (digits := [p for p in address.split(".") if naming.digits_only(p)]):
-        report(line, "HY029", field="địa chỉ", detail=address, part=digits[0])
+        report(line, "HY029", field="địa chỉ", detail=address, part=digits[0], where=where)
 
 
-def check_request(item: dict, key: str, report: Report, required: bool) -> None:
-    letter = item.get(key)
-    if not isinstance(letter, dict):
-        if required and letter is None:
-            report(_line(item), "HY033")
-        return
-    date = letter.get("date")
-    if isinstance(date, str) and not _real_date(date):
-        report(_line(letter, "date"), "HY034", detail=date)
-
-
-def _real_date(text: str) -> bool:
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+def check_request(item: dict, key: str, report: Report, required: bool,
+                  where: str = "") -> None:
+    """HY033: a mailbox cites the letter that asked for it (its date is check_dates')."""
+    if required and item.get(key) is None:
+        report(_line(item), "HY033", where=where)
 
 
 def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> None:
@@ -523,12 +612,14 @@ def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> 
         if not isinstance(old, str):
             continue
         line = previous.item_lines[index] if hasattr(previous, "item_lines") else entry.line
-        check_address(old, line, report, agency_address=agency_file.address)
+        where = entry.words(f"previous_addresses (giá trị thứ {index + 1})")
+        check_address(old, line, report, agency_address=agency_file.address, where=where)
         if old == entry.address:
-            report(line, "HY037", detail=old)
+            report(line, "HY037", detail=old, where=where)
             continue
         agency_file.entries.append(Entry(old, "previous", agency_file.id, entry.name,
-                                         agency_file.path, line, False, "", entry.item))
+                                         agency_file.path, line, False, "", entry.item,
+                                         line, entry.section, entry.index))
 
 
 def check_delegates(agency_file: AgencyFile, report: Report) -> None:
@@ -541,7 +632,8 @@ def check_delegates(agency_file: AgencyFile, report: Report) -> None:
             continue
         for index, delegate in enumerate(delegates):
             if isinstance(delegate, str) and delegate not in active:
-                report(delegates.item_lines[index], "HY032", detail=delegate)
+                report(delegates.item_lines[index], "HY032", detail=delegate,
+                       where=entry.words(f"delegates (giá trị thứ {index + 1})"))
 
 
 # ---------------------------------------------------------------- the province
@@ -573,7 +665,8 @@ def check_agency_labels(agencies: list[AgencyFile], problems: list[Problem],
                 entry.address, ids, agency.id)
             if owner:
                 Report(entry.path, problems)(entry.address_line or entry.line, "HY043",
-                                             detail=entry.address, owner=owner)
+                                             detail=entry.address, owner=owner,
+                                             where=entry.words("address"))
 
 
 def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
@@ -581,19 +674,29 @@ def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
     agency = agency_file.data["agency"]
     parent, kind = agency.get("parent"), agency.get("kind")
     line = _line(agency, "parent") if parent else _line(agency)
+    where = "mục parent của cơ quan" if parent else "cơ quan (mục agency)"
+    district = ("ghi parent là địa chỉ của UBND cấp huyện quản lý xã (tên tệp "
+                "mailboxes/<địa chỉ huyện>.yml, không có đuôi .yml)")
     if parent is None:
         if kind == "commune":
-            report(line, "HY035", detail="", why="UBND xã phải ghi parent")
+            report(line, "HY035", where=where, fix=district,
+                   why="UBND cấp xã (xã, phường, thị trấn) chưa khai báo parent")
         return
     target = by_id.get(parent)
     if target is None:
-        report(line, "HY035", detail=parent, why="không có tệp mailboxes/" + f"{parent}.yml")
+        report(line, "HY035", where=where, fix="ghi parent là địa chỉ của một cơ quan có tệp "
+               "trong mailboxes/, đúng như tên tệp bỏ đuôi .yml",
+               why=f"không có cơ quan '{shown(parent)}' (tệp mailboxes/{shown(parent)}.yml)")
     elif agency_file.id in (cycles or {}):
-        report(line, "HY035", detail=parent, why="vòng lặp cấp trên "
-               + " → ".join(cycles[agency_file.id]))
+        report(line, "HY035", where=where,
+               why="các cơ quan lấy nhau làm cấp trên: " + " → ".join(cycles[agency_file.id]),
+               fix="UBND cấp huyện và sở, ban, ngành không khai báo parent; xóa parent ở "
+                   "cơ quan không phải UBND cấp xã")
     elif kind == "commune" and target.data["agency"].get("kind") in (
             "department", "commune", "unit"):
-        report(line, "HY035", detail=parent, why="cấp trên của xã phải là huyện")
+        report(line, "HY035", where=where, fix=district,
+               why=f"cấp trên của UBND cấp xã phải là UBND cấp huyện, không phải "
+                   f"'{shown(parent)}'")
 
 
 def parent_cycles(by_id: dict) -> dict[str, list[str]]:
@@ -631,9 +734,10 @@ def check_namespace(entries: list[Entry], problems: list[Problem]) -> None:
             report = Report(entry.path, problems)
             if entry.derived:
                 report(entry.line, "HY024", detail=address, other=other.place(),
-                       suggestions=", ".join(_suggestions(entry, taken)))
+                       where=entry.words(), suggestions=", ".join(_suggestions(entry, taken)))
             else:
-                report(entry.line, "HY023", detail=address, other=other.place())
+                report(entry.line, "HY023", detail=address, other=other.place(),
+                       where=entry.words())
 
 
 def _suggestions(entry: Entry, taken: set[str]) -> list[str]:
