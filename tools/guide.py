@@ -10,8 +10,8 @@ title (``common/code_titles.py``), what is wrong, its article and the fix. A cle
     python tools/guide.py            # rewrite the generated part of the guide
     python tools/guide.py --check    # exit 1 when the guide differs from what it would be
 
-The part between ``BEGIN`` and ``END`` below is rewritten; the prose around it is written
-by hand. tests/unit/test_guide.py fails when the committed guide differs.
+The part between the markers ``BEGIN`` and ``END`` below is rewritten; the prose around it
+is written by hand. tests/unit/test_guide.py fails when the committed guide differs.
 """
 
 from __future__ import annotations
@@ -35,30 +35,31 @@ GUIDE = ROOT / "docs" / "huong-dan-van-thu.md"
 FIXTURES = ROOT / "tests" / "fixtures" / "codes"
 GOOD = ROOT / "tests" / "fixtures" / "good"
 SCHEMA = ROOT / "schemas" / "agency.schema.json"
-BEGIN = "<!-- BEGIN bảng mã: tạo bằng make guide, không sửa tay -->"
-END = "<!-- END bảng mã -->"
+BEGIN = "<!-- bắt đầu bảng mã: tạo bằng lệnh make guide, không sửa thủ công -->"
+END = "<!-- hết bảng mã -->"
 CODE = re.compile(r"\b(H[A-Z]{1,3}\d{3})\b")
 
 # The families of codes, in the order of the table: (prefix pattern, heading, who reads it).
 FAMILIES = (
-    (re.compile(r"^HY\d"), "Mã kiểm tra tệp khai báo (HY)",
+    (re.compile(r"^HY\d"), "Mã kiểm tra tệp khai báo (`HY`)",
      "In ra khi chạy kiểm tra tệp (make validate, job validate của pipeline). Văn thư sửa "
      "tệp của cơ quan mình theo hướng dẫn ở từng mã."),
-    (re.compile(r"^HP"), "Mã xét duyệt yêu cầu hợp nhất (HP)",
+    (re.compile(r"^HP"), "Mã xét duyệt yêu cầu hợp nhất (`HP`)",
      "In ra ở job policy khi yêu cầu hợp nhất (merge request) sửa tệp không thuộc quyền, "
      "thiếu phê duyệt hoặc vượt ngưỡng."),
-    (re.compile(r"^HYG"), "Mã của pipeline trên GitLab (HYG)",
+    (re.compile(r"^HYG"), "Mã của pipeline trên GitLab (`HYG`)",
      "Dành cho người quản trị pipeline; văn thư không cần xử lý."),
-    (re.compile(r"^HYR"), "Mã áp dụng thay đổi lên máy chủ (HYR)",
+    (re.compile(r"^HYR"), "Mã áp dụng thay đổi lên máy chủ (`HYR`)",
      "Dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYH"), "Mã biện pháp khẩn cấp (HYH)", "Dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYD"), "Mã sai lệch giữa máy chủ và kho (HYD)",
+    (re.compile(r"^HYH"), "Mã biện pháp khẩn cấp (`HYH`)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYD"), "Mã sai lệch giữa máy chủ và kho (`HYD`)",
      "Các mục của báo cáo sai lệch; dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYN"), "Mã gửi thông báo (HYN)", "Dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYB"), "Mã sao lưu và khôi phục dữ liệu (HYB)",
+    (re.compile(r"^HYN"), "Mã gửi thông báo (`HYN`)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYB"), "Mã sao lưu và khôi phục dữ liệu (`HYB`)",
      "Dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYP"), "Mã báo cáo định kỳ (HYP)", "Dành cho người vận hành máy chủ thư."),
-    (re.compile(r"^HYC"), "Mã đồng hồ của hệ thống (HYC)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYP"), "Mã báo cáo định kỳ (`HYP`)", "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYC"), "Mã đồng hồ của hệ thống (`HYC`)",
+     "Dành cho người vận hành máy chủ thư."),
 )
 OTHER = "Mã khác"
 
@@ -265,7 +266,7 @@ def _policy_example(case: dict) -> list[str]:
     if case.get("contains_base") is False:
         lines += ["", "Nhánh của yêu cầu hợp nhất chưa chứa commit mới nhất của nhánh đích."]
     if case.get("codeowners"):
-        lines += ["", "Tệp CODEOWNERS không được tạo lại sau khi sửa owners."]
+        lines += ["", "Tệp `CODEOWNERS` không được tạo lại sau khi sửa `owners`."]
     return lines + [""]
 
 

@@ -157,7 +157,7 @@ def example_message(code: str, entry: tuple[str, str, str], operator) -> str:
 def code_messages(operator) -> list[str]:
     entries, titles = guide.catalogs(), guide.titles()
     lines = ["## 1. Thông báo theo mã", "",
-             "Mã của văn thư (HY, HP): kết quả thật của ví dụ trong tests/fixtures/codes/. "
+             "Mã của văn thư (`HY`, `HP`): kết quả thật của ví dụ trong tests/fixtures/codes/. "
              "Mã khác: nội dung với các trường mẫu.", ""]
     family = None
     for code in sorted(entries, key=guide.code_key):
@@ -395,7 +395,8 @@ def render_all(operator=None, regulation=None) -> str:
         regulation = glossary.Regulation.from_vars(regulation or found_regulation)
     with fixed_clock_and_ids():
         lines = ["# Thông điệp mẫu", "",
-                 "<!-- Tạo bằng make messages (tools/messages_page.py); không sửa tay. -->", "",
+                 "<!-- Tạo bằng lệnh make messages (tools/messages_page.py); không sửa thủ "
+                 "công. -->", "",
                  "Mọi thông điệp hệ thống gửi tới người dùng, đúng như người dùng đọc: đồng hồ "
                  "cố định (05:14 ngày 29/11/2026, giờ Việt Nam), mã thông báo cố định, mọi mật "
                  f"khẩu thay bằng `{PASSWORD}`. Đơn vị quản lý: {operator.name}; quy chế: "
