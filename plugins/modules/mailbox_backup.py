@@ -120,6 +120,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
 from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import BackupError
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "action": {"type": "str", "required": True,
@@ -155,7 +158,7 @@ def main() -> None:
     try:
         result = run(module.params, module.check_mode)
     except (BackupError, BackendError, ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     warnings = result.pop("warnings", None) or []
     for warning in warnings:
         module.warn(warning)

@@ -45,6 +45,9 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},
@@ -58,7 +61,7 @@ def main() -> None:
     try:
         result = drift.run(module.params)
     except (ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     module.exit_json(**result)
 
 

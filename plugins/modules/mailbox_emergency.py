@@ -73,6 +73,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import 
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
     backend_from_params,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},
@@ -95,7 +98,7 @@ def main() -> None:
         result = emergency.run(backend, params["state_dir"], params, module.check_mode,
                                module._diff)
     except (BackendError, ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     module.exit_json(**result)
 
 

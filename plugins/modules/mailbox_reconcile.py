@@ -209,6 +209,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile impor
     reconcile,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "desired_file": {"type": "path", "required": True},
@@ -250,7 +253,7 @@ def main() -> None:
     try:
         result = run(module.params, module.check_mode, module._diff)
     except (ReconcileError, BackendError, ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     if not module.params["full_result"]:
         result = {key: value for key, value in result.items() if key not in FULL_ONLY}
     module.exit_json(**result)

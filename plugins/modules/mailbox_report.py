@@ -78,6 +78,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import day
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.publish import messages
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
@@ -147,7 +150,7 @@ def main() -> None:
     try:
         result = run(module.params)
     except (ReportError, OSError, ValueError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     module.exit_json(**result)
 
 

@@ -72,6 +72,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory impo
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.snapshot import (
     read_document,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "dest": {"type": "path", "required": True},
@@ -100,7 +103,7 @@ def main() -> None:
     try:
         result = run(module.params, module.check_mode)
     except (BackendError, ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     module.exit_json(**result)
 
 

@@ -51,6 +51,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import 
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
     backend_from_params,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    failure_text,
+)
 
 ARGUMENT_SPEC = {
     "state_dir": {"type": "path", "required": True},
@@ -79,7 +82,7 @@ def main() -> None:
     try:
         result = run(module.params, module.check_mode)
     except (BackendError, KeyError, ValueError, OSError) as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(msg=failure_text(error))
     module.exit_json(**result)
 
 

@@ -8,6 +8,8 @@ they live here, below all of them. Same shape as every catalog (``common/message
 
 from __future__ import annotations
 
+import errno
+
 from .glossary import cite, label
 from .messages import Catalog
 from .messages import render as render_message
@@ -65,3 +67,21 @@ CATALOG: Catalog = {
 def render(code: str, /, **fields: object) -> str:
     """The one-line message for ``code``: what went wrong (basis). Cách sửa: how to fix."""
     return render_message(code, CATALOG, None, **fields)
+
+
+# What an operating-system error means, for the operator (never Python's English text).
+OS_ERRORS = {errno.ENOENT: "tệp hoặc thư mục không có", errno.EACCES: "không có quyền",
+             errno.EPERM: "không có quyền", errno.ENOSPC: "ổ đĩa đã đầy",
+             errno.EROFS: "ổ đĩa chỉ cho đọc", errno.EEXIST: "tệp đã có",
+             errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+             errno.EISDIR: "đường dẫn là một thư mục"}
+
+
+def failure_text(error: BaseException) -> str:
+    """What a module prints when it fails: a coded message as it is; an operating-system
+    error in Vietnamese, with the file and the error number."""
+    if not isinstance(error, OSError):
+        return str(error)
+    why = OS_ERRORS.get(error.errno, f"lỗi hệ thống số {error.errno}")
+    where = f"tệp {error.filename}" if error.filename else "tệp"
+    return f"không đọc hoặc ghi được {where} ({why})"
