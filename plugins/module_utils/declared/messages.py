@@ -56,7 +56,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "bằng dấu cách", "",
               "xóa ký tự tab ở đầu dòng và thụt lề bằng dấu cách, thẳng cột với các mục cùng "
               "cấp"),
-    "HY061": ("cột {column}, dòng '{source}': thiếu dấu ':' sau tên mục '{detail}'", "",
+    "HY061": ("cột {column}, dòng '{source}': sau tên mục '{detail}' thiếu dấu ':' và một "
+              "dấu cách", "",
               "viết dấu ':' và một dấu cách ngay sau tên mục: '{suggestion}'"),
     "HY062": ("cột {column}, dòng '{source}': giá trị có dấu ':' và dấu cách nên YAML đọc "
               "thành một mục mới", "", "đặt cả giá trị trong dấu nháy đơn: {suggestion}"),

@@ -198,9 +198,21 @@ def _mapping_values(problem, context, where, context_at):
     above = where.previous()
     if above is not None and _lacks_colon(above.text):
         return _missing_colon(above)
+    if above is not None and _DASH_KEY.match(above.text.lstrip()):  # '-name: x' above
+        return _dash_without_space(above, above.text.lstrip())
     if above is not None and above.text.lstrip().startswith("- "):
         return where.finding(LIST_INDENT, _indent(where.text), **_list_columns(above))
     return where.finding(MAPPING_INDENT, _indent(where.text), **_siblings(above))
+
+
+def _document_start(problem, context, where, context_at):
+    """'agency' without its ':' then a comment: libyaml reads a one-word document."""
+    if "expected <document start>" not in problem:
+        return None
+    above = where.previous()
+    if above is not None and _lacks_colon(above.text):
+        return _missing_colon(above)
+    return None
 
 
 def _block_mapping(problem, context, where, context_at):
@@ -226,8 +238,8 @@ def _block_sequence(problem, context, where, context_at):
 
 
 _RULES = (_tab, _reserved_start, _undefined_alias, _second_document, _unclosed_quote,
-          _escape, _unclosed_flow, _simple_key, _mapping_values, _block_mapping,
-          _block_sequence)
+          _escape, _unclosed_flow, _simple_key, _mapping_values, _document_start,
+          _block_mapping, _block_sequence)
 
 
 # ---------------------------------------------------------------- helpers of the kinds
@@ -239,21 +251,22 @@ def _missing_colon(where: _Where) -> Finding:
     start = _indent(text)
     if text[start:start + 2] == "- ":
         start += 2
-    word = text[start:].split(" ", 1)[0].split("\t", 1)[0]
-    rest = text[start + len(word):].strip()
+    word = re.split(r"[\s:]", text[start:], maxsplit=1)[0]
+    rest = text[start + len(word):].strip().removeprefix(":").strip()
     suggestion = f"{word}: {rest}" if rest else f"{word}:"
     return _finding(where.lines, where.line, start + len(word), MISSING_COLON,
                     detail=word, suggestion=suggestion)
 
 
 def _lacks_colon(text: str) -> bool:
-    """A line that holds a key but no ':' (``name Văn Giang``, ``agency``)."""
+    """A line that holds a key but no ':' followed by a space (``name Văn Giang``,
+    ``agency``, ``name:Văn Giang``)."""
     stripped = text.strip()
     if stripped.startswith("- "):
         stripped = stripped[2:].lstrip()
     if not stripped or stripped[0] in "\"'[{#|>&*!-":
         return False
-    return ":" not in stripped
+    return ": " not in stripped and not stripped.endswith(":")
 
 
 def _dash_without_space(where: _Where, stripped: str) -> Finding:
@@ -275,11 +288,28 @@ def _list_columns(dash: _Where) -> dict:
 
 
 def _after_quote(where: _Where) -> Finding:
-    """Text right after a closing quote ('Phó' Chủ tịch): the whole value goes in quotes."""
+    """Text right after a closing quote ('Phó' Chủ tịch): the whole value goes in quotes.
+    When that quote is the line's first of its kind, it closed a quote left open above: the
+    line to edit is the one where that quote opened."""
     before = where.text[:where.column].rstrip()
-    if before.endswith(("'", '"')):
-        return where.finding(TEXT_AFTER_QUOTE, detail=where.text[where.column:].strip())
-    return where.finding(SYNTAX)
+    if not before.endswith(("'", '"')):
+        return where.finding(SYNTAX)
+    quote = before[-1]
+    if before.count(quote) % 2:
+        opened = _opened_above(where, quote)
+        if opened is not None:
+            return opened
+    return where.finding(TEXT_AFTER_QUOTE, detail=where.text[where.column:].strip())
+
+
+def _opened_above(where: _Where, quote: str) -> Finding | None:
+    """The line above with an odd number of ``quote``: its last one opened the value."""
+    for number in range(where.line - 1, -1, -1):
+        text = where.lines[number]
+        if text.count(quote) % 2:
+            code = UNCLOSED_DOUBLE if quote == '"' else UNCLOSED_SINGLE
+            return _finding(where.lines, number, text.rfind(quote), code)
+    return None
 
 
 def _value_from(text: str, column: int) -> str:

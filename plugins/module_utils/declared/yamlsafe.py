@@ -6,6 +6,12 @@ scripts that look Latin, no value broken over lines or holding a tab, and no nes
 enough to exhaust the C parser's stack. The characters are screened twice: in the raw text,
 and in every value a YAML escape (``"\\u200b"``, ``"\\n"``) could have made. Problems are
 returned, never raised, so one bad file cannot stop the validation of the others.
+
+A syntax error is explained in Vietnamese by yaml_errors (one code per kind, the line to
+edit, its column); libyaml's English stays in ``LoadProblem.original`` for -v. Keys must be
+text; every text value and key is NFC-normalised (the file is not rewritten); the text as
+written of a value that is not a string (``yes``, ``~``) is kept for messages (``source_of``).
+A BOM at the very start of the file is accepted (Notepad writes it).
 """
 
 from __future__ import annotations
@@ -460,7 +466,8 @@ class _Builder:
             if key[0] in "<-" and key_node.tag == _PLAIN and self._odd_key(key_node, key):
                 continue
             if key in result:
-                self._refuse(key_line, "HY002", key, first=key_lines[key])
+                self._refuse(key_line, "HY002", key, first=key_lines[key],
+                             column=key_node.start_mark.column + 1)
                 continue
             value = result[key] = build(value_node, depth)
             key_lines[key] = key_line
