@@ -811,7 +811,7 @@ def read_approval(raw: bytes, validator) -> tuple[dict | None, str]:
     data, problems = load_text(raw, screen_values=True)
     if problems:
         first = problems[0]
-        return None, f"dòng {first.line}: {first.code} {first.detail}"
+        return None, f"dòng {first.line}: {first.message()}"
     for line, letter, why in letter_number_findings(data):
         return None, f"dòng {line}: {declared_messages.render('HY044', detail=letter, why=why)}"
     for line, detail in schema_problems(validator, data if data is not None else {},
