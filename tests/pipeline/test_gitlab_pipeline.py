@@ -79,7 +79,7 @@ def test_merge_request_then_merge_applies_the_reviewed_plan(repo, gitlab):
     assert passed(review) == MR_JOBS
     plan = json.loads(repo.artifact("plan", "build/plan.json").read_text("utf-8"))
     assert [(c["action"], c["address"]) for c in plan["changes"]] == [("create", "nthoa")]
-    assert "Tạo mới" in repo.artifact("plan", "build/plan.md").read_text("utf-8")
+    assert "Cấp mới" in repo.artifact("plan", "build/plan.md").read_text("utf-8")
     [note] = [n for n in gitlab.notes["1"] if not n.get("system")]
     assert MARKER in note["body"] and "nthoa@hungyen.gov.vn" in note["body"]
     assert "Nguyễn Thị Hoa" in note["body"]
