@@ -132,9 +132,26 @@ def validation_problems(case: dict) -> list[str]:
                 (tree / name).write_text(text, "utf-8")
         for name, text in (case.get("bytes") or {}).items():
             (tree / name).write_bytes(_bytes(text))
+        if case.get("nested"):
+            (tree / case["nested"]).write_text("# x\nagency: " + "[" * 40 + "x" + "]" * 40)
         result = run_validation({"mailboxes_dir": str(tree), "schema_file": str(SCHEMA),
                                  "label": "mailboxes"}, workers=1)
     return list(result["problems"])
+
+
+# tests/unit/policy_cases.yml's ``staff: N``: Sở Nội vụ with N people (letter 2/SNV).
+GIVEN_NAMES = ("Bảo", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Quang",
+               "Sơn", "Tùng", "Vinh", "Yến")
+
+
+def staff_file(count: int) -> str:
+    text = ("# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n"
+            "  name: Sở Nội vụ\n  kind: department\n  address: sonv\n  owners: [vanthu-sonv]\n"
+            '  request: {number: "1/SNV", date: "2024-01-02"}\npeople:\n')
+    for given in GIVEN_NAMES[:count]:
+        text += (f"  - name: Nguyễn Văn {given}\n    title: Chuyên viên\n"
+                 '    request: {number: "2/SNV", date: "2024-01-02"}\n')
+    return text
 
 
 def _policy_key(name: str) -> str:
@@ -178,6 +195,8 @@ def policy_problems(case: dict, operator: str | None = None) -> list[str]:
     )
 
     good = {f"mailboxes/{path.name}": path.read_bytes() for path in sorted(GOOD.glob("*.yml"))}
+    if case.get("staff"):
+        good["mailboxes/sonv.yml"] = staff_file(case["staff"]).encode("utf-8")
     base = _policy_overlay(_policy_overlay(good, case.get("base")), {
         f"approvals/{name}": text for name, text in (case.get("base_approvals") or {}).items()})
     base = _policy_edit(base, case.get("base_edits"))

@@ -154,11 +154,36 @@ def example_message(code: str, entry: tuple[str, str, str], operator) -> str:
     return render(code, {code: entry}, None, **fields)
 
 
+# The case tables whose rows show each code's variants: (file, runner of one row).
+CASE_TABLES = (
+    ("tests/unit/validation_cases.yml", "validation"),
+    ("tests/unit/policy_cases.yml", "policy"),
+)
+
+
+def variants(operator) -> dict[str, list[str]]:
+    """Every distinct message the rows of ``CASE_TABLES`` give, by code, in table order."""
+    found: dict[str, list[str]] = {}
+    for table, kind in CASE_TABLES:
+        for row in yaml.safe_load((ROOT / table).read_text("utf-8")):
+            if row.get("huge"):  # a 3 MB file: HY004 has its own example
+                continue
+            shown = (guide.policy_problems(row, operator=operator.short_name)
+                     if kind == "policy" else guide.validation_problems(row))
+            for message in shown:
+                codes = guide.codes_of([message])
+                if codes and message not in found.setdefault(codes[0], []):
+                    found[codes[0]].append(message)
+    return found
+
+
 def code_messages(operator) -> list[str]:
-    entries, titles = guide.catalogs(), guide.titles()
+    entries, titles, more = guide.catalogs(), guide.titles(), variants(operator)
     lines = ["## 1. Thông báo theo mã", "",
-             "Mã của văn thư (`HY`, `HP`): kết quả thật của ví dụ trong tests/fixtures/codes/. "
-             "Mã khác: nội dung với các trường mẫu.", ""]
+             "Mã của văn thư (`HY`, `HP`): kết quả thật của ví dụ trong tests/fixtures/codes/, "
+             "rồi mọi biến thể khác nhau mà các bảng ca kiểm thử "
+             "(tests/unit/validation_cases.yml, tests/unit/policy_cases.yml) cho ra. Mã khác: "
+             "nội dung với các trường mẫu.", ""]
     family = None
     for code in sorted(entries, key=guide.code_key):
         if guide.family(code) != family:
@@ -172,6 +197,9 @@ def code_messages(operator) -> list[str]:
             shown = [example_message(code, entries[code], operator)]
         lines += [f"#### {code} {titles.get(code, '')}".rstrip(), ""]
         lines += _fence("\n".join(shown), "text") + [""]
+        others = [message for message in more.get(code, []) if message not in shown]
+        if others:
+            lines += ["Biến thể:", ""] + _fence("\n".join(others), "text") + [""]
     return lines
 
 
@@ -275,17 +303,20 @@ def notice_scenario():
     return desired, {account.address: account for account in live}
 
 
-# Each notice of the page: a title and the addresses of notice_scenario() the apply changes.
+# Each notice of the page: a title, the addresses of notice_scenario() the apply changes
+# (none: all of them) and what the apply's meta adds (an emergency measure).
+EMERGENCY = {"emergency": "lock", "reason": "hộp thư gửi hàng loạt thư rác tới các cơ quan"}
 NOTICE_CASES = (
-    ("Cấp mới hộp thư cá nhân (mật khẩu ban đầu)", ("nvmoi",)),
-    ("Cấp lại mật khẩu", ("datlai",)),
-    ("Khôi phục hộp thư đang tạm khóa", ("mokhoa",)),
-    ("Cấp lại hộp thư đã thu hồi", ("caplai",)),
-    ("Tạm khóa", ("khoa",)),
-    ("Thuyên chuyển công tác trong tỉnh", ("chuyen",)),
+    ("Cấp mới hộp thư cá nhân (mật khẩu ban đầu)", ("nvmoi",), {}),
+    ("Cấp lại mật khẩu", ("datlai",), {}),
+    ("Khôi phục hộp thư đang tạm khóa", ("mokhoa",), {}),
+    ("Cấp lại hộp thư đã thu hồi", ("caplai",), {}),
+    ("Tạm khóa", ("khoa",), {}),
+    ("Tạm khóa khẩn cấp (biện pháp khẩn cấp)", ("khoa",), EMERGENCY),
+    ("Thuyên chuyển công tác trong tỉnh", ("chuyen",), {}),
     ("Cấp mới hộp thư phòng, ban: thông báo cho cơ quan và bản gửi đơn vị quản lý",
-     ("pkt.tienlu",)),
-    ("Mọi việc trong một lần áp dụng", ()),
+     ("pkt.tienlu",), {}),
+    ("Mọi việc trong một lần áp dụng", (), {}),
 )
 
 
@@ -300,9 +331,9 @@ def notice_texts(operator, regulation) -> list[str]:
              "Thư gửi Ủy ban nhân dân huyện Tiên Lữ sau từng việc, rồi sau mọi việc trong một "
              "lần áp dụng; mật khẩu hộp thư cơ quan, phòng, ban được gửi cho đơn vị quản lý "
              "(bản của đơn vị quản lý).", ""]
-    for title, addresses in NOTICE_CASES:
+    for title, addresses, extra in NOTICE_CASES:
         lines += [f"### {title}", ""]
-        for recipient, notice in sorted(_notices(addresses, sender).items()):
+        for recipient, notice in sorted(_notices(addresses, sender, extra).items()):
             message = email.message_from_bytes(
                 notify.render(notice, env, settings).as_bytes(), policy=email.policy.default)
             head = [f"{name}: {message[name]}" for name in
@@ -313,7 +344,7 @@ def notice_texts(operator, regulation) -> list[str]:
     return lines
 
 
-def _notices(addresses: tuple[str, ...], sender: str) -> dict[str, dict]:
+def _notices(addresses: tuple[str, ...], sender: str, extra: dict) -> dict[str, dict]:
     """The notices of one apply that makes the changes of ``addresses`` (all: none given)."""
     planner, notices = _module("plan.planner"), _module("notices.notices")
     desired, live = notice_scenario()
@@ -323,7 +354,7 @@ def _notices(addresses: tuple[str, ...], sender: str) -> dict[str, dict]:
     changes = planner.plan_changes(desired, live)
     passwords = {change.address: PASSWORD for change in changes if change.needs_password}
     meta = {"domain": DOMAIN, "operator": sender, "now": NOW, "commit": "4f2a9c1",
-            "approved_by": "pheduyet-sotttt"}
+            "approved_by": "pheduyet-sotttt", **extra}
     return notices.build(changes, passwords, {}, meta).notices
 
 

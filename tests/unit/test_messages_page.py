@@ -61,7 +61,7 @@ def test_the_plan_shows_every_action_an_emergency_measure_and_the_warning(page):
     assert "> **" in plan  # the warning and emergency blocks
 
 
-@pytest.mark.parametrize("title", [title for title, _ in page_tool.NOTICE_CASES])
+@pytest.mark.parametrize("title", [case[0] for case in page_tool.NOTICE_CASES])
 def test_one_notice_per_case(page, title):
     assert f"\n### {title}\n" in section(page, 3)
 
