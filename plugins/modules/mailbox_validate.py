@@ -58,6 +58,12 @@ summary:
   type: str
   returned: always
 agencies: {description: Number of agency files read., type: int, returned: always}
+parser_messages:
+  description: "The YAML parser's own (English) message behind each syntax error, as
+    C(path:line: message): for developers, only with -v; clerks read the Vietnamese problem."
+  type: list
+  elements: str
+  returned: when run with -v
 mailboxes: {description: Number of declared mailboxes., type: int, returned: always}
 """
 
@@ -81,6 +87,8 @@ def main() -> None:
         result = run_validation(module.params)
     except OSError as error:
         module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
+    if module._verbosity < 1 or not result.get("parser_messages"):
+        result.pop("parser_messages", None)
     if result["problems"]:
         module.fail_json(**failure(result))
     module.exit_json(changed=False, **result)
@@ -91,7 +99,10 @@ def failure(result: dict) -> dict:
     problems are not in it but once, in ``summary``, a block of one line each."""
     count = result["summary"].split("\n", 1)[0].rstrip(":")
     msg = f"{count}, liệt kê trong summary bên dưới: sửa từng dòng rồi kiểm tra lại."
-    return {"msg": msg, "summary": result["summary"], "agencies": result["agencies"]}
+    failed = {"msg": msg, "summary": result["summary"], "agencies": result["agencies"]}
+    if result.get("parser_messages"):
+        failed["parser_messages"] = result["parser_messages"]
+    return failed
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ def test_broken_tree_fails_with_one_line_per_problem(tmp_path):
                if re.match(rf"\s*{re.escape(str(tree))}/\S+:\d+: HY\d{{3}} ", line)]
     assert sorted(" ".join(line.split()[:2]) for line in printed) == sorted(expected), output
     assert all(line.endswith(".") and "Cách sửa:" in line for line in printed), output
+    # The summary ends with the clerk's guide's heading of each code printed.
+    for code in ("hy024", "hy033", "hy030", "hy034"):
+        assert f"docs/huong-dan-van-thu.md#{code}" in output, output
 
 
 def test_repository_province_passes_and_filters_resolve_by_short_name():

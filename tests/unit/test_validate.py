@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -64,8 +65,9 @@ def test_message_says_article_and_fix_in_vietnamese(tmp_path):
     problems = validate(lay_out(tmp_path, case))["problems"]
     mine = next(p for p in problems if p.startswith("vangiang.yml:8:"))
     assert mine.startswith("vangiang.yml:8: HY024 Nguyễn Hải Phúc (người thứ 1 trong people): "
-                           "địa chỉ suy ra 'nhphuc' trùng với địa chỉ của Nguyễn Hoàng Phúc "
-                           "(sotttt.yml, dòng 10) (khoản 3 Điều 5). Cách sửa: "), mine
+                           "Nguyễn Hoàng Phúc (sotttt.yml, dòng 10) đã có địa chỉ 'nhphuc', "
+                           "trùng với địa chỉ suy ra cho hộp thư này (khoản 3 Điều 5). "
+                           "Cách sửa: "), mine
     assert "nguyenhphuc" not in mine.split("gợi ý:")[1]  # taken: never suggested
 
 
@@ -78,6 +80,21 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_summary_counts_problems_and_files(tmp_path):
     result = validate(lay_out(tmp_path, {"files": {"a.yaml": "", "b.yaml": ""}}))
     assert result["summary"].startswith("2 lỗi trong 2 tệp:")
+
+
+def test_summary_ends_with_the_guide_s_heading_of_every_code_printed(tmp_path):
+    result = validate(lay_out(tmp_path, {"files": {"a.yaml": "", "b.yaml": "", "c.yml": ""}}))
+    codes = sorted({problem.split()[1] for problem in result["problems"]})
+    tail = result["summary"].split("\n")[-len(codes) - 1:]
+    assert tail[0] == "Cách sửa từng mã lỗi, trong hướng dẫn cho văn thư:", tail
+    assert tail[1:] == [f"- {code}: docs/huong-dan-van-thu.md#{code.lower()}" for code in codes]
+    assert codes == ["HY008", "HY009", "HY011"]
+
+
+def test_a_valid_summary_writes_numbers_as_vietnamese_read_them():
+    result = validate(str(ROOT / "mailboxes"))
+    assert result["summary"].startswith("Hợp lệ: 189 cơ quan, "), result["summary"]
+    assert re.fullmatch(r"Hợp lệ: 189 cơ quan, \d{1,3}(\.\d{3})* hộp thư\.", result["summary"])
 
 
 def test_the_repository_province_validates():

@@ -131,11 +131,12 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "năng như quản trị, hỗ trợ, văn thư), không cấp cho cơ quan, cá nhân", cite("5"),
               "chọn địa chỉ khác có tên người hoặc tên cơ quan; '{word}.<địa chỉ cơ quan>' chỉ "
               "khai báo được trong tệp của chính cơ quan đó"),
-    "HY023": ("địa chỉ '{detail}' đã được cấp cho {other}", cite("5.3"),
+    "HY023": ("{other} đã được cấp địa chỉ '{detail}'", cite("5.3"),
               "mỗi địa chỉ chỉ cấp một lần trong toàn tỉnh: khi thuyên chuyển công tác trong "
               "tỉnh, xóa người đó ở cơ quan cũ trong cùng yêu cầu hợp nhất (merge request); "
               "nếu là người khác, chọn địa chỉ khác và ghi address_reason"),
-    "HY024": ("địa chỉ suy ra '{detail}' trùng với địa chỉ của {other}", cite("5.3"),
+    "HY024": ("{other} đã có địa chỉ '{detail}', trùng với địa chỉ suy ra cho hộp thư này",
+              cite("5.3"),
               "nếu hộp thư này mới khai báo, ghi address khác kèm address_reason (gợi ý: "
               "{suggestions}); nếu hộp thư này đã được cấp trước thì giữ nguyên, hộp thư kia "
               "phải đổi"),
@@ -153,8 +154,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "HY042": ("địa chỉ cá nhân '{detail}' có dấu chấm", cite("5.2", "5.3"),
               "địa chỉ cá nhân viết liền, không có dấu chấm (dạng <viết tắt>.<cơ quan> là của "
               "phòng, ban); gợi ý: {suggestions}"),
-    "HY043": ("địa chỉ '{detail}' kết thúc bằng '.{owner}', phần địa chỉ của cơ quan khác "
-              "(mailboxes/{owner}.yml)", cite("5.1.d"),
+    "HY043": ("địa chỉ '{detail}' kết thúc bằng '.{owner}', phần địa chỉ của cơ quan khác, "
+              "tệp mailboxes/{owner}.yml", cite("5.1.d"),
               "chỉ tệp mailboxes/{owner}.yml khai báo được địa chỉ <…>.{owner}; chọn địa chỉ "
               "khác, hoặc đề nghị cơ quan đó khai báo"),
     "HY029": ("{field} '{detail}' không phải là tên: phần làm nên địa chỉ '{part}' chỉ có "
@@ -170,13 +171,13 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     # Lifecycle (Điều 6, 7, 9)
     "HY030": ("hộp thư đang tạm khóa (status: locked) nhưng chưa có mục lock_reason",
               cite("7.1"), "thêm lock_reason: " + REASONS),
-    "HY031": ("có mục lock_reason nhưng status là {detail}", cite("7.1"),
+    "HY031": ("status là {detail} mà vẫn có mục lock_reason", cite("7.1"),
               "xóa mục lock_reason khi khôi phục hộp thư, hoặc ghi status: locked"),
     "HY032": ("người được ủy quyền '{detail}' không phải hộp thư cá nhân đang hoạt động "
               "(status: active) trong people của tệp này", cite("9.1"),
               "chỉ ghi địa chỉ của một người trong people của tệp này có status active "
               "(đang hoạt động)"),
-    "HY033": ("thiếu văn bản đề nghị (mục request gồm number và date)", cite("6.1"),
+    "HY033": ("thiếu mục request ghi số và ngày của văn bản đề nghị", cite("6.1"),
               "thêm mục request ghi số (number) và ngày (date) của văn bản đề nghị gửi "
               + GENERIC_OPERATOR),
     "HY044": ("số văn bản '{detail}' không đúng cách ghi số văn bản: {why}", cite("6.1"),

@@ -43,6 +43,8 @@ class Problem:
     line: int
     code: str
     message: str
+    # libyaml's English message behind a syntax error: for -v only, never for clerks.
+    original: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -112,8 +114,8 @@ class Report:
     def __init__(self, path: str, sink: list[Problem]) -> None:
         self.path, self.sink = path, sink
 
-    def __call__(self, line: int, code: str, **fields: object) -> None:
-        self.sink.append(Problem(self.path, line, code, render(code, **fields)))
+    def __call__(self, line: int, code: str, original: str = "", **fields: object) -> None:
+        self.sink.append(Problem(self.path, line, code, render(code, **fields), original))
 
 
 @dataclass
@@ -236,7 +238,7 @@ def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile 
     report = Report(path, problems)
     data, load_problems = load_text(raw, screen_values=True)
     for problem in load_problems:
-        report(problem.line, problem.code, **problem.fields())
+        report(problem.line, problem.code, getattr(problem, "original", ""), **problem.fields())
     if load_problems:
         return None
     first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
@@ -373,7 +375,7 @@ def _listed(data: object, section: str) -> list:
 def letter_number_problem(number: str) -> str | None:
     """Why ``number`` is not written as an official letter's number, or None."""
     if unicodedata.normalize("NFC", number) != number:
-        return "chữ không ở dạng Unicode dựng sẵn (NFC)"
+        return "chữ không ở dạng Unicode dựng sẵn"
     if LETTER_NUMBER_RE.match(number):
         return None
     odd = [shown(c) for c in dict.fromkeys(number) if not _LETTER_NUMBER_CHAR.match(c)]
@@ -686,7 +688,8 @@ def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
     if target is None:
         report(line, "HY035", where=where, fix="ghi parent là địa chỉ của một cơ quan có tệp "
                "trong mailboxes/, đúng như tên tệp bỏ đuôi .yml",
-               why=f"không có cơ quan '{shown(parent)}' (tệp mailboxes/{shown(parent)}.yml)")
+               why=f"không có cơ quan '{shown(parent)}': không có tệp "
+                   f"mailboxes/{shown(parent)}.yml")
     elif agency_file.id in (cycles or {}):
         report(line, "HY035", where=where,
                why="các cơ quan lấy nhau làm cấp trên: " + " → ".join(cycles[agency_file.id]),

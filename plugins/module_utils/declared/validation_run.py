@@ -7,10 +7,14 @@ import json
 import os
 
 from ..common.files import replace_atomically
+from ..common.glossary import number
 from ..common.parallel import cpus, paused_gc
 from .desired import agency_fragments, desired_text
 from .schema_errors import SchemaCheck
 from .validate import validate_tree
+
+# The clerk's guide: one heading per code, its anchor the code in lower case (#hy010).
+GUIDE = "docs/huong-dan-van-thu.md"
 
 # Below this many bytes of agency files, forking workers costs more than it saves.
 PARALLEL_BYTES = 2 * 1024 * 1024
@@ -51,11 +55,21 @@ def _run_validation(params: dict, workers: int | None) -> dict:
     elif problems and params.get("desired_file"):
         remove_stale(params["desired_file"])
     files = len({problem.path for problem in result.problems})
-    summary = (f"{len(problems)} lỗi trong {files} tệp:\n" + "\n".join(problems)
-               if problems else f"Hợp lệ: {len(result.agencies)} cơ quan, "
-                                f"{len(mailboxes)} hộp thư.")
+    summary = (f"{number(len(problems))} lỗi trong {number(files)} tệp:\n"
+               + "\n".join(problems) + guide_links(result.problems)
+               if problems else f"Hợp lệ: {number(len(result.agencies))} cơ quan, "
+                                f"{number(len(mailboxes))} hộp thư.")
+    originals = [f"{problem.path}:{problem.line}: {problem.original}"
+                 for problem in result.problems if problem.original]
     return {"problems": problems, "summary": summary, "agencies": len(result.agencies),
-            "mailboxes": len(mailboxes)}
+            "mailboxes": len(mailboxes), "parser_messages": originals}
+
+
+def guide_links(problems) -> str:
+    """The clerk's guide's heading of every code printed, in code order: one per line."""
+    codes = sorted({problem.code for problem in problems})
+    return "\nCách sửa từng mã lỗi, trong hướng dẫn cho văn thư:\n" + "\n".join(
+        f"- {code}: {GUIDE}#{code.lower()}" for code in codes)
 
 
 def default_workers(directory: str) -> int:
