@@ -48,11 +48,12 @@ NOW = "2026-11-28T22:14:05+00:00"  # 05:14 on 29/11/2026 in Vietnam
 PASSWORD = "<mật khẩu>"
 NOTICE_TOKEN = "a1b2c3d4"
 
-# Example values of the catalogs' fields, by name; a field not listed shows as <name>.
+# Example values of the catalogs' fields, by name; a field not listed shows as <name>;
+# {operator} is the operator's mailbox.
 FIELDS = {
     "address": "nvan@hungyen.gov.vn", "action": "lock", "actions": "lock, revoke, release",
     "addresses": "nvan@hungyen.gov.vn, tthoa@hungyen.gov.vn", "allowed": "5",
-    "approvers": "@pheduyet-sotttt", "author": "vanthu-anvien", "backup_dir":
+    "approvers": "@pheduyet-{operator}", "author": "vanthu-anvien", "backup_dir":
     "/var/backups/hymail", "chars": "':'", "command": "postmap", "consequence":
     "không đăng kế hoạch lên yêu cầu hợp nhất", "count": 11, "day": "01/03/2024",
     "detail": "…", "domain": DOMAIN, "env": "HYMAIL_NOW", "error": "Connection refused",
@@ -65,10 +66,10 @@ FIELDS = {
     "own": "mailboxes/anvien.yml", "owner": "tienlu", "owners": "@vanthu-tienlu",
     "part": "tên", "path": "mailboxes/tienlu.yml", "paths": "playbooks/apply.yml",
     "port": 25, "recipient": "tienlu@hungyen.gov.vn", "reviewers":
-    "@vanthu-sotttt, @pheduyet-sotttt", "setting": "ngày mai", "sha": "4f2a9c1",
+    "@vanthu-{operator}, @pheduyet-{operator}", "setting": "ngày mai", "sha": "4f2a9c1",
     "since": "2026-11-30", "smtp_code": 550, "source": "users.passwd", "state": "đang hoạt động",
     "status": "locked", "stderr": "lỗi cú pháp", "suggestions": "nvan1, nguyenvan",
-    "summary": "1 hộp thư chưa khai báo", "target": "sotttt@hungyen.gov.vn", "text":
+    "summary": "1 hộp thư chưa khai báo", "target": "{operator}@hungyen.gov.vn", "text":
     "mailbox unavailable", "token": "HYMAIL_GITLAB_NOTE_TOKEN", "tree": "/var/mail/vhosts",
     "until": "2026-11-01", "value": "nv:an", "waited": 120, "what": "tạm khóa",
     "where": "thuộc mailboxes/vangiang.yml", "why": "không có tệp mailboxes/tienlu.yml",
@@ -146,10 +147,20 @@ def _fields_of(*templates: str) -> set[str]:
     return names
 
 
+def _example(name: str, operator):
+    value = FIELDS.get(name, f"<{name}>")
+    return value.replace("{operator}", _mailbox(operator)) if isinstance(value, str) else value
+
+
+def _mailbox(operator) -> str:
+    """The operator's mailbox (local part); ``hopthu`` when the inventory names none."""
+    return operator.mailbox or "hopthu"
+
+
 def example_message(code: str, entry: tuple[str, str, str], operator) -> str:
     """``code`` rendered with the example fields."""
     render = _module("common.messages").render
-    fields = {name: FIELDS.get(name, f"<{name}>") for name in _fields_of(entry[0], entry[2])}
+    fields = {name: _example(name, operator) for name in _fields_of(entry[0], entry[2])}
     fields.update({key: value for key, value in _people(operator).items() if key in fields})
     return render(code, {code: entry}, None, **fields)
 
@@ -262,16 +273,17 @@ def plan_scenario():
     return desired, {account.address: account for account in live}
 
 
-HOLDS = [{"action": "lock", "address": "giu", "at": "2026-11-27T09:30:00+00:00",
-          "by": "pheduyet-sotttt", "reason": "phát tán thư rác tới các cơ quan",
-          "status": "locked", "clears": False}]
+def holds(operator) -> list[dict]:
+    return [{"action": "lock", "address": "giu", "at": "2026-11-27T09:30:00+00:00",
+             "by": f"pheduyet-{_mailbox(operator)}", "reason": "phát tán thư rác tới các cơ quan",
+             "status": "locked", "clears": False}]
 
 
 def plan_markdown(operator, regulation) -> str:
     planner, render = _module("plan.planner"), _module("plan.render")
     desired, live = plan_scenario()
     changes = planner.plan_changes(desired, live, holds=("giu",))
-    return _call(render.render_markdown, changes, DOMAIN, HOLDS, operator=operator,
+    return _call(render.render_markdown, changes, DOMAIN, holds(operator), operator=operator,
                  regulation=regulation)
 
 
@@ -288,7 +300,7 @@ def notice_scenario():
         _box("mokhoa", name="Trần Thị Hòa", request=letter),
         _box("caplai", name="Đỗ Thị Lại", request=letter),
         _box("khoa", name="Lê Văn Khoa", status="locked", lock_reason="compromised",
-             request=model.Request("51/STTTT-CNTT", "2026-11-26")),
+             request=model.Request("51/QĐ-CNTT", "2026-11-26")),
         _box("chuyen", name="Vũ Văn Chuyển", request=letter),
         _box("pkt.tienlu", kind="division", name="Phòng Kinh tế", request=letter),
     ]
@@ -323,7 +335,7 @@ NOTICE_CASES = (
 def notice_texts(operator, regulation) -> list[str]:
     notify = _module("notices.notify")
     templates = notify.load_templates(str(ROOT / "playbooks" / "templates" / "notify"))
-    sender = operator.mailbox or "sotttt"
+    sender = _mailbox(operator)
     settings = _call(notify.SmtpSettings, "127.0.0.1", 25, f"{sender}@{DOMAIN}", DOMAIN,
                      operator=operator, regulation=regulation)
     env = notify.environment(templates)
@@ -354,7 +366,7 @@ def _notices(addresses: tuple[str, ...], sender: str, extra: dict) -> dict[str, 
     changes = planner.plan_changes(desired, live)
     passwords = {change.address: PASSWORD for change in changes if change.needs_password}
     meta = {"domain": DOMAIN, "operator": sender, "now": NOW, "commit": "4f2a9c1",
-            "approved_by": "pheduyet-sotttt", **extra}
+            "approved_by": f"pheduyet-{sender}", **extra}
     return notices.build(changes, passwords, {}, meta).notices
 
 
