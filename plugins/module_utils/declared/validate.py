@@ -577,9 +577,9 @@ def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
         report(_line(item, "lock_reason"), "HY031", where=entry.words("lock_reason"),
                detail=glossed("status", status) if isinstance(status, str) else status)
     check_request(item, "request", report, required="basis" not in item, where=entry.words())
-    check_request(item, "basis", report, required=False)
+    check_request(item, "basis", report, required=False, where=entry.words())
     if "request" in item and "basis" in item:  # exactly one letter: a request or a basis
-        report(_line(item, "basis"), "HY052")
+        report(_line(item, "basis"), "HY052", where=entry.words("basis"))
     check_request(item, "password_reset", report, required=False)
 
 
