@@ -29,7 +29,8 @@ def test_change_the_reviewed_plan_did_not_show_is_refused(province, tmp_path):
     other.declare(mailbox("tcu.ten", "tstale", name="Tên sửa ngoài quy trình"))
     other.run()
 
-    with pytest.raises(StalePlanError, match="HYR003.*update tcu.ten"):
+    stale = r"HYR003.*cập nhật thông tin danh bạ \(update\) tcu.ten"
+    with pytest.raises(StalePlanError, match=stale):
         province.run(reviewed_plan=plan)
     assert "tmoi.xem" not in json.loads(
         (province.server.live / "accounts.json").read_text("utf-8"))["accounts"]

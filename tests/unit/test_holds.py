@@ -96,7 +96,8 @@ def test_reviewed_plan_allows_what_it_showed_and_refuses_the_rest():
     moved = {"cu": live["cu"].evolve(name="Sửa tay")}
     extra = unshown(plan_changes([box("cu"), box("moi")], moved), reviewed, "new")
     assert [(c.action, c.address) for c in extra] == [("update", "cu")]
-    with pytest.raises(StalePlanError, match="HYR003.*update cu"):
+    stale = r"HYR003.*cập nhật thông tin danh bạ \(update\) cu"
+    with pytest.raises(StalePlanError, match=stale):
         check_reviewed(plan_changes([box("cu"), box("moi")], moved), reviewed, "new")
 
 

@@ -30,6 +30,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.review import (
     StalePlanError,
     check_reviewed,
+    load_reviewed,
 )
 
 DOMAIN = "hungyen.gov.vn"
@@ -421,3 +422,23 @@ def test_no_letter_reads_khong_co():
 ])
 def test_the_terminal_line_of_the_plan(summary, expected):
     assert summary_text(summary) == expected
+
+
+def test_a_stale_plan_names_each_unshown_change_in_words():
+    desired = [box("cu", name="Tên mới"), box("thuhoi", status="revoked")]
+    actual = {"cu": live(box("cu")), "thuhoi": live(box("thuhoi"))}
+    reviewed = json.loads(render_json([], DOMAIN, {"state_digest": "old"}))
+    with pytest.raises(StalePlanError) as raised:
+        check_reviewed(plan_changes(desired, actual), reviewed, "new")
+    message = str(raised.value)
+    assert "cập nhật thông tin danh bạ (update) cu" in message
+    assert "thu hồi (revoke) thuhoi" in message and "2 thay đổi" in message
+
+
+def test_an_unreadable_reviewed_plan_says_why_in_vietnamese(tmp_path):
+    (tmp_path / "plan.json").write_text("{not json", "utf-8")
+    for path, why in ((tmp_path / "plan.json", "tệp không phải JSON hợp lệ"),
+                      (tmp_path / "none.json", "không đọc được tệp")):
+        with pytest.raises(StalePlanError, match="HYR004") as raised:
+            load_reviewed(str(path), DOMAIN)
+        assert why in str(raised.value) and "Errno" not in str(raised.value)

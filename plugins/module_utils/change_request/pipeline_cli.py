@@ -112,17 +112,18 @@ COMMANDS = {"publish-note": publish_command, "reviewed-plan": reviewed_command,
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="pipeline_cli",
-                                  description="Các bước GitLab của pipeline hộp thư công vụ.")
+                                  description="Các bước GitLab của kiểm tra tự động "
+                                  "(pipeline) hộp thư điện tử công vụ.")
     commands = top.add_subparsers(dest="command", required=True)
     note = commands.add_parser("publish-note", help="đăng hoặc cập nhật ghi chú kế hoạch")
     note.add_argument("--plan", default="build/plan.md", help="kế hoạch Markdown")
-    fetch = commands.add_parser("reviewed-plan", help="tải kế hoạch đã duyệt của commit")
+    fetch = commands.add_parser("reviewed-plan", help="tải kế hoạch đã duyệt của bản sửa (commit)")
     fetch.add_argument("--output", default="build/reviewed/plan.json")
     warn = commands.add_parser("code-warnings",
                                help="ghi vào kế hoạch các tệp ngoài dữ liệu hộp thư bị thay đổi")
     warn.add_argument("--repo", default=".", help="kho git (mặc định .)")
     warn.add_argument("--base", required=True, help="đầu nhánh đích")
-    warn.add_argument("--head", required=True, help="commit được xét")
+    warn.add_argument("--head", required=True, help="bản sửa (commit) được xét")
     warn.add_argument("--plan", default="build/plan.md", help="kế hoạch Markdown")
     return top
 

@@ -169,23 +169,26 @@ def parser() -> argparse.ArgumentParser:
     mode = owners.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="ghi đè CODEOWNERS")
     mode.add_argument("--check", action="store_true", help="lỗi nếu CODEOWNERS chưa cập nhật")
-    judge = commands.add_parser("decide", help="thay đổi base..head của author có được phép?")
+    judge = commands.add_parser("decide", help="yêu cầu hợp nhất (từ base đến head) có được "
+                                "phép không?")
     judge.add_argument("--base", default="origin/main",
                        help="đỉnh nhánh đích: mã và thẩm quyền lấy từ đây")
     judge.add_argument("--head", default="HEAD")
-    judge.add_argument("--author", default="", help="người tạo thay đổi (bắt buộc tại máy)")
+    judge.add_argument("--author", default="",
+                       help="người tạo yêu cầu hợp nhất (bắt buộc khi chạy trên máy)")
     judge.add_argument("--approved-by", default="", help="người duyệt, cách nhau bởi dấu phẩy")
     source = judge.add_mutually_exclusive_group()
     source.add_argument("--merge-request", default="", help="IID: tác giả, người đẩy, người "
                         f"duyệt lấy từ GitLab (CI_API_V4_URL, CI_PROJECT_ID, {READ_TOKEN})")
     source.add_argument("--merged-commit", default="",
-                        help="commit đã hợp nhất: tìm yêu cầu hợp nhất của nó trên GitLab")
+                        help="bản sửa (commit) đã hợp nhất: tìm yêu cầu hợp nhất của nó trên "
+                        "GitLab")
     judge.add_argument("--repo", default=".", help="kho git (mặc định .)")
     judge.add_argument("--max-count", type=int, default=Thresholds.max_count)
     judge.add_argument("--max-share", type=float, default=Thresholds.max_share)
     judge.add_argument("--no-codeowners", action="store_true", help="không kiểm tra CODEOWNERS")
     data = commands.add_parser("export-data", help="ghi dữ liệu (mailboxes/, approvals/) "
-                               "của một commit, chỉ đọc qua git")
+                               "của một bản sửa (commit), chỉ đọc qua git")
     data.add_argument("--repo", default=".")
     data.add_argument("--commit", required=True)
     data.add_argument("--to", required=True)

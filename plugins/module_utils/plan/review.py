@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 
+from ..common.glossary import label, number
 from ..common.operation_messages import render
 from .planner import Change
 from .privacy import key_id, private_entry
+from .render import KIND_CONCEPTS
 
 
 class StalePlanError(ValueError):
@@ -24,9 +26,12 @@ def load_reviewed(path: str, domain: str) -> dict:
     try:
         with open(path, encoding="utf-8") as handle:
             plan = json.load(handle)
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        raise StalePlanError(render("HYR004", path=path, why=f"không đọc được tệp "
+                                    f"({error.strerror or 'lỗi hệ thống'})")) from error
+    except ValueError as error:
         raise StalePlanError(render("HYR004", path=path,
-                                    why=f"không đọc được ({error})")) from error
+                                    why="tệp không phải JSON hợp lệ")) from error
     if not isinstance(plan, dict) or plan.get("domain") != domain or "changes" not in plan:
         raise StalePlanError(render("HYR004", path=path,
                                     why=f"không phải kế hoạch của miền {domain}"))
@@ -56,11 +61,18 @@ def check_reviewed(changes: list[Change], reviewed: dict, digest: str,
             "hoạch và máy chủ thư phải dùng cùng một khóa")))
     extra = unshown(changes, reviewed, digest, key)
     if extra:
-        listed = "; ".join(f"{c.action} {c.old_address or c.address}" for c in extra[:20])
-        more = f" (và {len(extra) - 20} thay đổi khác)" if len(extra) > 20 else ""
+        listed = "; ".join(f"{_words(c.action)} {c.old_address or c.address}"
+                           for c in extra[:20])
+        more = f" (và {number(len(extra) - 20)} thay đổi khác)" if len(extra) > 20 else ""
         raise StalePlanError(render(
-            "HYR003", detail=f", và lần áp dụng này sẽ làm {len(extra)} thay đổi mà kế hoạch "
-            f"đã duyệt không có: {listed}{more}"))
+            "HYR003", detail=f", và lần áp dụng này sẽ làm {number(len(extra))} thay đổi mà kế "
+            f"hoạch đã duyệt không có: {listed}{more}"))
+
+
+def _words(action: str) -> str:
+    """An action as a sentence names it, its code beside it: ``thu hồi (revoke)``."""
+    concept = KIND_CONCEPTS.get(action)
+    return f"{label(concept)} ({action})" if concept else action
 
 
 def _key(entry: dict) -> str:
