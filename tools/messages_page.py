@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import email
 import email.policy
+import functools
 import html
 import importlib
 import inspect
@@ -174,12 +175,17 @@ CASE_TABLES = (
 
 def variants(operator) -> dict[str, list[str]]:
     """Every distinct message the rows of ``CASE_TABLES`` give, by code, in table order."""
+    return _variants(operator.short_name)
+
+
+@functools.lru_cache(maxsize=4)
+def _variants(short_name: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for table, kind in CASE_TABLES:
         for row in yaml.safe_load((ROOT / table).read_text("utf-8")):
             if row.get("huge"):  # a 3 MB file: HY004 has its own example
                 continue
-            shown = (guide.policy_problems(row, operator=operator.short_name)
+            shown = (guide.policy_problems(row, operator=short_name)
                      if kind == "policy" else guide.validation_problems(row))
             for message in shown:
                 codes = guide.codes_of([message])
