@@ -102,7 +102,7 @@ def test_a_snapshot_whose_accounts_do_not_match_its_digest_is_refused(tmp_path):
     data["accounts"][0]["status"] = "active"
     data["accounts"][1]["status"] = "active"
     (tmp_path / "build" / "snapshot.json").write_text(json.dumps(data), "utf-8")
-    with pytest.raises(BackendError, match="^HYR018.*dấu kiểm"):
+    with pytest.raises(BackendError, match="^HYR018.*mã băm SHA-256"):
         reconcile(params(tmp_path, path), check_mode=True)
 
 

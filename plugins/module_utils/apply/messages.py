@@ -56,9 +56,9 @@ CATALOG: Catalog = {
     "HYD000": ("máy chủ khác với kho: {summary}", DIRECTORY,
                "đọc báo cáo sai lệch (tệp .md được chỉ ra) và xử lý từng mục theo mã của nó"),
     "HYD001": ("Hộp thư " + label("drift"), DIRECTORY,
-               "khai báo hộp thư trong mailboxes/ kèm văn bản đề nghị, hoặc xóa hộp thư trên "
-               "máy chủ theo cách " + label("manual") + "; công cụ không tự động thay đổi "
-               "hộp thư chưa khai báo"),
+               "khai báo hộp thư trong mailboxes/ kèm văn bản đề nghị, hoặc gỡ tài khoản đó "
+               "khỏi máy chủ theo cách " + label("manual") + "; công cụ không tự động thay "
+               "đổi hộp thư chưa khai báo"),
     "HYD002": (capitalised(label("emergency")) + " đang có hiệu lực", EMERGENCY,
                "khai báo trạng thái tương ứng trong kho kèm văn bản (biện pháp tự hết hiệu "
                "lực khi áp dụng) hoặc gỡ bỏ biện pháp (make emergency action=release)"),
