@@ -100,3 +100,10 @@ def test_the_hand_written_part_is_kept():
     before = text.split(guide.BEGIN)[0]
     assert "Unicode dựng sẵn" in before and "thuyên chuyển công tác trong tỉnh" in before
     assert guide.render_guide(text).split(guide.BEGIN)[0] == before
+
+
+def test_every_link_inside_the_guide_reaches_a_code_heading():
+    text = (ROOT / "docs" / "huong-dan-van-thu.md").read_text("utf-8")
+    anchors = {code.lower() for code in re.findall(r"^#### (\S+)$", text, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert links and links <= anchors, sorted(links - anchors)
