@@ -206,3 +206,17 @@ def test_the_tool_writes_the_files_as_they_are(tmp_path):
     files = {**import_province.units(str(data), basis), **import_province.bodies(str(data), basis)}
     for address, text in files.items():
         assert (ROOT / "mailboxes" / f"{address}.yml").read_text(encoding="utf-8") == text
+
+
+def test_a_basis_survives_the_plan_and_the_server_s_account():
+    """The plan's, the journal's and the server's copies of a letter keep a basis's issuer,
+    so the notices and reports can say Căn cứ instead of Văn bản đề nghị."""
+    mailbox = Mailbox("tienlu", "agency", "tienlu", "Ủy ban nhân dân huyện Tiên Lữ",
+                      request=Request.from_dict(DECISION))
+    [change] = plan_changes([mailbox], {})
+    assert change.action == "create"
+    assert change.to_dict()["request"] == DECISION
+    account = account_from_mailbox(mailbox)
+    assert account.to_dict()["request"] == DECISION
+    assert account.view()["request"] == DECISION
+    assert type(account).from_dict(account.to_dict()).request.line().startswith("Căn cứ: ")

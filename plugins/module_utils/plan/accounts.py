@@ -57,7 +57,7 @@ class Account:
         data = {name: getattr(self, name) for name in _FIELD_ORDER}
         for key in ("request", "password_reset"):
             if data[key] is not None:
-                data[key] = {"number": data[key].number, "date": data[key].date}
+                data[key] = data[key].to_dict()
         data["aliases"], data["delegates"] = list(self.aliases), list(self.delegates)
         data["directory"] = dict(self.directory)
         return data
@@ -93,7 +93,7 @@ class Account:
 
 
 def _request_dict(request: Request | None) -> dict | None:
-    return None if request is None else {"number": request.number, "date": request.date}
+    return None if request is None else request.to_dict()  # a basis keeps its issuer
 
 
 _FIELD_ORDER = tuple(f.name for f in fields(Account))

@@ -257,4 +257,4 @@ def _held_together(steps: list[Change], held: frozenset) -> list[Change]:
 
 
 def _request_dict(request: Request | None) -> dict | None:
-    return {"number": request.number, "date": request.date} if request else None
+    return request.to_dict() if request else None  # a basis keeps its issuer
