@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.hungyen.mail.plugins.module_utils.apply import journal
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, journal
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.drift import build, render_markdown
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.holds import (
+    ACTION_WORDS,
     Authority,
     Hold,
     HoldError,
     HoldSet,
+    action_choices,
     emergency_change,
     emergency_hold,
+    held_status,
     settled,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.reconcile import change_record
@@ -119,6 +122,57 @@ def test_drift_report_counts_each_kind_with_its_code():
     text = render_markdown(report)
     for code in ("HYD001", "HYD002", "HYD003", "HYD004"):
         assert f"| {code} |" in text and f"## {code}" in text
+
+
+@pytest.mark.parametrize(("fragment", "expected"), [
+    # HYD001: the lifecycle's drift label, the server's status as people read it
+    ("## HYD001 ", "## HYD001 Hộp thư có trên máy chủ nhưng chưa khai báo (giữ nguyên) — "
+                   "điểm đ khoản 1 Điều 10, điểm c khoản 2 Điều 10"),
+    ("`la@hungyen.gov.vn` — ", "`la@hungyen.gov.vn` — `Người la`, cơ quan `sotttt`, trạng thái "
+                               "đang hoạt động"),
+    ("## HYD002 ", "## HYD002 Biện pháp khẩn cấp đang có hiệu lực — điểm g khoản 1 Điều 10"),
+    ("## HYD003 ", "## HYD003 Tệp dữ liệu bị sửa thủ công (mã băm SHA-256 khác với lần công cụ "
+                   "ghi cuối)"),
+    ("`data/live/vmailbox`: ", "`data/live/vmailbox`: nội dung đã bị sửa"),
+])
+def test_drift_report_reads_the_glossarys_words(fragment, expected):
+    changes = plan_changes([box("khaibao")], {"la": account_from_mailbox(box("la"))})
+    edits = [{"file": "vmailbox", "state": "edited", "expected": "a", "actual": "b"}]
+    text = render_markdown(build(changes, [hold("x").to_dict() | {"clears": False}], edits,
+                                 DOMAIN))
+    [line] = [line for line in text.splitlines() if fragment in line]
+    assert expected in line
+    for avoided in ("tạm giữ", "active", "sửa tay", "dấu kiểm", "không được khai báo"):
+        assert avoided not in text
+
+
+@pytest.mark.parametrize(("summary", "text"), [
+    ({"undeclared": 2, "holds": 0, "hand_edits": 0, "pending": 1234},
+     "2 mục HYD001, 1.234 mục HYD004"),
+    ({"undeclared": 0, "holds": 1, "hand_edits": 3, "pending": 0}, "1 mục HYD002, 3 mục HYD003"),
+])
+def test_drift_run_counts_read_as_codes_and_vietnamese_numbers(summary, text):
+    assert drift.summary_text(summary) == text
+
+
+@pytest.mark.parametrize(("action", "status", "words"), [
+    ("lock", "locked (đang tạm khóa)", "tạm khóa khẩn cấp"),
+    ("revoke", "revoked (đã thu hồi)", "thu hồi khẩn cấp"),
+])
+def test_emergency_words_and_the_held_status_glossed(action, status, words):
+    held = hold("x") if action == "lock" else Hold("x", "revoke", "r", "b", "2026-11-29")
+    assert held_status(held) == status and ACTION_WORDS[action] == words
+    assert f"{action} ({words})" in action_choices()
+    refusal = Authority.of(None).refusal(held)
+    assert refusal.startswith(f"HYH012 kho đã khai báo hộp thư x với trạng thái {status}, "
+                              "nhưng biện pháp khẩn cấp vẫn giữ nguyên")
+
+
+def test_an_unknown_emergency_action_lists_the_choices_with_their_words():
+    account = account_from_mailbox(box("an"))
+    with pytest.raises(HoldError, match="HYH001 thao tác 'khoa' .* lock \\(tạm khóa khẩn cấp\\), "
+                       "revoke \\(thu hồi khẩn cấp\\), release \\(gỡ bỏ biện pháp khẩn cấp\\)"):
+        emergency_hold(account, "khoa", "r", "b", None)
 
 
 def test_digests_tell_hand_edits_from_the_backends_own_writes(tmp_path):

@@ -36,9 +36,9 @@ CATALOG: Catalog = {
     "HYH006": ("'{address}' không phải địa chỉ @{domain}", EMERGENCY,
                "ghi -e address=<tên>@{domain}"),
     "HYH011": ("kho đã khai báo hộp thư {address} với trạng thái {status}, nhưng "
-               + label("emergency") + " vẫn giữ nguyên: người lập "
-               + label("merge_request") + " ({author}) và người phê duyệt ({approvers}) "
-               "không ai là người duyệt của " + OPERATOR + " ({reviewers})", EMERGENCY,
+               + label("emergency") + " vẫn giữ nguyên: người lập " + label("merge_request")
+               + " là {author}, người phê duyệt là {approvers}; không ai trong số đó là người "
+               "duyệt của " + OPERATOR + ", gồm: {reviewers}", EMERGENCY,
                "chỉ " + OPERATOR + " gỡ bỏ " + label("emergency") + ": một người duyệt của "
                "đơn vị (owners của mailboxes/sotttt.yml) phê duyệt yêu cầu hợp nhất, hoặc "
                "đơn vị chạy make emergency action=release"),
@@ -77,6 +77,7 @@ def render(code: str, /, **fields: object) -> str:
 
 
 def heading(code: str) -> str:
-    """A drift report's heading for the findings of ``code``: what they are (basis)."""
+    """A drift report's heading for the findings of ``code``: what they are — basis (a
+    dash, since the label may end in parentheses of its own)."""
     what, basis, _fix = CATALOG[code]
-    return f"{what} ({basis})" if basis else what
+    return f"{what} — {basis}" if basis else what
