@@ -24,11 +24,15 @@ from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import
     letter_dict,
     letter_line,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.schema_errors import (
+    schema_problems,
+)
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.validate import validate_tree
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
     run_validation,
     schema_validator,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.declared.yamlsafe import load_text
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import (
     account_from_mailbox,
 )
@@ -220,3 +224,19 @@ def test_a_basis_survives_the_plan_and_the_server_s_account():
     assert account.to_dict()["request"] == DECISION
     assert account.view()["request"] == DECISION
     assert type(account).from_dict(account.to_dict()).request.line().startswith("Căn cứ: ")
+
+
+@pytest.mark.parametrize(("letters", "codes"), [
+    ("", []),
+    ('request: {number: "1/UBND", date: "2025-01-01"}\n', []),
+    ('basis: {number: "1/NQ-X", date: "2025-01-01", issuer: Ủy ban nhân dân tỉnh}\n', []),
+    ('request: {number: "1/UBND", date: "2025-01-01"}\n'
+     'basis: {number: "1/NQ-X", date: "2025-01-01", issuer: Ủy ban nhân dân tỉnh}\n', ["HY052"]),
+])
+def test_an_approval_cites_at_most_one_letter(letters, codes):
+    text = "approved_by: a\nreason: sáp nhập xã theo nghị quyết\nmax_destructive: 5\n" + letters
+    data, problems = load_text(text.encode("utf-8"))
+    assert problems == []
+    check = schema_validator(str(ROOT / "schemas" / "approval.schema.json"))
+    found = [message.split()[0] for _line, message in schema_problems(check, data)]
+    assert found == codes

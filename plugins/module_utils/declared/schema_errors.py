@@ -99,6 +99,8 @@ def _explain(error, data, renamed) -> list[tuple[int, str, dict]]:
     line = line_of(data, path)
     where = where_words(data, path)
     kind = error.validator
+    if kind == "not" and error.validator_value == {"required": ["request", "basis"]}:
+        return [(line_of(data, path + ("basis",)), "HY052", {"where": where})]  # both letters
     if kind == "required":
         return [(line, "HY011", {"where": where, "detail": key,
                                  "fix": _required_fix(path, key)})
