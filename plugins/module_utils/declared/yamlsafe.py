@@ -413,21 +413,18 @@ class _Builder:
         """A problem at ``node``, with its column and its line quoted."""
         mark = node.start_mark
         self._refuse(mark.line + 1, code, detail, column=mark.column + 1,
-                     source=yaml_errors.quoted_line(self._line(mark.line)))
+                     source=yaml_errors.quoted_line(self._line_at(mark)))
 
-    def _line(self, index: int) -> str:
-        start = 0
-        for _ in range(index):  # only for a refused node: a few per file at most
-            start = self.text.find("\n", start) + 1
-            if start == 0:
-                return ""
-        end = self.text.find("\n", start)
-        return self.text[start:end if end >= 0 else len(self.text)]
+    def _line_at(self, mark: yaml.Mark) -> str:
+        """The line of ``mark`` (its index counts characters of the text composed)."""
+        text, index = self.text, mark.index
+        end = text.find("\n", index)
+        return text[text.rfind("\n", 0, index) + 1:end if end >= 0 else len(text)]
 
     def _tag(self, node: yaml.Node) -> None:
         """HY074: a tag (!!binary, !!python/…) as written, else as resolved."""
         mark = node.start_mark
-        written = self._line(mark.line)[mark.column:].split(" ", 1)[0]
+        written = self._line_at(mark)[mark.column:].split(" ", 1)[0]
         if not written.startswith("!"):
             written = node.tag.replace("tag:yaml.org,2002:", "!!")
         self._refuse_at(node, "HY074", written)
@@ -485,7 +482,7 @@ class _Builder:
             self._refuse_at(key_node, "HY076", key_node.value)
         else:
             mark = key_node.start_mark
-            written = yaml_errors.quoted_line(self._line(mark.line)[mark.column:])
+            written = yaml_errors.quoted_line(self._line_at(mark)[mark.column:])
             self._refuse_at(key_node, "HY076", written.split(":", 1)[0])
 
     def _odd_key(self, key_node: yaml.Node, key: str) -> bool:
