@@ -51,9 +51,10 @@ def test_validation_case(tmp_path, case):
 def test_every_code_in_the_catalog_has_a_case():
     from ansible_collections.hungyen.mail.plugins.module_utils.declared.messages import CATALOG
 
-    tested = {code.split()[-1] for row in case_table("validation_cases.yml")
-              for code in row.values[0]["expect"]}
-    assert set(CATALOG) == tested
+    tested = {code.split()[-1] for table in ("validation_cases.yml", "clerk_mistakes.yml")
+              for row in case_table(table) for code in row.values[0]["expect"]}
+    assert set(CATALOG) - tested == set(), "codes without a case"
+    assert tested - set(CATALOG) == set(), "cases of codes not in the catalog"
 
 
 def test_message_says_article_and_fix_in_vietnamese(tmp_path):
@@ -172,3 +173,81 @@ def test_the_schemas_carry_the_letter_number_rule_the_validator_applies(schema, 
         node = node[key]
     assert LETTER_NUMBER_RE.pattern.endswith(r"\Z")
     assert node["pattern"] == "^" + LETTER_NUMBER_RE.pattern[:-2] + "$"
+
+
+FIELDS_BASE = """\
+# yaml-language-server: $schema=../schemas/agency.schema.json
+agency:
+  name: Ủy ban nhân dân huyện Văn Giang
+  kind: district
+  code: "330"
+  owners: [vanthu-vangiang]
+  request: {number: "7/UBND", date: "2024-03-02"}
+divisions:
+  - name: Văn phòng
+    abbreviation: vp
+    request: {number: "7/UBND", date: "2024-03-02"}
+people:
+  - name: Nguyễn Thị Lan
+    title: Chuyên viên
+    division: vp
+    phone: "0221 3865 555"
+    request: {number: "15/UBND-VP", date: "2024-03-05"}
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "line", "code", "says"), [
+    ('phone: "0221 3865 555"', 'phone: "0221.3871.234 (máy lẻ 12)"', 16, "HY010",
+     ["Nguyễn Thị Lan (người thứ 1 trong people), mục phone: số điện thoại",
+      "không ghi số máy lẻ"]),
+    ('phone: "0221 3865 555"', "phone: 2213865555", 16, "HY010",
+     ['ghi phone: "2213865555"']),
+    ('code: "330"', 'code: "3a"', 5, "HY010",
+     ["mục code của cơ quan: mã đơn vị hành chính '3a'", "từ 2 đến 5 chữ số"]),
+    ('code: "330"', "code: 330", 5, "HY010", ['ghi code: "330"']),
+    ("owners: [vanthu-vangiang]", 'owners: ["van thu"]', 6, "HY010",
+     ["giá trị thứ 1 trong mục owners của cơ quan", "không có dấu cách"]),
+    ("owners: [vanthu-vangiang]", "owners: []", 6, "HY010",
+     ["danh sách owners đang trống", "ghi ít nhất một tài khoản GitLab"]),
+    ("owners: [vanthu-vangiang]", "owners: vanthu-vangiang", 6, "HY010",
+     ["mục owners phải là danh sách", "'owners: [vanthu-vangiang]'"]),
+    ("owners: [vanthu-vangiang]", "owners: [a, a]", 6, "HY010",
+     ["có giá trị ghi hai lần"]),
+    ("abbreviation: vp", "abbreviation: VP", 10, "HY010",
+     ["phòng thứ 1 trong divisions (Văn phòng), mục abbreviation: tên viết tắt 'VP'",
+      "chữ thường a–z"]),
+    ("    division: vp", "    division: Văn phòng", 15, "HY010",
+     ["mục division: tên viết tắt của phòng, ban 'Văn phòng'"]),
+    ("title: Chuyên viên", "title: ' '", 14, "HY010", ["chức vụ đang để trống"]),
+    ("title: Chuyên viên", "title: " + "x" * 201, 14, "HY010",
+     ["chức vụ dài 201 ký tự, quá 200 ký tự"]),
+    ('request: {number: "15/UBND-VP", date: "2024-03-05"}', "request: 15/UBND-VP", 17, "HY010",
+     ["mục request phải là một nhóm mục con", "number (số văn bản) và date"]),
+    ('{number: "15/UBND-VP",', "{number: 15,", 17, "HY010",
+     ["mục number trong request: số văn bản 15 phải đặt trong dấu ngoặc kép"]),
+    ("    title: Chuyên viên\n", "    title: Chuyên viên\n    status: locked\n"
+     "    lock_reason: hack\n", 16, "HY015",
+     ["'hack'", "compromised (bị chiếm dụng)", "spam_malware (tham gia phát tán thư rác"]),
+    ("  kind: district\n", "", 2, "HY011",
+     ["cơ quan (mục agency): thiếu mục bắt buộc kind", "district ("]),
+    ("  name: Ủy ban nhân dân huyện Văn Giang\n", "", 2, "HY011",
+     ["thiếu mục bắt buộc name", "'name: <tên cơ quan đầy đủ, có dấu>'"]),
+    ("    abbreviation: vp\n", "", 9, "HY011",
+     ["phòng thứ 1 trong divisions (Văn phòng): thiếu mục bắt buộc abbreviation"]),
+    (', date: "2024-03-05"}', "}", 17, "HY011",
+     ["mục request: thiếu mục bắt buộc date", "năm-tháng-ngày"]),
+    ("people:\n", "people:\n  - name: Lê Văn Bình\n    title: Chuyên viên\n    chucvu: x\n"
+     "    request: {number: '1', date: '2024-01-01'}\n", 15, "HY012",
+     ["Lê Văn Bình (người thứ 1 trong people): mục 'chucvu' không dùng được ở đây"]),
+])
+def test_each_rule_of_each_field_has_its_own_text_and_fix(tmp_path, old, new, line, code, says):
+    """One message per broken rule, at its line, naming the record in words, with the
+    field's own fix (never a pointer to the schema)."""
+    assert old in FIELDS_BASE
+    text = FIELDS_BASE.replace(old, new, 1)
+    problems = validate(lay_out(tmp_path, {"files": {"vangiang.yml": text}}))["problems"]
+    assert [" ".join(p.split()[:2]) for p in problems] == [f"vangiang.yml:{line}: {code}"], \
+        problems
+    for phrase in says:
+        assert phrase in problems[0], (phrase, problems[0])
+    assert "lược đồ" not in problems[0] and "README" not in problems[0]

@@ -32,6 +32,8 @@ PLACE_KINDS = ("district", "commune")
 # a GitLab note or a mail reader would act on (=, +, @, ;, :, <, back-tick, …).
 LETTER_NUMBER_RE = re.compile(r"[0-9A-Za-zÀ-ỹĐđ][0-9A-Za-zÀ-ỹĐđ/._ -]{0,59}\Z")
 _LETTER_NUMBER_CHAR = re.compile(r"[0-9A-Za-zÀ-ỹĐđ/._ -]")
+# A division's abbreviation, as the schema writes it (divisions[].abbreviation).
+ABBREVIATION_RE = re.compile(r"[a-z0-9]{1,30}\Z")
 LETTER_KEYS = ("request", "password_reset", "basis")
 
 
@@ -441,7 +443,10 @@ def collect_entries(agency_file: AgencyFile, report: Report) -> None:
         entry = division_entry(agency_file, division, index, report) if division else None
         if entry:
             add(entry)
-            divisions[_text(division.get("abbreviation"))] = entry
+        # None: a division whose abbreviation is missing or broken (the schema's HY010 or
+        # HY011), so that no person is blamed for naming it (HY036).
+        abbreviation = _text(division.get("abbreviation"))
+        divisions[abbreviation if ABBREVIATION_RE.match(abbreviation) else None] = entry
     for index, person in enumerate(_listed(agency_file.data, "people")):
         entry = person_entry(agency_file, person, index, divisions, report) if person else None
         if entry:
@@ -502,6 +507,8 @@ def division_entry(agency_file, division, index, report) -> Entry | None:
     if name:
         check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report,
                    where_of("divisions", index, name, "name"))
+    if abbreviation and not ABBREVIATION_RE.match(abbreviation):
+        return None  # the schema's pattern (HY010): no address from it
     if abbreviation and not check_name(division, "abbreviation", "tên viết tắt",
                                        abbreviation, report,
                                        where_of("divisions", index, name, "abbreviation")):
@@ -538,7 +545,8 @@ def person_entry(agency_file, person, index, divisions, report) -> Entry | None:
                suggestions=", ".join(naming.person_suggestions(name)),
                where=where_of("people", index, name, "address"))
     division = person.get("division")
-    if isinstance(division, str) and division not in divisions:
+    if isinstance(division, str) and ABBREVIATION_RE.match(division) and (
+            division not in divisions and None not in divisions):
         report(_line(person, "division"), "HY036", detail=division,
                where=where_of("people", index, name, "division"))
     return _entry(agency_file, person, "person", address, name, address == derived, token,
