@@ -457,7 +457,7 @@ class _Builder:
         for key_node, value_node in node.value:
             key = build(key_node, depth)
             key_line = key_node.start_mark.line + 1
-            if type(key) is not str or not key:
+            if not isinstance(key, str) or not key:
                 self._bad_key(key_node)
                 continue
             if key[0] in "<-" and key_node.tag == _PLAIN and self._odd_key(key_node, key):
@@ -469,7 +469,7 @@ class _Builder:
             value = result[key] = build(value_node, depth)
             key_lines[key] = key_line
             # Only the few plain scalars that are not text keep their source (yes, ~, 1).
-            if type(value) is not str and type(value_node) is _ScalarNode:
+            if not isinstance(value, str) and isinstance(value_node, _ScalarNode):
                 if sources is _NO_SOURCES:
                     sources = {}
                 sources[key] = value_node.value
@@ -478,7 +478,7 @@ class _Builder:
 
     def _bad_key(self, key_node: yaml.Node) -> None:
         """HY076: a key that is empty, null, a number, yes/no, a list or a mapping."""
-        if type(key_node) is _ScalarNode:
+        if isinstance(key_node, _ScalarNode):
             self._refuse_at(key_node, "HY076", key_node.value)
         else:
             mark = key_node.start_mark
@@ -506,10 +506,10 @@ class _Builder:
         result.item_lines = [item.start_mark.line + 1 for item in items]
         result.item_sources = _NO_ITEM_SOURCES
         for value in result:
-            if type(value) is not str and not isinstance(value, (YDict, YList)):
+            if not isinstance(value, (str, YDict, YList)):
                 result.item_sources = [
-                    items[index].value if type(items[index]) is _ScalarNode
-                    and type(result[index]) is not str else None
+                    items[index].value if isinstance(items[index], _ScalarNode)
+                    and not isinstance(result[index], str) else None
                     for index in range(len(items))]
                 break
         return result
