@@ -113,13 +113,13 @@ TERMS = (
     Term("lock", "tạm khóa", "tam khoa", ("khóa hộp thư", "bị khóa"),
          "Khoản 1 Điều 7 dùng “tạm khóa”; chữ “khóa” đứng riêng còn là khóa DKIM, từ khóa, "
          "nên không dùng làm động từ.", ("7.1",)),
-    Term("locked", "đang tạm khóa", "dang tam khoa", (),
+    Term("locked", "đang tạm khóa", "dang tam khoa", ("trạng thái locked",),
          "Trạng thái sau khi tạm khóa; một nhãn ở mọi nơi.", ("7.1",)),
     Term("revoke", "thu hồi", "thu hoi",
          ("xóa hộp thư", "hủy hộp thư", "xóa tài khoản", "hủy tài khoản"),
          "Thư đã nhận vẫn được giữ cho đến khi xóa sau khi sao lưu, nên không gọi là “xóa” "
          "hay “hủy”. Chữ “xóa” vẫn dùng cho dòng, mục trong tệp.", ("6.2.c",)),
-    Term("revoked", "đã thu hồi", "da thu hoi", (),
+    Term("revoked", "đã thu hồi", "da thu hoi", ("trạng thái revoked",),
          "Trạng thái sau khi thu hồi; một nhãn ở mọi nơi.", ("6.2.c",)),
     Term("reinstate", "cấp lại hộp thư đã thu hồi", "cap lai hop thu da thu hoi",
          ("khôi phục hộp thư đã thu hồi", "khôi phục sau thu hồi", "cấp lại sau thu hồi"),
@@ -188,7 +188,8 @@ TERMS = (
     Term("yaml_key", "mục", "muc", ("nhóm khóa", "thiếu khóa", "tên khóa"),
          "“Khóa” là tạm khóa; một mục trong tệp YAML gọi là “mục”, một phần tử của danh sách "
          "gọi bằng tên và thứ tự của nó (người thứ 2 trong people, phòng thứ 1)."),
-    Term("merge_request", "yêu cầu hợp nhất (merge request)", "yeu cau hop nhat", (),
+    Term("merge_request", "yêu cầu hợp nhất (merge request)", "yeu cau hop nhat",
+         ("change request",),
          "Lần nhắc đầu tiên kèm tên tiếng Anh của GitLab; không viết “yêu cầu” hay “thay đổi” "
          "đứng riêng, vì đó là lời của Quy chế cho văn bản đề nghị."),
     Term("head", "Thủ trưởng cơ quan, đơn vị", "Thu truong co quan, don vi", (),
