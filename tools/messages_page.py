@@ -285,12 +285,29 @@ def holds(operator) -> list[dict]:
              "status": "locked", "clears": False}]
 
 
+# What the merge request changes besides agency data (git diff --raw: status, new mode, path).
+TREE = (("M", "100644", "playbooks/templates/notify/body.txt.j2"),
+        ("A", "100755", "mailboxes/xuly.yml"), ("D", "100644", "approvals/2025-05-sonv.yml"))
+
+
 def plan_markdown(operator, regulation) -> str:
+    """The plan of ``plan_scenario``, with the block of paths that are not agency data."""
     planner, render = _module("plan.planner"), _module("plan.render")
+    gitfiles, cli = _module("change_request.gitfiles"), _module("change_request.pipeline_cli")
     desired, live = plan_scenario()
     changes = planner.plan_changes(desired, live, holds=("giu",))
-    return _call(render.render_markdown, changes, DOMAIN, holds(operator), operator=operator,
-                 regulation=regulation)
+    markdown = _call(render.render_markdown, changes, DOMAIN, holds(operator),
+                     operator=operator, regulation=regulation)
+    tree = [gitfiles.TreeChange(status, path, "000000" if status == "A" else "100644", mode)
+            for status, mode, path in TREE]
+    return cli.with_code_warnings(markdown, gitfiles.non_data(tree))
+
+
+def gitlab_note(markdown: str) -> str:
+    """The plan as the merge request's note shows it (its head, then the plan)."""
+    note = _module("change_request.gitlab_note")
+    return note.note_body(markdown, {"sha": "4f2a9c1d2e3b5a6f", "at": NOW,
+                                     "job_url": "https://gitlab.example/tinh/hop-thu/-/jobs/101"})
 
 
 # ------------------------------------------------------------------------- the notices
@@ -452,8 +469,9 @@ def render_all(operator=None, regulation=None) -> str:
                  f"{regulation.reference()}.", ""]
         lines += code_messages(operator)
         lines += ["## 2. Kế hoạch thay đổi (ghi chú của yêu cầu hợp nhất)", "",
-                  "Mọi loại thay đổi, một biện pháp khẩn cấp và khối cảnh báo:", ""]
-        lines += _fence(plan_markdown(operator, regulation), "markdown") + [""]
+                  "Ghi chú trên GitLab với kế hoạch có mọi loại thay đổi, một biện pháp khẩn "
+                  "cấp và khối cảnh báo:", ""]
+        lines += _fence(gitlab_note(plan_markdown(operator, regulation)), "markdown") + [""]
         lines += notice_texts(operator, regulation)
         lines += report_and_directory(operator, regulation)
     return "\n".join(lines).rstrip("\n") + "\n"
