@@ -17,6 +17,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     codeowners_violation,
     decide,
     osa_distance,
+    problem_words,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
     checkout_files,
@@ -24,6 +25,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_messages import (
     CATALOG,
+    render,
 )
 from helpers import ROOT, case_table
 
@@ -339,3 +341,15 @@ def test_no_catalog_text_names_the_operator_or_nests_a_citation(code):
         assert "Sở TTTT" not in text and "Sở Thông tin" not in text
     assert not re.search(r"Điều \d+\.\d", basis), basis
     assert " thay đổi này" not in what  # the merge request is a yêu cầu hợp nhất
+
+
+@pytest.mark.parametrize(("problem", "fields"), [
+    ("dòng 1: thiếu mục bắt buộc reason. Cách sửa: thêm mục 'reason'.",
+     {"detail": "dòng 1: thiếu mục bắt buộc reason", "fix": "thêm mục 'reason'"}),
+    ("dòng 2: không đọc được", {"detail": "dòng 2: không đọc được",
+                               "fix": "sửa biên bản theo approvals/README.md"}),
+])
+def test_an_approval_problem_keeps_its_own_fix_once(problem, fields):
+    assert problem_words(problem) == fields
+    message = render("HP031", **fields)
+    assert message.count("Cách sửa:") == 1 and "HY0" not in message and "((" not in message

@@ -791,7 +791,7 @@ def _approvals(change: Change) -> tuple[list[dict], list[Violation]]:
     for path, raw in sorted(change.approvals.items()):
         data, problem = read_approval(raw, change.approval_validator)
         if problem:
-            found.append(change.violation("HP031", path, detail=problem))
+            found.append(change.violation("HP031", path, **problem_words(problem)))
             continue
         approver = user(data["approved_by"])
         if approver == change.author:
@@ -807,17 +807,34 @@ def _approvals(change: Change) -> tuple[list[dict], list[Violation]]:
 
 
 def read_approval(raw: bytes, validator) -> tuple[dict | None, str]:
-    """An approval file's data, or the first reason it cannot be used."""
+    """An approval file's data, or the first reason it cannot be used (``problem_words``
+    splits it for HP031)."""
     data, problems = load_text(raw, screen_values=True)
     if problems:
         first = problems[0]
-        return None, f"dòng {first.line}: {first.message()}"
+        return None, _at_line(first.line, first.message())
     for line, letter, why in letter_number_findings(data):
-        return None, f"dòng {line}: {declared_messages.render('HY044', detail=letter, why=why)}"
+        return None, _at_line(line, declared_messages.render("HY044", detail=letter, why=why))
     for line, detail in schema_problems(validator, data if data is not None else {},
                                         skip=letter_number_error):
-        return None, f"dòng {line}: {detail}"
+        return None, _at_line(line, detail)
     return data, ""
+
+
+def _at_line(line: int, message: str) -> str:
+    """A validation message as HP031 quotes it: ``dòng 1: <what>. Cách sửa: <fix>``, its
+    own code dropped (the record's problem is HP031's)."""
+    return f"dòng {line}: {re.sub(r'^HY[0-9]{3} ', '', message)}"
+
+
+# HP031's fix when the problem brings none of its own.
+APPROVAL_FIX = "sửa biên bản theo approvals/README.md"
+
+
+def problem_words(problem: str) -> dict:
+    """An approval record's problem as HP031's fields: what is wrong, and its own fix."""
+    what, _sep, fix = problem.partition(". Cách sửa: ")
+    return {"detail": what.rstrip("."), "fix": fix.rstrip(".") or APPROVAL_FIX}
 
 
 def _changed_paths(change: Change, directory: str) -> set[str]:

@@ -95,8 +95,9 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               + APPROVE + ", rồi " + RERUN + "; nếu có biên bản phê duyệt (tệp approvals/<tên>"
               ".yml, không bắt buộc) thì ghi max_destructive: {count} trở lên; xem "
               "approvals/README.md"),
-    "HP031": ("biên bản phê duyệt không hợp lệ ({detail})", "",
-              "ghi đủ các mục approved_by, reason, max_destructive theo approvals/README.md"),
+    "HP031": ("biên bản phê duyệt không hợp lệ, {detail}", "",
+              "{fix}; một biên bản ghi đủ các mục approved_by, reason, max_destructive "
+              "(xem approvals/README.md)"),
     "HP032": ("approved_by '{detail}' không phải " + REVIEWER, cite("10.1"),
               "ghi tên GitLab của một người quản lý tệp mailboxes/sotttt.yml (owners); người đó "
               "phải phê duyệt yêu cầu hợp nhất này"),
