@@ -310,6 +310,16 @@ def gitlab_note(markdown: str) -> str:
                                      "job_url": "https://gitlab.example/tinh/hop-thu/-/jobs/101"})
 
 
+def drift_markdown(operator) -> str:
+    """The drift report of the plan's scenario: its undeclared mailbox, its emergency
+    measure, a file edited by hand, a missing one, and the changes not yet applied."""
+    planner, drift = _module("plan.planner"), _module("apply.drift")
+    desired, live = plan_scenario()
+    changes = planner.plan_changes(desired, live, holds=("giu",))
+    edits = [{"file": "users.passwd", "state": "edited"}, {"file": "aliases", "state": "missing"}]
+    return drift.render_markdown(drift.build(changes, holds(operator), edits, DOMAIN))
+
+
 # ------------------------------------------------------------------------- the notices
 
 def notice_scenario():
@@ -472,6 +482,8 @@ def render_all(operator=None, regulation=None) -> str:
                   "Ghi chú trên GitLab với kế hoạch có mọi loại thay đổi, một biện pháp khẩn "
                   "cấp và khối cảnh báo:", ""]
         lines += _fence(gitlab_note(plan_markdown(operator, regulation)), "markdown") + [""]
+        lines += ["Báo cáo sai lệch giữa máy chủ và kho (make drift) với cùng các hộp thư:", ""]
+        lines += _fence(drift_markdown(operator), "markdown") + [""]
         lines += notice_texts(operator, regulation)
         lines += report_and_directory(operator, regulation)
     return "\n".join(lines).rstrip("\n") + "\n"
