@@ -60,8 +60,8 @@ NOT_WITH_A_MOVE = ("rename", "revoke", "reinstate", "lock", "unlock", "lock_reas
                    "reset_password")
 # What the plan's warning block lists one by one, beside the counts.
 NOTABLE_KINDS = ("move", "reset_password", "delegate")
-# The words of a change inside a sentence; lifecycle.SAY has none for a reset.
-WORDS = {**SAY, "reset_password": label("reset_password")}
+# The words of a change inside a sentence: the lifecycle's (from the glossary).
+WORDS = SAY
 # The merge request at its first mention (the summary), then "yêu cầu hợp nhất" alone.
 MERGE_REQUEST = label("merge_request")
 
