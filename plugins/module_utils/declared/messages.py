@@ -62,7 +62,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "HY062": ("cột {column}, dòng '{source}': giá trị có dấu ':' và dấu cách nên YAML đọc "
               "thành một mục mới", "", "đặt cả giá trị trong dấu nháy đơn: {suggestion}"),
     "HY063": ("cột {column}, dòng '{source}': thụt lề không thẳng cột với các mục cùng cấp "
-              "(dòng {above} thụt {spaces} dấu cách)", "",
+              "(dòng {above} thụt lề {spaces} dấu cách)", "",
               "thụt lề dòng này bằng dấu cách, đúng bằng các mục cùng cấp trong nhóm của nó"),
     "HY064": ("cột {column}, dòng '{source}': thụt lề sai trong danh sách (dấu '-' ở dòng "
               "{above} nằm ở cột {dash})", "",
@@ -140,11 +140,11 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "nếu hộp thư này mới khai báo, ghi address khác kèm address_reason (gợi ý: "
               "{suggestions}); nếu hộp thư này đã được cấp trước thì giữ nguyên, hộp thư kia "
               "phải đổi"),
-    "HY025": ("mục address '{detail}' khác địa chỉ suy ra từ tên ('{expected}') nhưng chưa có "
+    "HY025": ("địa chỉ '{detail}' khác địa chỉ suy ra từ tên ('{expected}') nhưng chưa có "
               "mục address_reason", cite("5.3"),
               "thêm mục address_reason nêu lý do, ví dụ 'address_reason: trùng với hộp thư đã "
               "cấp'"),
-    "HY026": ("mục address '{detail}' không chứa {part} '{expected}'", cite("5.3"),
+    "HY026": ("địa chỉ '{detail}' không chứa {part} '{expected}'", cite("5.3"),
               "địa chỉ thay thế phải ngắn gọn và vẫn chứa {part}; gợi ý: {suggestions}"),
     "HY027": ("không suy ra được địa chỉ từ tên '{detail}'", cite("5"),
               "ghi họ tên hoặc tên cơ quan bằng chữ tiếng Việt"),
@@ -164,7 +164,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "viết tắt bằng chữ như trên văn bản; chữ số chỉ đi kèm chữ (ví dụ 'Phòng "
               "Nghiệp vụ 1', địa chỉ 'nhphuc1')"),
     # The agency tree
-    "HY035": ("mục parent (cơ quan cấp trên) không đúng: {why}", cite("5.1.c"), "{fix}"),
+    "HY035": ("cơ quan cấp trên không đúng: {why}", cite("5.1.c"), "{fix}"),
     "HY036": ("phòng, ban '{detail}' không có trong divisions của tệp này", cite("11.3"),
               "ghi division là tên viết tắt (abbreviation) của một phòng, ban trong divisions "
               "của tệp này, hoặc xóa mục division"),

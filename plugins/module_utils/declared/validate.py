@@ -382,7 +382,7 @@ def letter_number_problem(number: str) -> str | None:
         return None
     odd = [shown(c) for c in dict.fromkeys(number) if not _LETTER_NUMBER_CHAR.match(c)]
     if odd:
-        return "có ký tự " + ", ".join(f"'{c}'" for c in odd[:5]) + " không được dùng"
+        return "có ký tự " + ", ".join(f"'{c}'" for c in odd[:5]) + " không dùng được"
     if len(number) > 60:
         return f"dài {len(number)} ký tự, tối đa 60"
     return "phải bắt đầu bằng chữ hoặc chữ số"
@@ -434,7 +434,8 @@ def collect_entries(agency_file: AgencyFile, report: Report) -> None:
     """Resolve every address the file claims and check the rules local to the file."""
     agency = agency_file.data["agency"]
     agency_file.address = agency_address(agency, agency_file.id, report)
-    if agency_file.address and agency_file.address != agency_file.id:
+    if agency_file.address and agency_file.address != agency_file.id and not (
+            naming.local_part_problem(agency_file.address)):  # else HY021 alone says it
         report(_line(agency), "HY020", detail=agency_file.id, expected=agency_file.address)
     add = agency_file.entries.append
     add(_entry(agency_file, agency, "agency", agency_file.address, agency["name"]))
@@ -696,7 +697,7 @@ def check_parent(agency_file: AgencyFile, by_id: dict, report: Report,
     if target is None:
         report(line, "HY035", where=where, fix="ghi parent là địa chỉ của một cơ quan có tệp "
                "trong mailboxes/, đúng như tên tệp bỏ đuôi .yml",
-               why=f"không có cơ quan '{shown(parent)}': không có tệp "
+               why=f"không có cơ quan '{shown(parent)}', vì không có tệp "
                    f"mailboxes/{shown(parent)}.yml")
     elif agency_file.id in (cycles or {}):
         report(line, "HY035", where=where,
