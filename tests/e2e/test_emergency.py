@@ -49,7 +49,13 @@ def test_emergency_lock_is_immediate_and_survives_apply_until_the_repository_agr
 
     result = act(server, "tkhancap", "lock")
     assert result["changed"] and result["hold"]["by"] == "pheduyet-sotttt"
-    assert act(server, "tkhancap", "lock")["changed"] is False  # idempotent
+    assert result["msg"] == ("tkhancap: đã tạm khóa khẩn cấp; giữ nguyên cho đến khi kho khai "
+                             "báo trạng thái locked (đang tạm khóa) hoặc gỡ bỏ biện pháp khẩn "
+                             "cấp (action=release)")
+    again = act(server, "tkhancap", "lock")
+    assert again["changed"] is False  # idempotent
+    assert again["msg"] == ("tkhancap: đã ở trạng thái đang tạm khóa, tạm khóa khẩn cấp đang "
+                            "có hiệu lực")
     server.assert_no_login("tkhancap", password)
     server.send("tkhancap", "van nhan thu khi khoa khan cap")
     assert server.delivered("tkhancap", "van nhan thu khi khoa khan cap")
@@ -84,13 +90,15 @@ def test_emergency_revoke_held_then_released_lets_apply_restore_the_declaration(
     old_password = province.password("tthukhan")
     act(server, "tthukhan", "revoke")
     code, text = server.refusal("tthukhan")
-    assert code == 550 and "revoked" in text
+    assert code == 550 and "revoked" in text and "diem c khoan 2 Dieu 6" in text
 
     assert province.run()["changed"] is False  # the reinstate is held
     assert server.refusal("tthukhan")[0] == 550
 
     released = act(server, "tthukhan", "release", reason="đã xác minh, an toàn")
     assert released["changed"] and released["released"]["action"] == "revoke"
+    assert released["msg"].startswith("tthukhan: đã gỡ bỏ biện pháp khẩn cấp (thu hồi khẩn "
+                                      "cấp); lần áp dụng sau")
     assert act(server, "tthukhan", "release")["changed"] is False
     result = province.run()
     assert [c["action"] for c in result["changes"]] == ["reinstate"]
