@@ -45,6 +45,17 @@ CASES = [
     ("colon_in_a_value", "agency:\n  name: Phòng: Nội vụ\n", "HY062", 2, 14),
     ("deeper_indent_in_a_mapping", H + "   kind: district\n", "HY063", 3, 4),
     ("shallower_indent_in_a_mapping", H + " kind: district\n", "HY063", 3, 2),
+    # The first key of a group is the odd one when the keys after agree with each other.
+    ("first_key_deeper_than_the_rest", "agency:\n   name: x\n  kind: y\n  code: z\n",
+     "HY063", 2, 4),
+    ("first_key_shallower_than_the_rest", "agency:\n name: x\n  kind: y\n  code: z\n",
+     "HY063", 2, 2),
+    ("one_key_deeper_among_agreeing_keys", "agency:\n  name: x\n   kind: y\n  code: z\n",
+     "HY063", 3, 4),
+    ("first_item_dash_deeper_than_the_next", "people:\n   - name: x\n    title: y\n"
+     "  - name: z\n    title: w\n", "HY064", 2, 4),
+    ("first_item_dash_shallower_than_the_next", "people:\n - name: x\n    title: y\n"
+     "  - name: z\n", "HY064", 2, 2),
     ("key_indented_past_its_list_item", "people:\n  - name: x\n   title: y\n", "HY064", 3, 4),
     ("key_at_its_list_dash", "people:\n  - name: x\n  title: y\n", "HY064", 3, 3),
     ("list_item_misaligned", "people:\n  - name: x\n    title: y\n   - name: z\n",

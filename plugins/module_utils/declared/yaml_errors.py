@@ -94,7 +94,14 @@ class _Where:
 
     def previous(self) -> _Where | None:
         """The nearest line above that holds something other than a comment."""
-        for number in range(self.line - 1, -1, -1):
+        return self._near(range(self.line - 1, -1, -1))
+
+    def following(self) -> _Where | None:
+        """The nearest line below that holds something other than a comment."""
+        return self._near(range(self.line + 1, len(self.lines)))
+
+    def _near(self, numbers: range) -> _Where | None:
+        for number in numbers:
             stripped = self.lines[number].strip()
             if stripped and not stripped.startswith("#"):
                 return _Where(self.lines, number, _indent(self.lines[number]))
@@ -201,8 +208,8 @@ def _mapping_values(problem, context, where, context_at):
     if above is not None and _DASH_KEY.match(above.text.lstrip()):  # '-name: x' above
         return _dash_without_space(above, above.text.lstrip())
     if above is not None and above.text.lstrip().startswith("- "):
-        return where.finding(LIST_INDENT, _indent(where.text), **_list_columns(above))
-    return where.finding(MAPPING_INDENT, _indent(where.text), **_siblings(above))
+        return _list_indent(where, above)
+    return _mapping_indent(where, above)
 
 
 def _document_start(problem, context, where, context_at):
@@ -221,7 +228,7 @@ def _block_mapping(problem, context, where, context_at):
     if where.at_start and where.char == ":":  # ': x': the key is missing
         return where.finding(EMPTY_KEY, detail="")
     if where.at_start and (where.char.isalnum() or where.char in "\"'_-"):
-        return where.finding(MAPPING_INDENT, **_siblings(where.previous()))
+        return _mapping_indent(where, where.previous())
     return _after_quote(where)
 
 
@@ -232,8 +239,10 @@ def _block_sequence(problem, context, where, context_at):
     if where.at_start and _DASH_KEY.match(stripped):
         return _dash_without_space(where, stripped)
     if where.at_start:
-        dash = _Where(where.lines, context_at.line, context_at.column)
-        return where.finding(LIST_INDENT, **_list_columns(dash))
+        above = where.previous()
+        if above is None or not above.text.lstrip().startswith("- "):
+            above = _Where(where.lines, context_at.line, context_at.column)
+        return _list_indent(where, above)
     return _after_quote(where)
 
 
@@ -272,6 +281,53 @@ def _lacks_colon(text: str) -> bool:
 def _dash_without_space(where: _Where, stripped: str) -> Finding:
     key = stripped[1:].split(":", 1)[0].strip()
     return where.finding(DASH_WITHOUT_SPACE, detail=key)
+
+
+def _mapping_indent(where: _Where, above: _Where | None) -> Finding:
+    """HY063 at ``where``; or at ``above`` when that is the first key of its group and the
+    keys after ``where`` are indented as ``where`` is (the group's odd line is above)."""
+    if above is not None and _indent(above.text) != _indent(where.text) \
+            and _first_of_group(above) and _agrees_below(where, None):
+        return _finding(where.lines, above.line, _indent(above.text), MAPPING_INDENT,
+                        **_siblings(where))
+    return where.finding(MAPPING_INDENT, _indent(where.text), **_siblings(above))
+
+
+def _list_indent(where: _Where, dash: _Where) -> Finding:
+    """HY064 at ``where``; or at the item line ``dash`` right above it when a later item of
+    the list puts its keys where ``where`` is (then the odd line is the item's '-' line)."""
+    later = _later_item(where, _indent(where.text) - 2)
+    above = where.previous()
+    if later is not None and above is not None and above.line == dash.line \
+            and _indent(dash.text) != _indent(later.text) and _agrees_below(where, later):
+        return _finding(where.lines, dash.line, _indent(dash.text), LIST_INDENT,
+                        **_list_columns(later))
+    return where.finding(LIST_INDENT, _indent(where.text), **_list_columns(dash))
+
+
+def _first_of_group(line: _Where) -> bool:
+    """No sibling above ``line``: the line above is its parent (less indented)."""
+    above = line.previous()
+    return above is None or _indent(above.text) < _indent(line.text)
+
+
+def _agrees_below(where: _Where, later: _Where | None) -> bool:
+    """The next line is indented as ``where`` is, or is the later item ``later``."""
+    below = where.following()
+    if below is None:
+        return False
+    return _indent(below.text) == _indent(where.text) or (
+        later is not None and below.line == later.line)
+
+
+def _later_item(where: _Where, indent: int) -> _Where | None:
+    """The next '- ' line indented by ``indent`` below ``where``, within its list."""
+    line = where.following()
+    while line is not None and _indent(line.text) >= indent:
+        if _indent(line.text) == indent and line.text.lstrip().startswith("- "):
+            return line
+        line = line.following()
+    return None
 
 
 def _siblings(above: _Where | None) -> dict:
