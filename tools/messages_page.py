@@ -386,7 +386,20 @@ def notice_texts(operator, regulation) -> list[str]:
             body = message.get_body(("plain",)).get_content()
             lines += [f"Thư gửi {recipient}@{DOMAIN}:", ""]
             lines += _fence("\n".join(head) + "\n\n" + body, "text") + [""]
-    return lines
+    return lines + bootstrap_lines(operator)
+
+
+def bootstrap_lines(operator) -> list[str]:
+    """The root-only file that hands the operator mailbox's first password over."""
+    planner, notices = _module("plan.planner"), _module("notices.notices")
+    mailbox = _mailbox(operator)
+    own = _box(mailbox, kind="agency", agency=mailbox, name=operator.name,
+               directory={"agency_name": operator.name})
+    changes = planner.plan_changes([own], {})
+    meta = {"domain": DOMAIN, "operator": mailbox, "now": NOW}
+    out = notices.build(changes, {mailbox: PASSWORD}, {}, meta)
+    return ["### Tệp mật khẩu ban đầu của hộp thư đơn vị quản lý (trên máy chủ thư)", ""] + \
+        _fence("".join(notices.bootstrap_text(item, NOW) for item in out.bootstrap), "text") + [""]
 
 
 def _notices(addresses: tuple[str, ...], sender: str, extra: dict) -> dict[str, dict]:
