@@ -25,7 +25,9 @@ over two lines is found). The rules, each matching whole words only:
    ``True``, ``False`` and ``None`` as words, quoted or not (a clerk who wrote ``yes`` must
    read ``'yes'``, never ``'True'``).
 4. ``ISO date``: ``2026-11-28`` or ``2026-11-28T22:14:05+00:00`` in prose; not in CSV (the
-   issue keeps the CSV files' ISO column beside their ``Ngày (ngày/tháng/năm)`` column).
+   issue keeps the CSV files' ISO column beside their ``Ngày (ngày/tháng/năm)`` column), nor
+   a date followed by the same day as people read it, ``2024-03-01 (ngày 01/03/2024)``: the
+   value to write in a file, glossed as ``active (đang hoạt động)`` is.
 5. ``Python``: a Python repr (``['a', 'b']``, ``{'key': …``, ``datetime.date(2024, …``,
    ``<… object at 0x…>``, a traceback, an exception's class name such as ``KeyError``).
 
@@ -34,8 +36,9 @@ Markdown code spans and fenced blocks (action codes in backticks, YAML examples)
 Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one line
 (``'title'``, ``'1/3/2024'``: the clerk's key or value quoted); text in double quotes
 ``"…"`` or ``“…”`` of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
-``{# … #}``; URLs and e-mail addresses; and, when ``where`` ends in ``.html`` or
-``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read the quoted text too.
+``{# … #}``; URLs, e-mail addresses and code points (``U+FEFF``); and, when ``where``
+ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read
+the quoted text too.
 
 Allowed exceptions: tests/glossary_allowlist.yml, entries ``{file, phrase, reason}``: in an
 output whose ``where`` matches the glob ``file``, no finding inside an occurrence of
@@ -95,6 +98,7 @@ _MASKS = (
     re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S),  # Jinja
     re.compile(r"`[^`\n]*`"),  # Markdown code spans
     re.compile(r"https?://\S+"),
+    re.compile(r"U\+[0-9A-Fa-f]{4,6}\b"),  # a character's code point: U+FEFF
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*"),  # e-mail addresses (and @domain)
     re.compile(r"(?<!\w)'[^'\n]*'"),  # single quotes: what a clerk wrote
     re.compile(r'"[^"\n]{0,80}"|“[^”\n]{0,80}”'),  # short double quotes
@@ -144,6 +148,7 @@ _CODE_FAMILY = re.compile(r"HY[BRHNGDPC]?|HP")  # a family of error codes: (HYB)
 _PY_WORDS = re.compile(r"(?<!\w)(?:True|False|None)(?!\w)")
 _ISO = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])")
+_DATE_GLOSS = re.compile(r" \((?:ngày )?(\d{2}/\d{2}/\d{4})\)")
 _REPRS = (
     re.compile(r"(?<!')\[\s*'[^'\n]*'(?:\s*,\s*'[^'\n]*')*\s*\](?!')"),  # ['a', 'b']
     re.compile(r"\(\s*'[^'\n]*'\s*,(?:\s*'[^'\n]*'\s*,?)*\s*\)"),  # ('a', 'b')
@@ -153,6 +158,13 @@ _REPRS = (
     re.compile(r"Traceback \(most recent call last\)"),
     re.compile(r"(?<![\w.])[A-Z][A-Za-z]*(?:Error|Exception)\b"),
 )
+
+
+def _glossed_date(text: str, start: int, end: int) -> bool:
+    """An ISO date followed by the same day as people read it, ``2024-03-01 (ngày
+    01/03/2024)``: a value to write in a file, glossed like ``active (đang hoạt động)``."""
+    gloss = _DATE_GLOSS.match(text, end)
+    return bool(gloss) and gloss.group(1) == glossary.day(text[start:end])
 
 
 def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
@@ -216,7 +228,8 @@ def findings(text: str, where: str) -> list[str]:
     found += [(*span, "Python value")
               for span in _spans(_PY_WORDS, masked(text, where, quotes=False))]
     if not where.endswith(".csv"):
-        found += [(*span, "ISO date") for span in _spans(_ISO, shown)]
+        found += [(*span, "ISO date") for span in _spans(_ISO, shown)
+                  if not _glossed_date(shown, *span)]
     found += [(*span, "Python repr") for pattern in _REPRS for span in _spans(pattern, text)]
 
     lines = []

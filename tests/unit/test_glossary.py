@@ -24,7 +24,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary impor
     percent,
 )
 from glossary_check import findings, fold
-from helpers import ROOT, SCHEMA
+from helpers import ROOT, SCHEMA, case_table
 
 PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
 MODULE_UTILS = ROOT / "plugins" / "module_utils"
@@ -237,6 +237,10 @@ RULES = [
     ("lúc 2026-11-28T22:14:05+00:00.", "plan.md",
      [("ISO date", "2026-11-28T22:14:05+00:00")]),
     ("nvan,2026-11-28", "report thaydoi.csv", []),
+    ("viết theo dạng năm-tháng-ngày: 2024-03-01 (ngày 01/03/2024)", "validate", []),
+    ("viết theo dạng năm-tháng-ngày: 2024-03-01 (ngày 03/01/2024)", "validate",
+     [("ISO date", "2024-03-01")]),
+    ("ký tự ẩn U+FEFF (dấu BOM)", "validate", []),
     ("viết '2024-03-01' hoặc `2024-03-01`; tệp backup-2026-11-28.tar", "x", []),
     # Python reprs.
     ("không thuộc ['active', 'locked']", "x", [("Python repr", "['active', 'locked']")]),
@@ -337,7 +341,9 @@ def test_one_concept_one_term_and_an_avoided_form_belongs_to_one_term():
 
 @pytest.mark.parametrize(("phrase", "why"), glossary.HOMONYMS)
 def test_a_homonym_holds_an_avoided_word_and_says_why(phrase, why):
-    assert re.search(r"khóa|khôi phục|xóa", fold(phrase))
+    forms = [fold(form) for term in glossary.TERMS for form in term.avoid]
+    assert re.search(r"khóa|khôi phục|xóa", fold(phrase)) or any(
+        form in fold(phrase) for form in forms)
     assert findings(why, "glossary") == []
 
 
@@ -445,3 +451,32 @@ def test_the_page_shows_every_term_and_every_avoided_form():
     for term in glossary.TERMS:
         assert f"| `{term.concept}` | {term.label} |" in page
         assert all(f"`{form}`" in page for form in term.avoid)
+
+
+# ---------------------------------------------------------------------------------------
+# Validation as clerks read it: every message of the clerk-mistake corpus and of the
+# validation cases, rendered by the validator itself.
+
+def _validation_cases() -> list:
+    import test_clerk_mistakes
+    import test_validate
+
+    def mistake(case):
+        return lambda tmp_path: test_clerk_mistakes.validate_case(tmp_path, case)
+
+    def validation(case):
+        return lambda tmp_path: test_validate.validate(test_validate.lay_out(tmp_path, case))[
+            "problems"]
+
+    rows = [pytest.param(mistake(row.values[0]), id=f"clerk {row.values[0]['id']}")
+            for row in test_clerk_mistakes.CASES]
+    rows += [pytest.param(validation(row.values[0]), id=f"case {row.values[0]['id']}")
+             for row in case_table("validation_cases.yml")]
+    return rows
+
+
+@pytest.mark.parametrize("run", _validation_cases())
+def test_every_validation_message_is_in_the_glossarys_words(run, tmp_path):
+    problems = run(tmp_path)
+    found = [line for problem in problems for line in findings(str(problem), "validate")]
+    assert not found, "\n".join(found)

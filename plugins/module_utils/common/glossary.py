@@ -237,6 +237,8 @@ HOMONYMS = (
     ("khôi phục dữ liệu từ bản sao lưu", "lấy lại dữ liệu đã sao lưu, không phải Điều 7"),
     ("khôi phục từ bản sao lưu", "lấy lại dữ liệu đã sao lưu, không phải Điều 7"),
     ("xóa khỏi khai báo", f"một địa chỉ bỏ khỏi tệp khai báo ({cite('10.1.đ')})"),
+    ("hộp thư đơn vị quản lý", "hộp thư của đơn vị quản lý hệ thống, không phải hộp thư phòng, "
+                               "ban"),
 )
 
 
