@@ -97,8 +97,11 @@ CASES = [
     ("yes_key", "agency:\n  yes: x\n", "HY076", 2, 3),
     ("list_key", "agency:\n  [a, b]: x\n", "HY076", 2, 3),
     ("text_after_a_closing_quote", "agency:\n  title: 'Phó' Chủ tịch\n", "HY077", 2, 16),
-    ("block_scalar_with_text", "agency:\n  name: |x\n", "HY001", 2, 10),
-    ("closing_bracket_first", "agency:\n  name: ]x\n", "HY001", 2, 9),
+    ("value_starting_with_a_pipe", "agency:\n  name: |x\n", "HY070", 2, 9),
+    ("value_starting_with_a_greater_than", "agency:\n  name: > x\n", "HY070", 2, 9),
+    ("value_starting_with_a_comma", "agency:\n  name: , x\n", "HY070", 2, 9),
+    ("value_starting_with_a_closing_bracket", "agency:\n  name: ]x\n", "HY070", 2, 9),
+    ("stray_closing_bracket_in_a_list", "agency:\n  owners: [a, ]b]\n", "HY001", 2, 16),
     ("line_starting_with_a_comma", H + "  , y\n", "HY001", 3, 3),
 ]
 

@@ -40,6 +40,11 @@ _RESERVED = {
     "@": "ký tự YAML dành riêng",
     "`": "ký tự YAML dành riêng",
     "%": "dấu YAML dùng cho chỉ thị",
+    "|": "dấu YAML mở một đoạn văn nhiều dòng",
+    ">": "dấu YAML mở một đoạn văn nhiều dòng",
+    ",": "dấu YAML ngăn cách các phần tử",
+    "]": "dấu YAML đóng danh sách",
+    "}": "dấu YAML đóng nhóm mục",
 }
 _DASH_KEY = re.compile(r"-[^\s-]")
 
@@ -142,11 +147,17 @@ def _tab(problem, context, where, context_at):
 
 
 def _reserved_start(problem, context, where, context_at):
-    if "cannot start any token" in problem and where.char in _RESERVED:
-        value = _value_from(where.text, where.column)
-        return where.finding(RESERVED_START, char=where.char, why=_RESERVED[where.char],
-                             value=_single_quoted(value))
-    return None
+    """A plain value that starts with a character YAML keeps for itself ('@vanthu', '|x',
+    ', x', ']x'): the value quoted is the fix."""
+    if "block scalar" in context and context_at.char in "|>":
+        where = context_at  # '|' or '>' then text on the same line
+    elif not ("cannot start any token" in problem or "expected node content" in problem):
+        return None
+    if where.char not in _RESERVED:
+        return None
+    value = _value_from(where.text, where.column)
+    return where.finding(RESERVED_START, char=where.char, why=_RESERVED[where.char],
+                         value=_single_quoted(value))
 
 
 def _undefined_alias(problem, context, where, context_at):
