@@ -499,6 +499,10 @@ def render_all(operator=None, regulation=None) -> str:
         lines += _fence(drift_markdown(operator), "markdown") + [""]
         lines += notice_texts(operator, regulation)
         lines += report_and_directory(operator, regulation)
+        lines += ["## 6. Trả lời của máy chủ thư", "",
+                  "Thư gửi tới hộp thư đã thu hồi bị trả lại với câu trả lời SMTP (chỉ chữ "
+                  "không dấu):", ""]
+        lines += _fence(_module("backends.postfix_dovecot.render").REVOKED_REPLY, "text")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

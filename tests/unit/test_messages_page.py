@@ -28,8 +28,10 @@ def fixture_page() -> str:
 
 
 def section(page: str, number: int) -> str:
-    return page.split(f"\n## {number}. ")[1].split("\n## ")[0] if number < 5 else \
-        page.split(f"\n## {number}. ")[1]
+    """Section ``number`` of the page (its ``## <number>.`` heading to the next one; the
+    headings of the Markdown shown inside fences start with ``## `` too, never with a number)."""
+    rest = page.split(f"\n## {number}. ")[1]
+    return re.split(r"\n## \d+\. ", rest)[0]
 
 
 def test_the_page_is_what_make_messages_writes(page):
@@ -51,6 +53,10 @@ def test_a_changed_message_changes_the_page(page, monkeypatch):
     changed["HYC001"] = (what + " (đã sửa)", basis, fix)
     monkeypatch.setattr(page_tool.guide, "catalogs", lambda: changed)
     assert page_tool.render_all() != page
+
+
+def test_the_server_s_reply_is_shown(page):
+    assert section(page, 6).count("REJECT 5.1.6") == 1
 
 
 def test_the_plan_shows_every_action_an_emergency_measure_and_the_warning(page):
