@@ -315,6 +315,13 @@ def test_pages_name_the_operator_and_the_regulation_from_the_inventory(directory
     assert present[0] in files["index.html"].decode("utf-8")
 
 
+def test_pages_count_with_a_dot_for_thousands():
+    people = [person(f"Người {n}", address=f"n{n}") for n in range(1234)]
+    files = d.render_pages(d.build_directory(people, DOMAIN), TEMPLATES)
+    assert "Có 1.234 hộp thư trong danh bạ." in files["index.html"].decode("utf-8")
+    assert "(1.234 người)" in files["coquan/sothu.html"].decode("utf-8")
+
+
 def test_inline_style_and_script_match_the_content_security_policy(directory):
     page = d.render_site(directory, TEMPLATES)["index.html"].decode("utf-8")
     policy = re.search(r'Content-Security-Policy" content="([^"]+)"', page).group(1)

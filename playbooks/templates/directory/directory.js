@@ -34,14 +34,20 @@
     return words.every(function (word) { return text.indexOf(word) !== -1; });
   }
 
+  /* Figures as Vietnamese read them: 10.000 (the pages' own glossary.number). */
+  function number(value) {
+    return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  }
+
   function announce(shown, filtered) {
     empty.hidden = shown !== 0;
     if (!filtered) {
-      status.textContent = "Có " + total + " hộp thư trong danh bạ.";
+      status.textContent = "Có " + number(total) + " hộp thư trong danh bạ.";
     } else if (shown === 0) {
       status.textContent = "Không tìm thấy hộp thư nào phù hợp.";
     } else {
-      status.textContent = "Tìm thấy " + shown + " trong số " + total + " hộp thư.";
+      status.textContent = "Tìm thấy " + number(shown) + " trong số " + number(total) +
+        " hộp thư.";
     }
   }
 

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from ..common.files import replace_atomically
-from ..common.glossary import Operator, Regulation, capitalised, label
+from ..common.glossary import Operator, Regulation, capitalised, label, number
 from ..declared.model import Mailbox
 from .spreadsheet import csv_bytes
 
@@ -294,9 +294,12 @@ def render_json(directory: Directory, agencies: tuple[AgencyListing, ...] | None
 def _environment(templates_dir: str):
     import jinja2  # the controller always has it (ansible-core needs it)
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    environment.filters["number"] = number  # 10.000, as Vietnamese read figures
+    return environment
 
 
 def _inline_assets(environment) -> dict:
