@@ -67,6 +67,8 @@ parser_messages:
 mailboxes: {description: Number of declared mailboxes., type: int, returned: always}
 """
 
+import errno
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
     run_validation,
@@ -86,12 +88,22 @@ def main() -> None:
     try:
         result = run_validation(module.params)
     except OSError as error:
-        module.fail_json(msg=f"Không đọc được {error.filename}: {error.strerror}")
+        module.fail_json(msg=f"Không đọc được {error.filename}: {unreadable(error)}.")
     if module._verbosity < 1 or not result.get("parser_messages"):
         result.pop("parser_messages", None)
     if result["problems"]:
         module.fail_json(**failure(result))
     module.exit_json(changed=False, **result)
+
+
+def unreadable(error: OSError) -> str:
+    """Why a path could not be read, in Vietnamese (the system's reason is English)."""
+    return {errno.ENOENT: "không có tệp hoặc thư mục này",
+            errno.EACCES: "không có quyền đọc",
+            errno.EPERM: "không có quyền đọc",
+            errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+            errno.EISDIR: "là thư mục, không phải tệp"}.get(
+                error.errno, f"lỗi hệ thống số {error.errno}")
 
 
 def failure(result: dict) -> dict:

@@ -5,7 +5,7 @@ Every case of clerk_mistakes.yml is laid over the good fixture tree (vangiang.ym
 person added) and validated in-process, as ``make validate`` does. Beyond the expected
 codes and lines, every message is held to what issue 20 asks of it: no Python value, no
 parser English, "khóa" only in tạm khóa, no ISO date in prose but the corrected value, a
-duplicate key's first line as a number.
+duplicate key's first line as a number, and nothing the glossary check finds.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
     run_validation,
 )
+from glossary_check import findings
 from helpers import ROOT, SCHEMA, case_table
 
 GOOD = ROOT / "tests" / "fixtures" / "good"
@@ -107,6 +108,7 @@ def test_every_message_reads_as_vietnamese_a_clerk_can_act_on(tmp_path, case):
         assert not ISO_DATE.search(prose), problem
         if found["code"] == "HY002":
             assert re.search(r"lần đầu ở dòng \d+\)", text), problem
+        assert findings(problem, "make validate") == [], problem
 
 
 @pytest.mark.parametrize(("text", "kind", "value"), [
