@@ -155,7 +155,8 @@ def test_failed_send_keeps_the_notice_and_the_next_run_delivers_it(province):
 
 def test_a_transfer_is_told_to_the_receiving_agency_by_its_own_name(province):
     """The security review's L7: the notice of a move reached tienlu@ as "Kính gửi: Sở
-    Thông tin và Truyền thông" (the sending agency's name)."""
+    Thông tin và Truyền thông" (the sending agency's name). The sending agency is named
+    once, as where the person comes from."""
     server = province.server
     sending, receiving = {"agency_name": "Sở Gửi Đi"}, {"agency_name": "Ủy ban Nhận Về"}
     province.declare(mailbox("tguidi", "tguidi", kind="agency", directory=sending),
@@ -173,7 +174,10 @@ def test_a_transfer_is_told_to_the_receiving_agency_by_its_own_name(province):
     [notice] = [n for n in read_notices(server, "tnhanve", password)
                 if "tchuyendi@" in n.get_body(("plain",)).get_content()]
     body = notice.get_body(("plain",)).get_content()
-    assert body.startswith("Kính gửi: Ủy ban Nhận Về") and "Sở Gửi Đi" not in body
+    assert body.startswith("Kính gửi: Ủy ban Nhận Về\n")
+    # the sending agency by its name (review N4), never its id, and only as the origin
+    assert "   Chuyển công tác từ: Sở Gửi Đi.\n" in body and body.count("Sở Gửi Đi") == 1
+    assert "tguidi" not in body
 
 
 def test_many_refused_recipients_do_not_stop_the_batch(province):
