@@ -138,6 +138,28 @@ CASES = {
          "   Chuyển công tác từ: Ủy ban nhân dân xã An Viên.",
          "   Văn bản thông báo của cơ quan tiếp nhận: số 12/UBND-VP ngày 01/03/2024."],
         ["anvien", "Văn bản đề nghị:", "MẬT KHẨU"]),
+    "rename": (
+        [person("tdoi", previous=("tcu",))], {"tcu": held("tcu", "active")}, None, {},
+        ["1. Đổi tên hộp thư (điểm d khoản 2 Điều 6): tdoi@hungyen.gov.vn",
+         "   Địa chỉ cũ tcu@hungyen.gov.vn vẫn nhận thư và chuyển vào hộp thư mới."],
+        ["MẬT KHẨU"]),
+    "delegate": (
+        [Mailbox("tienlu", "agency", "tienlu", "UBND", request=LETTER, directory=TIENLU,
+                 delegates=("tuq",)), person("tuq")],
+        {"tienlu": account_from_mailbox(Mailbox("tienlu", "agency", "tienlu", "UBND",
+                                                request=LETTER, directory=TIENLU)),
+         "tuq": held("tuq", "active")}, None, {},
+        ["1. Ủy quyền sử dụng (khoản 1 Điều 9): tienlu@hungyen.gov.vn (hộp thư cơ quan, đơn "
+         "vị: UBND).", "   Người được ủy quyền sử dụng hộp thư: tuq@hungyen.gov.vn."],
+        ["MẬT KHẨU", "người được giao"]),
+    "created_locked": (
+        [person("tmk", status="locked", lock_reason="violation")], {}, None, {},
+        ["1. Cấp mới (điểm a khoản 2 Điều 6): tmk@hungyen.gov.vn",
+         "   Mật khẩu: hộp thư đang tạm khóa; mật khẩu mới được cấp khi hộp thư được khôi "
+         "phục.", "2. Tạm khóa (khoản 1 Điều 7): tmk@hungyen.gov.vn",
+         "   Lý do tạm khóa: vi phạm quy định tại Điều 4 (điểm a khoản 1 Điều 7).",
+         "   " + RESTORE],
+        ["MẬT KHẨU", "Mật khẩu: Pw#"]),
     "basis": (
         None, None, basis_record, {},
         ["   Căn cứ: Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của Ủy ban nhân dân tỉnh.",
@@ -150,7 +172,8 @@ def case_notices(name: str) -> dict[str, dict]:
     desired, actual, made, record, _, _ = CASES[name]
     changes = made() if made else plan_changes(desired, actual)
     passwords = {c.address: f"Pw#{c.address}9x" for c in changes if c.needs_password}
-    return notices.build(changes, passwords, {}, META | record).notices
+    final = {mailbox.address: mailbox.status for mailbox in desired or ()}
+    return notices.build(changes, passwords, final, META | record).notices
 
 
 def parse(message) -> email.message.EmailMessage:
