@@ -239,6 +239,8 @@ people:
      ["phòng thứ 1 trong divisions (Văn phòng): thiếu mục bắt buộc abbreviation"]),
     (', date: "2024-03-05"}', "}", 17, "HY011",
      ["mục request: thiếu mục bắt buộc date", "năm-tháng-ngày"]),
+    ('{number: "15/UBND-VP", date: "2024-03-05"}', "{}", 17, "HY011",
+     ["mục request: thiếu mục bắt buộc number và date", "'number: <số", "'date: <ngày"]),
     ("people:\n", "people:\n  - name: Lê Văn Bình\n    title: Chuyên viên\n    chucvu: x\n"
      "    request: {number: '1', date: '2024-01-01'}\n", 15, "HY012",
      ["Lê Văn Bình (người thứ 1 trong people): mục 'chucvu' không dùng được ở đây"]),

@@ -101,11 +101,13 @@ def _explain(error, data, renamed) -> list[tuple[int, str, dict]]:
     kind = error.validator
     if kind == "not" and error.validator_value == {"required": ["request", "basis"]}:
         return [(line_of(data, path + ("basis",)), "HY052", {"where": where})]  # both letters
-    if kind == "required":
-        return [(line, "HY011", {"where": where, "detail": key,
-                                 "fix": _required_fix(path, key)})
-                for key in error.validator_value
-                if key not in (error.instance or {}) and (path, key) not in renamed]
+    if kind == "required":  # one message for the mục missing from one record
+        missing = [key for key in error.validator_value
+                   if key not in (error.instance or {}) and (path, key) not in renamed]
+        if not missing:
+            return []
+        return [(line, "HY011", {"where": where, "detail": " và ".join(missing),
+                                 "fix": "; ".join(_required_fix(path, key) for key in missing)})]
     if kind == "additionalProperties":
         return [_unknown_key(error, data, path, key) for key in _extra_keys(error)]
     if kind == "enum" or (kind == "type" and error.validator_value == "boolean"):
