@@ -480,3 +480,24 @@ def test_every_validation_message_is_in_the_glossarys_words(run, tmp_path):
     problems = run(tmp_path)
     found = [line for problem in problems for line in findings(str(problem), "validate")]
     assert not found, "\n".join(found)
+
+
+def _hostile_cases() -> list:
+    import test_hostile
+
+    def run(case):
+        def validated(tmp_path):
+            tree, desired = test_hostile.lay_out(tmp_path, case), tmp_path / "desired.json"
+            return test_hostile.validate(tree, desired)["problems"]
+        return validated
+
+    # The generated cases (a billion laughs, a million items…) are test_hostile's, bounded in
+    # a child process; their messages are the same codes as the small cases'.
+    return [pytest.param(run(case), id=f"hostile {case['id']}")
+            for case in test_hostile.CASES if not case.get("generate")]
+
+
+@pytest.mark.parametrize("run", _hostile_cases())
+def test_every_hostile_message_is_in_the_glossarys_words(run, tmp_path):
+    found = [line for problem in run(tmp_path) for line in findings(str(problem), "validate")]
+    assert not found, "\n".join(found)

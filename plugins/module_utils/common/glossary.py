@@ -321,6 +321,7 @@ ACRONYMS = (
     "MIME", "PDF", "ID", "GitLab", "Unikey", "Unicode", "TCVN3", "VNI", "MANIFEST", "UTC",
     "TCVN", "HTTP", "HTTPS", "DNS", "IP", "JSON", "ASCII", "CI", "MX", "LMTP", "RFC", "API",
     "ISO", "CODEOWNERS",
+    "NUL", "DEL", "NEL",  # control characters' names, beside their code point (U+0000 NUL)
 )
 
 
