@@ -299,10 +299,14 @@ def _policy_files(case: dict) -> list[str]:
             lines += ["", f"Trong `{name}`, thay", ""] + _fence(step["replace"], "yaml")
             lines += ["", "bằng", ""] + _fence(step["with"], "yaml")
     for name, text in (case.get("head") or {}).items():
+        key = _policy_key(name)
+        existing = ((GOOD / key.removeprefix("mailboxes/")).exists()
+                    or name in (case.get("base") or {}))
         if text is None:
-            lines += ["", f"Xóa tệp `{_policy_key(name)}`."]
+            lines += ["", f"Xóa tệp `{key}`."]
         else:
-            lines += ["", f"Thêm tệp `{_policy_key(name)}`:", ""] + _fence(text, "yaml")
+            words = "Tệp {} sau khi sửa" if existing else "Thêm tệp {}"
+            lines += ["", words.format(f"`{key}`") + ":", ""] + _fence(text, "yaml")
     for name, text in (case.get("approvals") or {}).items():
         lines += ["", f"Thêm tệp `approvals/{name}`:", ""] + _fence(text, "yaml")
     return lines
