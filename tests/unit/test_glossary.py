@@ -501,3 +501,16 @@ def _hostile_cases() -> list:
 def test_every_hostile_message_is_in_the_glossarys_words(run, tmp_path):
     found = [line for problem in run(tmp_path) for line in findings(str(problem), "validate")]
     assert not found, "\n".join(found)
+
+
+def _policy_cases() -> list:
+    return [pytest.param(row.values[0], id=f"policy {row.values[0]['id']}")
+            for row in case_table("policy_cases.yml")]
+
+
+@pytest.mark.parametrize("case", _policy_cases())
+def test_every_policy_decision_is_in_the_glossarys_words(case):
+    import test_policy
+
+    summary = test_policy.run(case).summary()
+    assert not findings(summary, "policy"), "\n".join(findings(summary, "policy"))
