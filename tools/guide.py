@@ -291,6 +291,10 @@ def _policy_example(case: dict) -> list[str]:
 
 def _policy_files(case: dict) -> list[str]:
     lines: list[str] = []
+    for name, text in (case.get("base") or {}).items():
+        if text is not None:
+            lines += ["", f"Trước yêu cầu hợp nhất, tệp `{_policy_key(name)}` là:", ""]
+            lines += _fence(text, "yaml")
     for step in case.get("edits") or ():
         name = _policy_key(step["file"])
         if "append" in step:
