@@ -295,6 +295,9 @@ def _policy_files(case: dict) -> list[str]:
         if text is not None:
             lines += ["", f"Trước yêu cầu hợp nhất, tệp `{_policy_key(name)}` là:", ""]
             lines += _fence(text, "yaml")
+    for name, text in (case.get("base_approvals") or {}).items():
+        lines += ["", f"Trước yêu cầu hợp nhất, đã có tệp `approvals/{name}`:", ""]
+        lines += _fence(text, "yaml")
     for step in case.get("edits") or ():
         name = _policy_key(step["file"])
         if "append" in step:
