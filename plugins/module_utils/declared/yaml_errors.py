@@ -45,6 +45,8 @@ _RESERVED = {
     ",": "dấu YAML ngăn cách các phần tử",
     "]": "dấu YAML đóng danh sách",
     "}": "dấu YAML đóng nhóm mục",
+    "&": "dấu YAML đặt neo",
+    "-": "dấu YAML mở một phần tử danh sách",
 }
 _DASH_KEY = re.compile(r"-[^\s-]")
 
@@ -149,8 +151,10 @@ def _tab(problem, context, where, context_at):
 def _reserved_start(problem, context, where, context_at):
     """A plain value that starts with a character YAML keeps for itself ('@vanthu', '|x',
     ', x', ']x'): the value quoted is the fix."""
-    if "block scalar" in context and context_at.char in "|>":
-        where = context_at  # '|' or '>' then text on the same line
+    if ("block scalar" in context or "anchor" in context) and context_at.char in "|>&":
+        where = context_at  # '|', '>' or '&' then text that YAML does not expect
+    elif "block sequence entries" in problem:
+        pass  # 'division: - tckh': a '- ' after a key on its line
     elif not ("cannot start any token" in problem or "expected node content" in problem):
         return None
     if where.char not in _RESERVED:
@@ -161,6 +165,9 @@ def _reserved_start(problem, context, where, context_at):
 
 
 def _undefined_alias(problem, context, where, context_at):
+    if "alias" in context and context_at.char == "*":
+        where = context_at  # '*Chuyên viên': not even an alias's name
+        problem = "undefined alias"
     if "undefined alias" in problem:
         value = _value_from(where.text, where.column)
         return where.finding(UNDEFINED_ALIAS, detail=value, value=_single_quoted(value))
