@@ -18,9 +18,9 @@ META = {"domain": DOMAIN, "operator": "sotttt", "now": "2026-11-29T03:00:00+00:0
 
 
 def box(address: str, agency: str, kind: str = "person", **fields) -> Mailbox:
-    directory = {"agency_name": f"Cơ quan {agency}"}
+    directory, letter = {"agency_name": f"Cơ quan {agency}"}, fields.pop("request", LETTER)
     return Mailbox(address=address, kind=kind, agency=agency, name=f"Tên {address}",
-                   request=LETTER, directory=directory, **fields)
+                   request=letter, directory=directory, **fields)
 
 
 def build(desired: list[Mailbox], actual: dict | None = None, final: dict | None = None):
@@ -128,9 +128,8 @@ def test_an_emergency_measure_is_carried_with_its_reason(record, action, measure
 
 def test_a_basis_record_is_cited_instead_of_a_request():
     basis = {"number": "08/2017/QĐ-UBND", "date": "2017-06-02", "issuer": "UBND tỉnh"}
-    after = account_from_mailbox(box("tcu", "tienlu")).view() | {"basis": basis}
-    change = Change("create", "tcu", "tienlu", "Tên tcu", None, None, after)
-    out = notices.build([change], {"tcu": "Pw#1"}, {}, META)
+    changes = plan_changes([box("tcu", "tienlu", request=Request.from_dict(basis))], {})
+    out = notices.build(changes, {"tcu": "Pw#1"}, {}, META)
     notice = out.notices["tienlu"]
     assert notice["changes"][0]["basis"] == basis and notice["changes"][0]["request"] is None
     assert notice["credentials"][0]["basis"] == basis

@@ -63,8 +63,8 @@ def make_notices() -> dict[str, dict]:
 
 
 def person(address: str, agency: str = "tienlu", **fields) -> Mailbox:
-    directory = fields.pop("directory", TIENLU)
-    return Mailbox(address, "person", agency, f"Lê Văn {address[1:].title()}", request=LETTER,
+    directory, letter = fields.pop("directory", TIENLU), fields.pop("request", LETTER)
+    return Mailbox(address, "person", agency, f"Lê Văn {address[1:].title()}", request=letter,
                    directory=directory, **fields)
 
 
@@ -81,10 +81,9 @@ def emergency_lock() -> list[Change]:
 
 
 def basis_record() -> list[Change]:
-    """A mailbox whose record cites a decision instead of a request letter (basis)."""
-    after = account_from_mailbox(person("tcancu")).view() | {"basis": {
-        "number": "08/2017/QĐ-UBND", "date": "2017-06-02", "issuer": "Ủy ban nhân dân tỉnh"}}
-    return [Change("create", "tcancu", "tienlu", after["name"], None, None, after)]
+    """A mailbox whose record cites a decision instead of a request letter (``basis``)."""
+    decision = Request("08/2017/QĐ-UBND", "2017-06-02", "Ủy ban nhân dân tỉnh")
+    return plan_changes([person("tcancu", request=decision)], {})
 
 
 # name: the changes of one apply (desired, actual, or ready-made changes), the apply's record

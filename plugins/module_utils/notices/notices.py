@@ -154,14 +154,10 @@ def _directory_name(view: dict | None) -> str:
 
 
 def _basis(change: Change) -> dict | None:
-    """The basis record (``basis: {number, date, issuer}``) a change cites instead of a
-    request letter, wherever the declared model carries it (the change or its record)."""
-    basis = getattr(change, "basis", None) or (change.after or {}).get("basis")
-    if basis is None and getattr(change.request, "issuer", None):
-        basis = change.request  # a basis given where a request goes
-    if basis is None or isinstance(basis, dict):
-        return basis
-    return {key: getattr(basis, key, "") for key in ("number", "date", "issuer")}
+    """The decision a change cites instead of a request letter (``basis: {number, date,
+    issuer}``, which the declared model keeps as a ``Request`` with an issuer)."""
+    request = change.request
+    return request.to_dict() if getattr(request, "is_basis", False) else None
 
 
 def bootstrap_text(item: dict, now: str) -> str:

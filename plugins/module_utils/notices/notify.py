@@ -26,6 +26,7 @@ from ..common.clock import VIETNAM, local_day, vietnam_time
 from ..common.files import held_lock
 from ..common.glossary import Operator, Regulation, capitalised, cite, day, label, with_citation
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS
+from ..declared.model import Request
 from . import outbox
 from .messages import render as coded
 
@@ -192,20 +193,13 @@ def password_groups(items: list[dict], suffix: str) -> list[dict]:
 
 def letter(request: dict | None) -> str:
     """``số 12/UBND-VP ngày 01/03/2024``: a letter as Vietnamese letters cite it; "" when
-    there is none."""
-    if not request:
-        return ""
-    return f"số {request['number']} ngày {day(str(request.get('date', '')))}"
+    there is none (the declared model words it)."""
+    return Request.from_dict(request).label() if request else ""
 
 
 def basis_label(basis: dict | None) -> str:
     """``Quyết định số 08/2017/QĐ-UBND ngày 02/06/2017 của Ủy ban nhân dân tỉnh Hưng Yên``."""
-    if not basis:
-        return ""
-    text = f"Quyết định số {basis.get('number', '')}"
-    if basis.get("date"):
-        text += f" ngày {day(str(basis['date']))}"
-    return text + (f" của {basis['issuer']}" if basis.get("issuer") else "")
+    return Request.from_dict(basis).label() if basis else ""
 
 
 def _moment(stamp: str) -> datetime.datetime:
