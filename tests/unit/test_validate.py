@@ -256,3 +256,33 @@ def test_each_rule_of_each_field_has_its_own_text_and_fix(tmp_path, old, new, li
     for phrase in says:
         assert phrase in problems[0], (phrase, problems[0])
     assert "lược đồ" not in problems[0] and "README" not in problems[0]
+
+
+@pytest.mark.parametrize(("body", "line", "code", "says"), [
+    ("max_destructive: 0\n", 4, "HY010", ["nằm ngoài khoảng cho phép", "từ 1 đến 100.000"]),
+    ("max_destructive: mười\n", 4, "HY010", ["'mười' phải là một số nguyên"]),
+    ("max_destructive: 3\nrequest: {number: '1', date: '1/3/2024'}\n", 5, "HY014",
+     ["mục date trong request: ngày '1/3/2024'", "2024-03-01 (ngày 01/03/2024)"]),
+    ("max_destructive: 3\nrequest: {number: '1', date: '2024-01-01'}\n"
+     "basis: {number: '2', date: '2024-01-01', issuer: UBND}\n", 6, "HY052", ["chỉ giữ một"]),
+    ("", 2, "HY011", ["thiếu mục bắt buộc max_destructive", "'max_destructive: <số"]),
+])
+def test_an_approval_record_s_schema_errors_are_said_the_same_way(body, line, code, says):
+    """approvals/*.yml (read by the policy) get the agency files' texts and codes."""
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.schema_errors import (
+        schema_problems,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        schema_validator,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.yamlsafe import load_text
+
+    text = ("# yaml-language-server: $schema=../schemas/approval.schema.json\n"
+            "approved_by: pheduyet\nreason: sáp nhập xã\n" + body)
+    data, problems = load_text(text.encode(), screen_values=True)
+    assert not problems
+    check = schema_validator(str(SCHEMA.parent / "approval.schema.json"))
+    [(found_line, message)] = schema_problems(check, data)
+    assert (found_line, message.split()[0]) == (line, code), message
+    for phrase in says:
+        assert phrase in message, (phrase, message)

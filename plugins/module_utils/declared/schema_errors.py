@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from ..common.glossary import day, glossed, key_alias
+from ..common.glossary import day, glossed, key_alias, number
 from . import yamlsafe
 from .dates import read_date
 from .messages import render, shown
@@ -117,6 +117,8 @@ def _explain(error, data, renamed) -> list[tuple[int, str, dict]]:
                                  "allowed": allowed_words(field, allowed)})]
     if kind == "pattern" and _field(path) == "date" and isinstance(error.instance, str):
         return [date_finding(line, where, error.instance)]
+    if kind == "not" and set(error.validator_value.get("required", ())) == {"request", "basis"}:
+        return [(line_of(data, path + ("basis",)), "HY052", {"where": where})]
     detail, fix = _form(error, data, path)
     return [(line, "HY010", {"where": where, "detail": detail, "fix": fix})]
 
@@ -248,6 +250,7 @@ _WORDS = {
     "abbreviation": "tên viết tắt", "division": "tên viết tắt của phòng, ban",
     "number": "số văn bản", "date": "ngày văn bản", "issuer": "cơ quan ban hành",
     "reason": "lý do", "approved_by": "tài khoản người duyệt",
+    "max_destructive": "số hộp thư tối đa",
 }
 _NAMES = {"people": "họ tên", "divisions": "tên phòng, ban", "agency": "tên cơ quan"}
 _LOCAL_PART = "chỉ dùng chữ thường a–z không dấu, chữ số và dấu chấm đơn, tối đa 64 ký tự"
@@ -280,6 +283,11 @@ _REQUIRED_FIX = {
     "date": "thêm dòng 'date: <ngày văn bản theo dạng năm-tháng-ngày>'",
     "agency": "bắt đầu tệp bằng dòng 'agency:' rồi các mục name, kind, owners của cơ quan, "
               "thụt vào hai dấu cách",
+    "issuer": "thêm dòng 'issuer: <tên đầy đủ của cơ quan ban hành>'",
+    "approved_by": "thêm dòng 'approved_by: <tài khoản GitLab của người duyệt>'",
+    "reason": "thêm dòng 'reason: <lý do phê duyệt>'",
+    "max_destructive": "thêm dòng 'max_destructive: <số hộp thư tối đa được thu hồi, đổi tên "
+                       "hoặc xóa khỏi khai báo>'",
 }
 
 
@@ -311,6 +319,11 @@ def _form(error, data, path: tuple) -> tuple[str, str]:
     if kind == "pattern":
         return (f"{words} '{value}' không đúng cách ghi",
                 _FORMAT_FIX.get(field, f"ghi {words} như trong tệp mẫu"))
+    if kind in ("minimum", "maximum"):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        return (f"{words} {value} nằm ngoài khoảng cho phép",
+                f"ghi một số từ {number(low)} đến {number(high)}" if low is not None
+                and high is not None else f"ghi {words} trong khoảng cho phép")
     if kind == "minItems":
         return f"danh sách {field} đang trống", f"ghi ít nhất một {words}"
     if kind == "uniqueItems":
@@ -341,6 +354,9 @@ def _wrong_type(error, path: tuple, field: str, words: str, value: str) -> tuple
         shown_value = value if value and not isinstance(instance, dict) else "…"
         return (f"mục {field} phải là danh sách",
                 f"ghi dạng danh sách trong ngoặc vuông, ví dụ '{field}: [{shown_value}]'")
+    if expected == "integer":
+        return (f"{words} '{value}' phải là một số nguyên",
+                f"ghi một số nguyên, không đặt trong dấu ngoặc, ví dụ '{field}: 12'")
     return f"{words} {value} không đúng kiểu", f"ghi {words} như trong tệp mẫu"
 
 
