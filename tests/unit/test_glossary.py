@@ -13,7 +13,7 @@ import unicodedata
 
 import glossary_check
 import pytest
-from ansible_collections.hungyen.mail.plugins.module_utils.common import glossary
+from ansible_collections.hungyen.mail.plugins.module_utils.common import glossary, lifecycle
 from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import (
     cite,
     day,
@@ -514,3 +514,61 @@ def test_every_policy_decision_is_in_the_glossarys_words(case):
 
     summary = test_policy.run(case).summary()
     assert not findings(summary, "policy"), "\n".join(findings(summary, "policy"))
+
+
+# ---------------------------------------------------------------------------------------
+# The plan as the planner and the renderer write it: every action, clean; a label planted
+# with an avoided form is found in the rendered page.
+
+def _plan_markdown() -> str:
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import (
+        Mailbox,
+        Request,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import (
+        account_from_mailbox,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import (
+        plan_changes,
+    )
+    from ansible_collections.hungyen.mail.plugins.module_utils.plan.render import (
+        render_markdown,
+    )
+
+    letter = Request("12/ĐN-STTTT", "2026-11-02")
+
+    def box(address: str, **fields) -> Mailbox:
+        base = {"kind": "person", "agency": "sotttt", "name": f"Người {address}",
+                "request": letter}
+        return Mailbox(address=address, **(base | fields))
+
+    def live(mailbox: Mailbox):
+        return account_from_mailbox(mailbox).evolve(
+            status=mailbox.status, lock_reason=mailbox.lock_reason, must_change=False)
+
+    desired = [box("moi"), box("khoa", status="locked", lock_reason="compromised"),
+               box("thuhoi", status="revoked"),
+               box("tennew", kind="division", agency="sonv", previous=("tenold",)),
+               box("chuyen", agency="sonv"), box("sotttt", kind="agency", delegates=("moi",)),
+               box("mo"), box("caplai")]
+    actual = [live(box("khoa")), live(box("thuhoi")),
+              live(box("tenold", kind="division", agency="sonv")), live(box("chuyen")),
+              live(box("sotttt", kind="agency")), live(box("lala")),
+              live(box("mo", status="locked", lock_reason="violation")),
+              live(box("caplai", status="revoked"))]
+    changes = plan_changes(desired, {account.address: account for account in actual})
+    return render_markdown(changes, "hungyen.gov.vn")
+
+
+def test_a_rendered_plan_is_in_the_glossarys_words():
+    text = _plan_markdown()
+    for action in ("create", "lock", "revoke", "rename", "move", "delegate", "drift", "unlock",
+                   "reinstate"):
+        assert f"`{action}`" in text, action
+    assert findings(text, "plan.md") == []
+
+
+def test_a_label_planted_with_an_avoided_form_is_found_in_the_rendered_plan(monkeypatch):
+    monkeypatch.setitem(lifecycle.LABELS, "create", "Tạo mới (Điều 6.2.a)")
+    found = findings(_plan_markdown(), "plan.md")
+    assert any("avoid (create: tạo mới)" in line for line in found), found
