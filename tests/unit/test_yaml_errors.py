@@ -294,3 +294,29 @@ def test_every_text_value_and_key_is_nfc_on_load(text):
 def test_an_nfd_key_is_the_nfc_key():
     data, _ = load_text("agency:\n  nga\u0300y: 1\n".encode("utf-8"))
     assert list(data["agency"]) == ["ngày"]
+
+
+def test_an_nfd_name_reaches_the_desired_state_in_nfc(tmp_path):
+    """The review's E1: a name typed in NFD (Unicode tổ hợp, macOS) passed validation and
+    went on decomposed into desired.json; it is NFC from the load on."""
+    import shutil
+
+    from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
+        run_validation,
+    )
+    from helpers import ROOT, SCHEMA
+
+    tree = tmp_path / "mailboxes"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "good", tree)
+    path = tree / "tienlu.yml"
+    text = path.read_text("utf-8")
+    assert "Trần Văn An" in text
+    path.write_text(text.replace("Trần Văn An", unicodedata.normalize("NFD", "Trần Văn An")),
+                    "utf-8")
+    desired = tmp_path / "desired.json"
+    result = run_validation({"mailboxes_dir": str(tree), "schema_file": str(SCHEMA),
+                             "label": "", "desired_file": str(desired),
+                             "domain": "hungyen.gov.vn"})
+    assert result["problems"] == []
+    written = desired.read_text("utf-8")
+    assert "Trần Văn An" in written and unicodedata.is_normalized("NFC", written)
