@@ -89,7 +89,7 @@ def main() -> None:
         result = run_validation(module.params)
     except OSError as error:
         module.fail_json(msg=f"Không đọc được {error.filename}: {unreadable(error)}.")
-    if module._verbosity < 1 or not result.get("parser_messages"):
+    if getattr(module, "_verbosity", 0) < 1 or not result.get("parser_messages"):
         result.pop("parser_messages", None)
     if result["problems"]:
         module.fail_json(**failure(result))

@@ -286,3 +286,15 @@ def test_an_approval_record_s_schema_errors_are_said_the_same_way(body, line, co
     assert (found_line, message.split()[0]) == (line, code), message
     for phrase in says:
         assert phrase in message, (phrase, message)
+
+
+def test_the_parser_s_english_is_kept_apart_for_verbose_output(tmp_path):
+    """A clerk reads the Vietnamese problem; libyaml's own message is only in
+    ``parser_messages``, which the module returns under -v."""
+    text = "# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n\tname: X\n"
+    result = validate(lay_out(tmp_path, {"files": {"vangiang.yml": text}}))
+    [problem] = result["problems"]
+    assert problem.startswith("vangiang.yml:3: HY060 ") and "found" not in problem
+    [original] = result["parser_messages"]
+    assert original.startswith("vangiang.yml:3: ") and re.search(r"[a-z]+ [a-z]+", original)
+    assert validate(lay_out(tmp_path / "good", {}))["parser_messages"] == []
