@@ -192,7 +192,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "đổi tên"),
     # Names (C2): legacy encodings, capitals, a basis instead of a request letter.
     "HY050": ("{field} '{detail}' được gõ bằng bảng mã cũ {encoding} (có {chars}), không "
-              "phải chữ tiếng Việt Unicode, nên không suy ra được địa chỉ", "",
+              "phải chữ tiếng Việt Unicode", "",
               "chuyển mã bằng Unikey ({encoding} → Unicode) hoặc gõ lại bằng Unicode dựng sẵn"),
     "HY051": ("họ tên '{detail}' viết toàn chữ {case}", "",
               "viết hoa chữ cái đầu của mỗi tiếng: '{expected}'"),
