@@ -17,6 +17,7 @@ import shutil
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.backup import create as backup_create
 from ansible_collections.hungyen.mail.plugins.module_utils.backup import restore as backup_restore
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import site as backup_site
 from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import (
     Entry,
     Site,
@@ -26,6 +27,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backup.archive import
     read_info,
     read_log,
     read_manifest,
+    shown_name,
     verify,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.backup.restore import merge_journal
@@ -475,3 +477,21 @@ def test_restore_remakes_the_maildir_folders_a_backup_holds_no_directory_of(serv
     backup_restore.restore_mailbox(server.site(), backups, "nvan")
     assert all((sent / sub).is_dir() for sub in ("cur", "new", "tmp"))
     assert os.stat(sent).st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("20261129T020000Z", "20261129T020000Z (09:00 ngày 29/11/2026)"),
+    ("20261128T220000Z", "20261128T220000Z (05:00 ngày 29/11/2026)"),  # the 29th in Hưng Yên
+    ("khong-phai-ban-sao-luu", "khong-phai-ban-sao-luu"),
+])
+def test_a_backup_is_named_with_when_it_was_taken_in_vietnams_time(name, shown):
+    assert shown_name(name) == shown
+
+
+def test_backup_message_reads_vietnamese_figures():
+    result = {"backup": {"name": "20261129T020000Z", "accounts": 12345, "messages": 1000000,
+                         "files": 2000, "bytes": 1536 * 1024},
+              "retention": {"deleted": ["a", "b"]}}
+    assert backup_site.backup_message(result, False) == (
+        "đã sao lưu và kiểm tra bản 20261129T020000Z (09:00 ngày 29/11/2026): 12.345 hộp thư, "
+        "1.000.000 thư, 2.000 tệp (1,5 MB); xóa 2 bản cũ theo chính sách lưu giữ")

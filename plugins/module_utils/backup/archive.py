@@ -305,6 +305,14 @@ def stamp_time(name: str) -> datetime.datetime:
     return datetime.datetime.strptime(name, STAMP_FORMAT).replace(tzinfo=datetime.UTC)
 
 
+def shown_name(name: str) -> str:
+    """A backup as people read it: its name (a UTC stamp), then when it was taken in
+    Vietnam's time: ``20261129T020000Z (09:00 ngày 29/11/2026)``."""
+    if not STAMP.match(name):
+        return name
+    return f"{name} ({clock.vietnam_time(stamp_time(name).isoformat())})"
+
+
 def choose_retention(names: list[str], now: datetime.datetime, keep: int, keep_days: int,
                      pins: set[str] = frozenset()) -> dict[str, str]:
     """Why each backup is kept, or ``delete``: the newest ``keep`` (at least one), every

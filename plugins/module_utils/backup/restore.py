@@ -38,6 +38,7 @@ from .archive import (
     owner_ids,
     read_info,
     read_manifest,
+    shown_name,
     verify,
 )
 from .create import MESSAGE_DIRS, unique_name
@@ -121,7 +122,7 @@ def restore_all(site: Site, backup_dir: str, name: str | None = None, force: boo
 def _all_message(result: dict, check_mode: bool) -> str:
     mail = result["mail"]
     verb = "sẽ khôi phục" if check_mode else "đã khôi phục"
-    return (f"{verb} từ bản sao lưu {result['backup']} toàn bộ dữ liệu: chép lại "
+    return (f"{verb} từ bản sao lưu {shown_name(result['backup'])} toàn bộ dữ liệu: chép lại "
             f"{number(mail['copied'])} tệp thư ({number(mail['messages'])} thư), giữ nguyên "
             f"{number(mail['kept'])} tệp đã có; dữ liệu tài khoản được ghi thành một phiên bản "
             "dữ liệu mới")
@@ -216,7 +217,8 @@ def restore_mailbox(site: Site, backup_dir: str, address: str, source: str | Non
     return {"changed": not check_mode and copied["copied"] > 0, "address": local, "home": home,
             "backup": os.path.basename(path), "verified": checked.to_dict(), "mail": copied,
             "msg": f"{local}: {verb} {number(copied['copied'])} tệp "
-                   f"({number(copied['messages'])} thư) từ bản {os.path.basename(path)}, "
+                   f"({number(copied['messages'])} thư) từ bản "
+                   f"{shown_name(os.path.basename(path))}, "
                    f"giữ nguyên {number(copied['kept'])} tệp đã có"}
 
 
@@ -338,7 +340,7 @@ def purge(site: Site, backup_dir: str, address: str, by: str = "", reason: str =
     verb = "sẽ xóa" if check_mode else "đã xóa"
     return {"changed": True, "purged": purged, "verified": checked.to_dict(),
             "msg": f"{local}: {verb} {number(purged['messages'])} thư ({home}); bản sao lưu "
-                   f"{purged['backup']} đã kiểm tra giữ đủ, được giữ lại vĩnh viễn"}
+                   f"{shown_name(purged['backup'])} đã kiểm tra giữ đủ, được giữ lại vĩnh viễn"}
 
 
 def _purgeable(site: Site, local: str):

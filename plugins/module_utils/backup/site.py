@@ -23,6 +23,7 @@ from .archive import (
     Site,
     copy_file,
     owner_ids,
+    shown_name,
 )
 from .create import create
 from .restore import purge, restore_all, restore_mailbox, verify_all
@@ -96,10 +97,10 @@ def backup_message(result: dict, check_mode: bool) -> str:
     if check_mode:
         return (f"sẽ sao lưu {number(backup['accounts'])} hộp thư; chính sách lưu giữ sẽ xóa "
                 f"{number(len(deleted))} bản cũ")
-    return (f"đã sao lưu và kiểm tra {backup['name']}: {number(backup['accounts'])} hộp thư, "
-            f"{number(backup['messages'])} thư, {number(backup['files'])} tệp "
-            f"({_size(backup['bytes'])}); xóa {number(len(deleted))} bản cũ theo chính sách "
-            "lưu giữ")
+    return (f"đã sao lưu và kiểm tra bản {shown_name(backup['name'])}: "
+            f"{number(backup['accounts'])} hộp thư, {number(backup['messages'])} thư, "
+            f"{number(backup['files'])} tệp ({_size(backup['bytes'])}); xóa "
+            f"{number(len(deleted))} bản cũ theo chính sách lưu giữ")
 
 
 def _int(params: dict, key: str, default: int) -> int:
