@@ -28,7 +28,9 @@ from helpers import ROOT, SCHEMA, case_table
 
 PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
 MODULE_UTILS = ROOT / "plugins" / "module_utils"
-GUIDES = ("docs/huong-dan-van-thu.md", "docs/thong-diep-mau.md", "docs/thuat-ngu.md")
+# The pages people read in Vietnamese (README.md is English, for developers: not read).
+GUIDES = ("docs/huong-dan-van-thu.md", "docs/thong-diep-mau.md", "docs/thuat-ngu.md",
+          "approvals/README.md", "playbooks/templates/notify/README.md")
 TEXT_KEYS = ("title", "description", "markdownDescription", "errorMessage")
 
 
