@@ -117,8 +117,6 @@ def _explain(error, data, renamed) -> list[tuple[int, str, dict]]:
                                  "allowed": allowed_words(field, allowed)})]
     if kind == "pattern" and _field(path) == "date" and isinstance(error.instance, str):
         return [date_finding(line, where, error.instance)]
-    if kind == "not" and set(error.validator_value.get("required", ())) == {"request", "basis"}:
-        return [(line_of(data, path + ("basis",)), "HY052", {"where": where})]
     detail, fix = _form(error, data, path)
     return [(line, "HY010", {"where": where, "detail": detail, "fix": fix})]
 
