@@ -26,8 +26,9 @@ over two lines is found). The rules, each matching whole words only:
    read ``'yes'``, never ``'True'``).
 4. ``ISO date``: ``2026-11-28`` or ``2026-11-28T22:14:05+00:00`` in prose; not in CSV (the
    issue keeps the CSV files' ISO column beside their ``Ngày (ngày/tháng/năm)`` column), nor
-   a date followed by the same day as people read it, ``2024-03-01 (ngày 01/03/2024)``: the
-   value to write in a file, glossed as ``active (đang hoạt động)`` is.
+   a date followed by the same day as people read it, ``2024-03-01 (ngày 01/03/2024)`` or
+   ``2024-03-01 là ngày 01/03/2024``: the value to write in a file, glossed as ``active
+   (đang hoạt động)`` is.
 5. ``Python``: a Python repr (``['a', 'b']``, ``{'key': …``, ``datetime.date(2024, …``,
    ``<… object at 0x…>``, a traceback, an exception's class name such as ``KeyError``).
 
@@ -148,7 +149,7 @@ _CODE_FAMILY = re.compile(r"HY[BRHNGDPC]?|HP")  # a family of error codes: (HYB)
 _PY_WORDS = re.compile(r"(?<!\w)(?:True|False|None)(?!\w)")
 _ISO = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])")
-_DATE_GLOSS = re.compile(r" \((?:ngày )?(\d{2}/\d{2}/\d{4})\)")
+_DATE_GLOSS = re.compile(r" (?:\((?:ngày )?(\d{2}/\d{2}/\d{4})\)|là ngày (\d{2}/\d{2}/\d{4}))")
 _REPRS = (
     re.compile(r"(?<!')\[\s*'[^'\n]*'(?:\s*,\s*'[^'\n]*')*\s*\](?!')"),  # ['a', 'b']
     re.compile(r"\(\s*'[^'\n]*'\s*,(?:\s*'[^'\n]*'\s*,?)*\s*\)"),  # ('a', 'b')
@@ -164,7 +165,7 @@ def _glossed_date(text: str, start: int, end: int) -> bool:
     """An ISO date followed by the same day as people read it, ``2024-03-01 (ngày
     01/03/2024)``: a value to write in a file, glossed like ``active (đang hoạt động)``."""
     gloss = _DATE_GLOSS.match(text, end)
-    return bool(gloss) and gloss.group(1) == glossary.day(text[start:end])
+    return bool(gloss) and (gloss.group(1) or gloss.group(2)) == glossary.day(text[start:end])
 
 
 def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:

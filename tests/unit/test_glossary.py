@@ -243,6 +243,8 @@ RULES = [
     ("viết theo dạng năm-tháng-ngày: 2024-03-01 (ngày 03/01/2024)", "validate",
      [("ISO date", "2024-03-01")]),
     ("ký tự ẩn U+FEFF (dấu BOM)", "validate", []),
+    ("ví dụ: 2026-11-30 là ngày 30/11/2026", "validate", []),
+    ("ví dụ: 2026-11-30 là ngày 11/30/2026", "validate", [("ISO date", "2026-11-30")]),
     ("viết '2024-03-01' hoặc `2024-03-01`; tệp backup-2026-11-28.tar", "x", []),
     # Python reprs.
     ("không thuộc ['active', 'locked']", "x", [("Python repr", "['active', 'locked']")]),
