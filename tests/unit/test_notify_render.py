@@ -272,6 +272,7 @@ def test_agency_notice_is_vietnamese_utf8_with_the_personal_password():
     assert message["From"].addresses[0].addr_spec == f"sotttt@{DOMAIN}"
     assert message["From"].addresses[0].display_name == OPERATOR.name
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"] == "Sun, 29 Nov 2026 05:14:05 +0700"  # 22:14Z is the 29th there
     body = message.get_body(("plain",)).get_content()
     assert message.get_body(("plain",)).get_content_charset() == "utf-8"
     assert "Mật khẩu: Person#Pass45y" in body and "tvan@hungyen.gov.vn" in body

@@ -107,7 +107,7 @@ def context(notice: dict, operator: Operator | None = None,
     return {
         **notice, "date": day(local_day(notice["created"])),
         "when": vietnam_time(notice["created"]),
-        "time": _moment(notice["created"]).strftime("%H:%M"),
+        "time": vietnam_time(notice["created"]).partition(" ")[0],
         "domain": notice["to"].rpartition("@")[2], "reference": reference(notice["id"]),
         "greeting": greeting(notice, operator), "operator_name": operator.name,
         "operator_short_name": operator.short_name, "technical_unit": operator.technical_unit,
@@ -202,11 +202,12 @@ def basis_label(basis: dict | None) -> str:
     return Request.from_dict(basis).label() if basis else ""
 
 
-def _moment(stamp: str) -> datetime.datetime:
+def _header_date(stamp: str) -> str:
+    """The ``Date`` header (RFC 5322, for mail clients, not people) in Vietnam's offset."""
     moment = datetime.datetime.fromisoformat(stamp)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(VIETNAM)
+    return email.utils.format_datetime(moment.astimezone(VIETNAM))
 
 
 def render(notice: dict, env, settings: SmtpSettings) -> Message:
@@ -222,7 +223,7 @@ def render(notice: dict, env, settings: SmtpSettings) -> Message:
     message["To"] = _address(view["greeting"], notice["to"])
     message["Subject"] = Header(subject, "utf-8")
     message["Content-Language"] = "vi"
-    message["Date"] = email.utils.format_datetime(_moment(notice["created"]))
+    message["Date"] = _header_date(notice["created"])
     message["Message-ID"] = f"<{notice['id']}@{settings.domain}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     message["X-Hymail-Notice"] = notice["id"]
