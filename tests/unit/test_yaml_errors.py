@@ -100,6 +100,7 @@ CASES = [
     ("number_key", "agency:\n  1: x\n", "HY076", 2, 3),
     ("yes_key", "agency:\n  yes: x\n", "HY076", 2, 3),
     ("list_key", "agency:\n  [a, b]: x\n", "HY076", 2, 3),
+    ("tagged_key", "agency:\n  !x name: x\n", "HY074", 2, 3),
     ("text_after_a_closing_quote", "agency:\n  title: 'Phó' Chủ tịch\n", "HY077", 2, 16),
     ("value_starting_with_a_pipe", "agency:\n  name: |x\n", "HY070", 2, 9),
     ("value_starting_with_a_greater_than", "agency:\n  name: > x\n", "HY070", 2, 9),

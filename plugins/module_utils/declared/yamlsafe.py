@@ -248,7 +248,7 @@ def describe(char: str, code: str) -> str:
 # Invisible and control characters a file may hold, in words (by code point, then range).
 _CHAR_WORDS = {
     "\t": "ký tự tab", "\n": "ký tự xuống dòng", "\r": "ký tự về đầu dòng",
-    "\x00": "ký tự rỗng NUL", "\x7f": "ký tự xóa DEL", "\x85": "ký tự xuống dòng NEL",
+    "\x00": "ký tự rỗng", "\x7f": "ký tự điều khiển xóa", "\x85": "ký tự xuống dòng",
     "\u00ad": "dấu gạch nối ẩn", "\u200b": "dấu cách độ rộng 0",
     "\u200c": "ký tự ngăn nối độ rộng 0", "\u200d": "ký tự nối độ rộng 0",
     "\u2060": "ký tự nối từ ẩn", "\u034f": "dấu nối ẩn",
@@ -328,7 +328,7 @@ def parse(text: str, screen_values: bool = False) -> tuple[object, list[LoadProb
     if ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text):
         line = _first_anchor_line(text)
         if line:
-            return None, [LoadProblem(line, "HY003", "anchor/alias")]
+            return None, [LoadProblem(line, "HY003")]
     # Only an escape (which needs a backslash) can put in a quoted value what the raw-text
     # screen did not see; line breaks and tabs show in ``isprintable`` whatever made them.
     builder = _Builder(screen_values, escapes="\\" in text, text=text)
@@ -458,7 +458,8 @@ class _Builder:
             key = build(key_node, depth)
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, str) or not key:
-                self._bad_key(key_node)
+                if key_node.tag in _UNTAGGED:  # a tagged key was refused as such (HY074)
+                    self._bad_key(key_node)
                 continue
             if key[0] in "<-" and key_node.tag == _PLAIN and self._odd_key(key_node, key):
                 continue
@@ -537,6 +538,7 @@ class _Builder:
 
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 _nfc = unicodedata.normalize
+_UNTAGGED = frozenset({_PLAIN, _STR, _MAP, _SEQ})
 # A plain scalar longer than this that does not start like a number can only be text.
 _LONGEST_SPECIAL = max(len(word) for word in (*_BOOL, *_NULL))
 _NUMBER_START = frozenset("-+0123456789")
