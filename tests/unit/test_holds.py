@@ -146,6 +146,16 @@ def test_drift_report_reads_the_glossarys_words(fragment, expected):
         assert avoided not in text
 
 
+@pytest.mark.parametrize(("directory", "agency"), [
+    ({"agency_name": "Sở Thông tin và Truyền thông"}, "Sở Thông tin và Truyền thông (`sotttt`)"),
+    ({}, "`sotttt`"),  # the server recorded no name: the id
+])
+def test_an_undeclared_mailbox_names_its_agency(directory, agency):
+    changes = plan_changes([], {"la": account_from_mailbox(box("la", directory=directory))})
+    text = render_markdown(build(changes, [], [], DOMAIN))
+    assert f"— `Người la`, cơ quan {agency}, trạng thái đang hoạt động" in text
+
+
 @pytest.mark.parametrize(("summary", "text"), [
     ({"undeclared": 2, "holds": 0, "hand_edits": 0, "pending": 1234},
      "2 mục HYD001, 1.234 mục HYD004"),

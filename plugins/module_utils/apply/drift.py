@@ -88,8 +88,12 @@ def _section(kind: str, lines: list[str]) -> list[str]:
 def _account_line(entry: dict, domain: str) -> str:
     before = entry.get("before") or {}
     name = code(entry["name"]) if entry.get("name") else "(không tên)"
-    return (f"- {address(entry['address'], domain)} — {name}, cơ quan "
-            f"{code(entry.get('agency') or '?')}, trạng thái {_status(before.get('status'))}")
+    agency = entry.get("agency") or ""
+    agency_name = (before.get("directory") or {}).get("agency_name") or ""
+    agency_text = (f"{agency_name} ({code(agency)})" if agency_name and agency
+                   else code(agency) if agency else "không rõ")
+    return (f"- {address(entry['address'], domain)} — {name}, cơ quan {agency_text}, "
+            f"trạng thái {_status(before.get('status'))}")
 
 
 def _status(status: str | None) -> str:
