@@ -115,9 +115,10 @@ class _Where:
         return None
 
 
-def _finding(lines: list[str], line: int, column: int, code: str, **fields: object) -> Finding:
-    """The finding at 0-based ``line`` and ``column``; past the end of the file, the last
-    line that holds something."""
+def _finding(lines: list[str], line: int, column: int | None, code: str,
+             **fields: object) -> Finding:
+    """The finding at 0-based ``line`` and ``column``; past the end of the file (or on a
+    blank line), the end of the last line above that holds something."""
     while line > 0 and (line >= len(lines) or not lines[line].strip()):
         line, column = line - 1, None
     text = lines[line] if 0 <= line < len(lines) else ""
