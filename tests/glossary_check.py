@@ -39,7 +39,7 @@ Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one l
 ``"…"`` or ``“…”`` of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
 ``{# … #}``; URLs, e-mail addresses and code points (``U+FEFF``); and, when ``where``
 ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read
-the quoted text too.
+quoted text too, but not code spans (``owners: ['a']`` in a YAML example is the clerk's).
 
 Allowed exceptions: tests/glossary_allowlist.yml, entries ``{file, phrase, reason}``: in an
 output whose ``where`` matches the glob ``file``, no finding inside an occurrence of
@@ -226,12 +226,12 @@ def findings(text: str, where: str) -> list[str]:
         if not _inside(span, legitimate) and not _overlaps(span, [f[:2] for f in found]):
             found.append((*span, "khóa outside a lock phrase"))
     found += [(*span, "capitals") for span in _capitals(shown)]
-    found += [(*span, "Python value")
-              for span in _spans(_PY_WORDS, masked(text, where, quotes=False))]
+    unquoted = masked(text, where, quotes=False)
+    found += [(*span, "Python value") for span in _spans(_PY_WORDS, unquoted)]
     if not where.endswith(".csv"):
         found += [(*span, "ISO date") for span in _spans(_ISO, shown)
                   if not _glossed_date(shown, *span)]
-    found += [(*span, "Python repr") for pattern in _REPRS for span in _spans(pattern, text)]
+    found += [(*span, "Python repr") for pattern in _REPRS for span in _spans(pattern, unquoted)]
 
     lines = []
     for start, end, rule in sorted(found):

@@ -250,6 +250,7 @@ RULES = [
     ("không thuộc ['active', 'locked']", "x", [("Python repr", "['active', 'locked']")]),
     ("lỗi <Foo object at 0x7f3a>", "x", [("Python repr", "<Foo object at 0x7f3a>")]),
     ("KeyError: 'name'", "x", [("Python repr", "KeyError")]),
+    ("ví dụ `owners: ['vanthu-anvien']`", "docs/a.md", []),
 ]
 
 
