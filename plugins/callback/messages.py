@@ -17,8 +17,9 @@ description:
   - A successful C(debug) task prints its message; a module of this collection prints its
     C(msg). A failed task prints its C(summary) when it has one (the validation's block of one
     line per problem), else its C(msg), once; a failure ignored by the play prints nothing.
-  - "With C(-v): the English original of a YAML syntax error (C(originals) or C(original) of
-    the result) and the name of each task that failed. With C(-vvv): the exception too."
+  - "With C(-v): the English original of a YAML syntax error (C(parser_messages),
+    C(originals) or C(original) of the result) and the name of each task that failed. With
+    C(-vvv): the exception too."
 author: Hưng Yên official mail team (@hungyen)
 """
 
@@ -27,8 +28,9 @@ from ansible.plugins.callback import CallbackBase  # noqa: E402 (after DOCUMENTA
 # The tasks whose message is the text people read.
 DEBUG_ACTIONS = frozenset({"debug", "ansible.builtin.debug", "ansible.legacy.debug"})
 COLLECTION = "hungyen.mail."
-# Keys of a failed result that carry the English original of a YAML error (shown with -v).
-ORIGINAL_KEYS = ("originals", "original")
+# Keys of a failed result that carry the English original of a YAML error (shown with -v;
+# mailbox_validate returns ``parser_messages`` only under -v).
+ORIGINAL_KEYS = ("parser_messages", "originals", "original")
 
 
 def message_lines(value) -> list:

@@ -42,8 +42,10 @@ def test_a_broken_tree_prints_each_problem_once_and_no_framing(tmp_path):
     assert all("Cách sửa:" in line for line in problems), output
     assert output.count(problems[0]) == 1, output
     assert "summary" not in output  # the module's msg pointing at its summary is not shown
+    assert "tab character" not in output  # libyaml's English only with -v
     verbose = run_validate(tree, "-v")
     assert verbose.stdout.count(problems[0]) == 1 and "Bước không thành công:" in verbose.stdout
+    assert "(nguyên văn tiếng Anh của trình đọc YAML: " in verbose.stdout, verbose.stdout
 
 
 @pytest.mark.parametrize(("value", "lines"), [
@@ -65,7 +67,7 @@ def test_a_failure_is_its_summary_or_its_msg(result, lines):
 
 
 def test_the_english_original_is_marked_and_only_from_its_keys():
-    result = {"msg": "x", "originals": ["found a tab character"], "original": "",
+    result = {"msg": "x", "parser_messages": ["a.yml:8: found a tab character"], "original": "",
               "exception": "Traceback"}
     assert original_lines(result) == [
-        "  (nguyên văn tiếng Anh của trình đọc YAML: found a tab character)"]
+        "  (nguyên văn tiếng Anh của trình đọc YAML: a.yml:8: found a tab character)"]
