@@ -60,7 +60,7 @@ CATALOG: Catalog = {
     # The product's clock
     "HYC001": ("biến môi trường {env}='{setting}' không hợp lệ", SERVER,
                "để trống (đồng hồ hệ thống), một độ lệch như +365d hoặc -2h30m, hoặc một "
-               "thời điểm ISO 8601 có múi giờ, ví dụ: 2026-11-29T12:00:00+00:00"),
+               "thời điểm ISO 8601 có múi giờ, dạng năm-tháng-ngàyTgiờ:phút:giây+07:00"),
 }
 
 
