@@ -50,11 +50,13 @@ def failure_lines(result: dict) -> list:
 
 
 def original_lines(result: dict) -> list:
-    """The English originals a result carries, each marked as such (shown with -v)."""
+    """The English originals a result carries, under one heading (shown with -v)."""
     found = []
     for key in ORIGINAL_KEYS:
         found += message_lines(result.get(key))
-    return [f"  (nguyên văn tiếng Anh của trình đọc YAML: {line})" for line in found if line]
+    if not found:
+        return []
+    return ["Nguyên văn tiếng Anh của trình đọc YAML:"] + [f"    {line}" for line in found]
 
 
 class CallbackModule(CallbackBase):

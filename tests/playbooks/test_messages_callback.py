@@ -45,7 +45,7 @@ def test_a_broken_tree_prints_each_problem_once_and_no_framing(tmp_path):
     assert "tab character" not in output  # libyaml's English only with -v
     verbose = run_validate(tree, "-v")
     assert verbose.stdout.count(problems[0]) == 1 and "Bước không thành công:" in verbose.stdout
-    assert "(nguyên văn tiếng Anh của trình đọc YAML: " in verbose.stdout, verbose.stdout
+    assert "Nguyên văn tiếng Anh của trình đọc YAML:\n    " in verbose.stdout, verbose.stdout
 
 
 @pytest.mark.parametrize(("value", "lines"), [
@@ -70,4 +70,5 @@ def test_the_english_original_is_marked_and_only_from_its_keys():
     result = {"msg": "x", "parser_messages": ["a.yml:8: found a tab character"], "original": "",
               "exception": "Traceback"}
     assert original_lines(result) == [
-        "  (nguyên văn tiếng Anh của trình đọc YAML: a.yml:8: found a tab character)"]
+        "Nguyên văn tiếng Anh của trình đọc YAML:", "    a.yml:8: found a tab character"]
+    assert original_lines({"msg": "x"}) == []
