@@ -577,3 +577,35 @@ def test_a_label_planted_with_an_avoided_form_is_found_in_the_rendered_plan(monk
     monkeypatch.setitem(lifecycle.LABELS, "create", "Tạo mới (Điều 6.2.a)")
     found = findings(_plan_markdown(), "plan.md")
     assert any("avoid (create: tạo mới)" in line for line in found), found
+
+
+# ---------------------------------------------------------------------------------------
+# Notices as a mail client shows them (test_notify_render's cases: every action, a lock, an
+# emergency measure, the operator's copy), subject and body decoded from MIME.
+
+def _notice_cases() -> list[str]:
+    import test_notify_render
+
+    return sorted(test_notify_render.CASES)
+
+
+@pytest.mark.parametrize("name", _notice_cases())
+def test_every_notice_is_in_the_glossarys_words(name):
+    import test_notify_render
+
+    found = []
+    for address, notice in test_notify_render.case_notices(name).items():
+        message, body = test_notify_render.rendered(notice)
+        found += findings(f"{message['Subject']}\n{body}", f"notice {address}")
+    assert not found, "\n".join(found)
+
+
+def test_a_label_planted_with_an_avoided_form_is_found_in_the_rendered_notice(monkeypatch):
+    import test_notify_render
+
+    monkeypatch.setitem(lifecycle.LABELS, "create", "Tạo mới (Điều 6.2.a)")
+    found = []
+    for address, notice in test_notify_render.case_notices("create").items():
+        message, body = test_notify_render.rendered(notice)
+        found += findings(f"{message['Subject']}\n{body}", f"notice {address}")
+    assert any("avoid (create: tạo mới)" in line for line in found), found
