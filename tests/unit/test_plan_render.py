@@ -374,8 +374,8 @@ def test_drift_shows_the_status_in_words(status, expected):
 @pytest.mark.parametrize(("hold", "expected"), [
     ({"action": "lock", "status": "locked", "clears": False},
      ["**TẠM KHÓA KHẨN CẤP** `lock` `khoa@hungyen.gov.vn`",
-      "cho đến khi kho khai báo status: `locked` (đang tạm khóa) hoặc biện pháp khẩn cấp "
-      "được gỡ bỏ (`release`)"]),
+      "cho đến khi kho khai báo status: `locked` (đang tạm khóa) hoặc cho đến khi gỡ bỏ "
+      "biện pháp khẩn cấp (`release`)"]),
     ({"action": "revoke", "status": "revoked", "clears": True},
      ["**THU HỒI KHẨN CẤP** `revoke` `khoa@hungyen.gov.vn`",
       "lần áp dụng tới sẽ gỡ bỏ biện pháp khẩn cấp"]),

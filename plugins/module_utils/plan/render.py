@@ -119,6 +119,7 @@ WARNING_LIST_LIMIT = 50
 ADOPTION_LABEL = "NHẬN LẠI ĐỊA CHỈ"
 # The operator's emergency measure (Điều 10.1.g), as the glossary names it.
 EMERGENCY = label("emergency")
+RELEASE = label("emergency_release")
 # A loud change's name in the warning block, in capitals, from the glossary: **TẠM KHÓA**
 # `lock`. The lower-case action code stays beside it in a code span.
 KIND_CONCEPTS = {"lock": "lock", "revoke": "revoke", "rename": "rename", "move": "move",
@@ -235,13 +236,13 @@ def hold_block(holds: list[dict], domain: str) -> list[str]:
     for hold in holds:
         status = str(hold.get("status") or "")
         wanted = f"`{status}` ({STATUS_WORDS[status]})" if status in STATUS_WORDS else code(status)
-        end = (f"kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ gỡ bỏ {EMERGENCY}"
+        end = (f"kho đã khai báo đúng trạng thái này: lần áp dụng tới sẽ {RELEASE}"
                if hold.get("clears") else
                f"kho đã khai báo đúng trạng thái này nhưng {EMERGENCY} vẫn còn: "
                f"{code(hold['why'])}"
                if hold.get("why") else
                f"thay đổi của kho cho địa chỉ này không được áp dụng cho đến khi kho khai báo "
-               f"status: {wanted} hoặc {EMERGENCY} được gỡ bỏ (`release`)")
+               f"status: {wanted} hoặc cho đến khi {RELEASE} (`release`)")
         action = str(hold["action"])
         concept = HOLD_CONCEPTS.get(action)
         kind = label(concept).upper() if concept else action.upper()
