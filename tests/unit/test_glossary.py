@@ -609,3 +609,33 @@ def test_a_label_planted_with_an_avoided_form_is_found_in_the_rendered_notice(mo
         message, body = test_notify_render.rendered(notice)
         found += findings(f"{message['Subject']}\n{body}", f"notice {address}")
     assert any("avoid (create: tạo mới)" in line for line in found), found
+
+
+# ---------------------------------------------------------------------------------------
+# The report as written (test_report's province): Markdown, CSV and HTML.
+
+def _report_files() -> dict[str, str]:
+    import test_report
+    from ansible_collections.hungyen.mail.plugins.module_utils.plan.accounts import Account
+    from ansible_collections.hungyen.mail.plugins.module_utils.publish import report_render
+    from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
+        Period,
+        build_report,
+    )
+
+    data = test_report.FIXTURE
+    accounts = {a["address"]: Account.from_dict(a) for a in data["accounts"]}
+    desired = [test_report.agency_mailbox(agency) for agency in data["agencies"]]
+    period = Period(data["since"], data["until"], data["stale_days"], data["now"])
+    report = build_report(accounts, data["journal"], desired, period, test_report.DOMAIN)
+    files = report_render.render_report(report)
+    return {f"report {name}": (content.decode("utf-8-sig") if isinstance(content, bytes)
+                               else content) for name, content in files.items()}
+
+
+def test_every_report_file_is_in_the_glossarys_words():
+    files = _report_files()
+    assert any(name.endswith(".csv") for name in files) and any(
+        name.endswith(".md") for name in files)
+    found = [line for name, text in files.items() for line in findings(text, name)]
+    assert not found, "\n".join(found)
