@@ -114,6 +114,22 @@ def test_decide_reads_both_commits_from_git(repository, capsys):
     assert refusal in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("operator", "named"), [
+    ({"name": "Sở Khoa học và Công nghệ tỉnh Hưng Yên", "short_name": "Sở KH&CN"},
+     "người duyệt của Sở KH&CN (@vanthu-sotttt"),
+    ({}, "người duyệt của đơn vị quản lý hệ thống thư điện tử công vụ (@vanthu-sotttt"),
+])
+def test_the_policy_names_the_inventory_s_operator(repository, operator, named):
+    commit(repository, good_tree(), "the province")
+    vangiang = (GOOD / "vangiang.yml").read_text("utf-8") + (
+        "people:\n  - name: Lê Văn Tâm\n    title: Công chức\n"
+        '    request: {number: "15/UBND", date: "2025-01-06"}\n')
+    commit(repository, {"mailboxes/vangiang.yml": vangiang.encode()}, "a new clerk")
+    result = run_policy({"repository": str(repository), "base": "HEAD~1",
+                         "author": "vanthu-anvien", "operator": operator})
+    assert named in result["summary"] and "Sở TTTT" not in result["summary"]
+
+
 def test_stale_codeowners_at_head_is_refused(repository):
     commit(repository, good_tree(), "the province")
     commit(repository, {"CODEOWNERS": b"* @vanthu-anvien\n"}, "hand-edited")
