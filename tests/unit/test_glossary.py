@@ -565,12 +565,19 @@ def _plan_markdown() -> str:
     return render_markdown(changes, "hungyen.gov.vn")
 
 
-def test_a_rendered_plan_is_in_the_glossarys_words():
+def test_a_rendered_plan_and_its_gitlab_note_are_in_the_glossarys_words():
+    from ansible_collections.hungyen.mail.plugins.module_utils.change_request import (
+        gitlab_note,
+    )
+
     text = _plan_markdown()
     for action in ("create", "lock", "revoke", "rename", "move", "delegate", "drift", "unlock",
                    "reinstate"):
         assert f"`{action}`" in text, action
     assert findings(text, "plan.md") == []
+    note = gitlab_note.note_body(text, {"sha": "a1b2c3d4e5f6a7b8", "at": "2026-11-28T22:14:05Z",
+                                        "job_url": "https://gitlab.example/hy/mail/-/jobs/7"})
+    assert findings(note, "gitlab note") == []
 
 
 def test_a_label_planted_with_an_avoided_form_is_found_in_the_rendered_plan(monkeypatch):
