@@ -1,7 +1,12 @@
 """The glossary (common/glossary.py), its page (docs/thuat-ngu.md) and its check
-(tests/glossary_check.py): every catalogue, template, schema description and guide page in the
-glossary's words; a self-test that plants one avoided form in each kind of output; the
-folding rules; the glossary's own data."""
+(tests/glossary_check.py).
+
+Read by the check: every catalogue, template, schema description and Vietnamese page; the
+validation messages of every clerk mistake, validation case and hostile case; every policy
+decision of policy_cases.yml; a plan with every action and its GitLab note; every notice of
+test_notify_render's cases, decoded from MIME; every file of the report. Then a self-test
+that plants one avoided form in each kind of output, the folding rules case by case, and the
+glossary's own data. tests/e2e/test_vietnamese_outputs.py reads a real run's outputs."""
 
 from __future__ import annotations
 
