@@ -118,6 +118,9 @@ def test_policy_case(case):
     assert decision.allowed is (not case["expect"])
     for text in case.get("says", ()):
         assert text in decision.summary(), decision.summary()
+    for line in decision.summary().splitlines():  # one parenthesis at a time, one fix
+        assert ") (" not in line and "((" not in line and "))" not in line, line
+        assert line.count("Cách sửa:") <= 1, line
 
 
 def test_every_code_in_the_catalog_has_a_case():

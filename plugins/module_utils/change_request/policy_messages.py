@@ -44,7 +44,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "thư điện tử công vụ của cơ quan (kèm quyết định của cấp có thẩm quyền) tới "
               "{operator}; {operator} thực hiện thay đổi này"),
     "HP012": ("xóa {address} khỏi {path} (cơ quan khác) nhưng yêu cầu hợp nhất không thêm "
-              "{address} vào cơ quan của {author} ({own})",
+              "{address} vào tệp cơ quan của {author}: {own}",
               f"{cite('6.2.b')}: cơ quan tiếp nhận đề nghị",
               "thuyên chuyển công tác trong tỉnh: thêm người này, giữ đúng địa chỉ {address}, vào "
               "tệp cơ quan mình kèm văn bản tiếp nhận, trong cùng yêu cầu hợp nhất; nghỉ việc, "
@@ -59,8 +59,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "khác và không ghi password_reset; cấp lại mật khẩu, thu hồi, đổi tên hộp thư thì "
               "gửi văn bản đề nghị tới {operator} sau khi đã chuyển"),
     "HP015": ("{address} là người được ủy quyền trong {path}; bỏ ủy quyền khi thuyên chuyển "
-              "công tác cần phê duyệt của người quản lý tệp đó (owners: {owners}) hoặc của "
-              + REVIEWER, cite("6.2.b", "9.1"),
+              "công tác cần phê duyệt của người quản lý tệp đó (owners: {owners}) hoặc của người "
+              "duyệt của {operator}: {reviewers}", cite("6.2.b", "9.1"),
               "nhờ một người quản lý tệp {path} hoặc một người duyệt của {operator}, không phải "
               "người tạo và không đẩy bản sửa vào nhánh, " + APPROVE + ", rồi " + RERUN),
     "HP016": ("{address}: địa chỉ cũ {old} trong previous_addresses {where}; chỉ được ghi địa "
@@ -98,7 +98,8 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "HP031": ("biên bản phê duyệt không hợp lệ, {detail}", "",
               "{fix}; một biên bản ghi đủ các mục approved_by, reason, max_destructive "
               "(xem approvals/README.md)"),
-    "HP032": ("approved_by '{detail}' không phải " + REVIEWER, cite("10.1"),
+    "HP032": ("approved_by '{detail}' không phải người duyệt của {operator}; người duyệt: "
+              "{reviewers}", cite("10.1"),
               "ghi tên GitLab của một người quản lý tệp mailboxes/sotttt.yml (owners); người đó "
               "phải phê duyệt yêu cầu hợp nhất này"),
     "HP033": ("approved_by '{detail}' chính là người tạo yêu cầu hợp nhất; không được tự phê "
@@ -110,9 +111,9 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "HP035": ("biên bản phê duyệt đã có bị {action}; biên bản phê duyệt chỉ được thêm mới", "",
               "trả tệp về như cũ; phê duyệt mới thì thêm một tệp mới"),
     "HP036": ("approved_by '{detail}' chưa phê duyệt yêu cầu hợp nhất này trên GitLab sau lần "
-              "đẩy bản sửa cuối cùng (đã phê duyệt hợp lệ: {approvers})", cite("10.1"),
-              "người có tên trong approved_by " + APPROVE + " rồi " + RERUN + " (người đã đẩy "
-              "bản sửa vào nhánh không phê duyệt được), hoặc bỏ tệp biên bản này"),
+              "đẩy bản sửa cuối cùng; những người đã phê duyệt hợp lệ: {approvers}", cite("10.1"),
+              "người có tên trong approved_by, nếu không đẩy bản sửa nào vào nhánh, " + APPROVE
+              + " rồi " + RERUN + ", hoặc bỏ tệp biên bản này"),
     # Who pushed, and onto what
     "HP037": ("ngoài người tạo {author}, còn {others} đẩy bản sửa (commit) vào nhánh của yêu "
               "cầu hợp nhất; chính sách chỉ xét quyền của người tạo", "",
@@ -129,7 +130,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "thi, không xóa) và CODEOWNERS do lệnh make codeowners tạo; phần còn lại gửi "
               "{operator} thành yêu cầu hợp nhất riêng"),
     "HP041": ("yêu cầu hợp nhất cấp mới {count} hộp thư, quá {limit} hộp thư trong một yêu cầu "
-              "hợp nhất; cần người duyệt của {operator} (không phải người tạo) phê duyệt",
+              "hợp nhất; cần một người duyệt của {operator}, không phải người tạo, phê duyệt",
               cite("6.2.a", "10.1"),
               "tách thành nhiều yêu cầu hợp nhất, mỗi yêu cầu hợp nhất cấp mới không quá {limit} "
               "hộp thư, hoặc nhờ " + REVIEWER + " " + APPROVE + " rồi " + RERUN),
