@@ -14,7 +14,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab
     NOTE_LIMIT,
     note_body,
 )
-from ansible_collections.hungyen.mail.plugins.module_utils.plan.markdown import code
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.markdown import code, codes
 from test_plan_render import HOSTILE, outside_code, spans
 
 DOMAIN = "hungyen.gov.vn"
@@ -54,3 +54,10 @@ def test_a_cut_note_never_leaves_half_a_code_span():
     body = note_body(line * (NOTE_LIMIT // len(line) + 5), {"sha": "c" * 40, "at": "now"})
     assert len(body) <= NOTE_LIMIT and body.startswith(MARKER)
     assert "@all" not in outside_code(body)
+
+
+@pytest.mark.parametrize(("values", "shown"), [
+    ((), "không có"), (None, "không có"), (("a",), "`a`"), (("a", "b`c"), "`a`, ``b`c``"),
+])
+def test_several_values_or_none_in_words(values, shown):
+    assert codes(values) == shown and "(" not in codes(values)

@@ -88,9 +88,9 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if self.max_count < 0 or not 0 <= self.max_share <= 1 or self.max_creates < 0:
-            raise ValueError(f"ngưỡng không hợp lệ: destroy_max_count={self.max_count} (≥ 0), "
-                             f"destroy_max_share={self.max_share} (từ 0 đến 1), "
-                             f"max_creates={self.max_creates} (≥ 0)")
+            raise ValueError(f"ngưỡng không hợp lệ: destroy_max_count={self.max_count} phải từ "
+                             f"0 trở lên, destroy_max_share={self.max_share} phải từ 0 đến 1, "
+                             f"max_creates={self.max_creates} phải từ 0 trở lên")
 
 
 @dataclass(frozen=True)
