@@ -146,12 +146,12 @@ TRUSTED_DIR := $(CURDIR)/build/trusted
 policy: setup
 	@base=$$(printf '%s\n' $(ARGS) | sed -n 's/^base=//p' | tail -n 1); base=$${base:-origin/main}; \
 	sha=$$(git -C "$(POLICY_REPO)" rev-parse --verify --quiet --end-of-options "$$base^{commit}") \
-	  || { echo "policy: không có commit '$$base' trong $(POLICY_REPO) (-e base=REF)" >&2; exit 2; }; \
+	  || { echo "Chính sách: không có bản sửa (commit) '$$base' trong $(POLICY_REPO); ghi -e base=<nhánh hoặc commit>" >&2; exit 2; }; \
 	tree="$(TRUSTED_DIR)/$$sha"; rm -rf -- "$$tree"; \
 	mkdir -p "$$tree/.collections/ansible_collections/hungyen" && \
 	git -C "$(POLICY_REPO)" archive --format=tar "$$sha" | tar -x -C "$$tree" && \
 	ln -sfn ../../.. "$$tree/.collections/ansible_collections/hungyen/mail" || exit 2; \
-	echo "policy: mã và thẩm quyền từ $$base ($$sha), dữ liệu từ $(POLICY_REPO)"; \
+	echo "Chính sách: mã và thẩm quyền lấy từ $$base ($$sha), dữ liệu từ $(POLICY_REPO)"; \
 	callback=ansible.builtin.default; \
 	if [ -f "$$tree/plugins/callback/messages.py" ]; then callback=hungyen.mail.messages; fi; \
 	cd "$$tree" && ANSIBLE_CONFIG="$$tree/ansible.cfg" ANSIBLE_STDOUT_CALLBACK="$$callback" \
