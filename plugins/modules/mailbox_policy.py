@@ -121,6 +121,13 @@ summary:
   description: What the change does, in one line (when refused, C(msg) lists the violations).
   type: str
   returned: success
+non_data:
+  description:
+    - The changed paths that are not agency data, in a change by Sở TTTT's reviewers (a
+      refusal, HP040, otherwise); the summary's C(Cảnh báo) lines name them too.
+  type: list
+  elements: str
+  returned: always
 counts:
   description:
     - What the change does, per kind (create, revoke, rename, move, lock, ...), plus
@@ -170,6 +177,9 @@ def main() -> None:
         module.fail_json(msg=f"Không đọc được tệp {error.filename}: {error.strerror}.")
     except ValueError as error:
         module.fail_json(msg=str(error))
+    # Not Ansible's ``warnings`` (module warnings, deprecated as a result key): the paths
+    # beside agency data a reviewers' change carries, already in the summary's Cảnh báo lines.
+    result["non_data"] = result.pop("warnings", [])
     if not result["allowed"]:
         module.fail_json(msg=result.pop("summary"), **result)
     module.exit_json(changed=False, **result)
