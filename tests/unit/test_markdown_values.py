@@ -14,7 +14,11 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab
     NOTE_LIMIT,
     note_body,
 )
-from ansible_collections.hungyen.mail.plugins.module_utils.plan.markdown import code, codes
+from ansible_collections.hungyen.mail.plugins.module_utils.plan.markdown import (
+    code,
+    codes,
+    moment,
+)
 from test_plan_render import HOSTILE, outside_code, spans
 
 DOMAIN = "hungyen.gov.vn"
@@ -61,3 +65,12 @@ def test_a_cut_note_never_leaves_half_a_code_span():
 ])
 def test_several_values_or_none_in_words(values, shown):
     assert codes(values) == shown and "(" not in codes(values)
+
+
+@pytest.mark.parametrize(("stamp", "shown"), [
+    ("2026-11-28T22:14:05+00:00", "05:14 ngày 29/11/2026"),
+    ("2026-11-29T08:02:11", "15:02 ngày 29/11/2026"),  # no zone: UTC
+    ("@all now", "`@all now`"),
+])
+def test_a_moment_is_vietnam_s_time_or_a_code_span(stamp, shown):
+    assert moment(stamp) == shown

@@ -11,8 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from ..common.clock import vietnam_time
-from ..plan.markdown import code
+from ..plan.markdown import code, moment
 from .gitlab_messages import render
 
 MARKER = "<!-- hymail-plan-note -->"
@@ -67,7 +66,7 @@ def note_body(markdown: str, context: dict) -> str:
     The plan's values are code spans already (``plan.markdown``); so are these. The time is
     Vietnam's (``lúc 15:02 ngày 29/11/2026``), never the stored UTC stamp."""
     head = [MARKER, f"_Kế hoạch lập từ bản sửa (commit) {code(str(context.get('sha', '?'))[:12])}"
-                    f" lúc {_moment(context.get('at', '?'))}"]
+                    f" lúc {moment(context.get('at', '?'))}"]
     if context.get("job_url"):
         head[-1] += f", [{FULL_PLAN}]({context['job_url']}/artifacts/browse/build)"
     text = "\n".join(head) + "_\n\n" + markdown
@@ -76,12 +75,6 @@ def note_body(markdown: str, context: dict) -> str:
     cut = f"\n\n**…Kế hoạch quá dài, đã cắt bớt: xem {FULL_PLAN} build/plan.md.**\n"
     # Cut at a line's end: half a code span would let the rest of its value be Markdown.
     return text[:NOTE_LIMIT - len(cut)].rsplit("\n", 1)[0] + cut
-
-
-def _moment(stamp) -> str:
-    """An ISO timestamp in Vietnam's time; anything else as the code span it is."""
-    shown = vietnam_time(stamp)
-    return shown if shown != str(stamp) else code(stamp)
 
 
 def publish(gitlab: GitLab, iid: str, body: str) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ..common.clock import vietnam_time
+
 _TICKS = re.compile(r"`+")
 _LINE_BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029]+")
 
@@ -25,6 +27,13 @@ def code(value) -> str:
     if text[:1] == "`" or text[-1:] == "`" or wrapped_in_spaces:
         text = f" {text} "
     return f"{fence}{text or ' '}{fence}"
+
+
+def moment(stamp) -> str:
+    """An ISO timestamp as people read it, in Vietnam's time (``05:14 ngày 29/11/2026``);
+    anything else, as it came from a file or an operator, as a code span."""
+    shown = vietnam_time(stamp)
+    return shown if shown != str(stamp) else code(stamp)
 
 
 def address(local_part, domain: str) -> str:

@@ -6,12 +6,11 @@ import json
 import os
 from itertools import groupby
 
-from ..common.clock import vietnam_time
 from ..common.files import replace_atomically
 from ..common.glossary import capitalised, cite, day, label, number
 from ..common.lifecycle import ACTIONS, DISRUPTIVE, LABELS, LOCK_REASON_LABELS, WARNINGS
 from .markdown import address as code_address
-from .markdown import code, codes
+from .markdown import code, codes, moment
 from .planner import Change, summarize
 from .privacy import key_id, private_entry
 
@@ -247,16 +246,10 @@ def hold_block(holds: list[dict], domain: str) -> list[str]:
         concept = HOLD_CONCEPTS.get(action)
         kind = label(concept).upper() if concept else action.upper()
         lines.append(f"> - **{kind}** `{action}` "
-                     f"{code_address(hold['address'], domain)} lúc {_moment(hold['at'])}, "
+                     f"{code_address(hold['address'], domain)} lúc {moment(hold['at'])}, "
                      f"người thực hiện {code(hold['by'] or '?')}, lý do: "
                      f"{code(hold['reason'])} — {end}")
     return lines + [""]
-
-
-def _moment(stamp) -> str:
-    """An ISO timestamp in Vietnam's time; anything else as the code span it is."""
-    shown = vietnam_time(stamp)
-    return shown if shown != str(stamp) else code(stamp)
 
 
 def _by_agency(changes: list[Change], domain: str) -> list[str]:
