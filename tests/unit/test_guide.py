@@ -107,3 +107,24 @@ def test_every_link_inside_the_guide_reaches_a_code_heading():
     anchors = {code.lower() for code in re.findall(r"^#### (\S+)$", text, re.M)}
     links = set(re.findall(r"\]\(#([^)]+)\)", text))
     assert links and links <= anchors, sorted(links - anchors)
+
+
+@pytest.mark.parametrize(("code", "family"), [
+    ("HY010", "Mã kiểm tra tệp khai báo (`HY`)"),
+    ("HP040", "Mã xét duyệt yêu cầu hợp nhất (`HP`)"),
+    ("HYR003", "Mã áp dụng thay đổi lên máy chủ (`HYR`)"),
+    ("HYB013", "Mã sao lưu và khôi phục dữ liệu (`HYB`)"),
+    ("HZZ001", guide.OTHER),
+])
+def test_each_code_falls_in_its_family(code, family):
+    assert guide.family(code) == family
+
+
+@pytest.mark.parametrize(("template", "shown"), [
+    ("thiếu mục bắt buộc {detail}", "thiếu mục bắt buộc …"),
+    ("action={action!r} không hợp lệ", "action=… không hợp lệ."),
+    ("ghi {iso}.", "ghi …."),
+    ("không có gì", "không có gì."),
+])
+def test_a_catalog_text_is_shown_with_its_fields_as_an_ellipsis(template, shown):
+    assert guide._sentence(guide._placeholders(template)) == shown
