@@ -39,6 +39,8 @@ SECOND_OPERATOR = {
 # What the first operator's name looks like in any output (its mailbox, names and unit).
 FIRST_OPERATOR = re.compile(r"sotttt|TTTT|Thông tin và Truyền thông|Truyền thông",
                             re.IGNORECASE)
+# A generated password is no text: it may hold any capitals (the message page shows it so).
+PASSWORD_LINE = re.compile(r"^(\s*Mật khẩu: )(\S+)$", re.MULTILINE)
 LETTER = {"number": "15/UBND-VP", "date": "2026-11-20"}
 LETTER_2 = {"number": "16/UBND-VP", "date": "2026-11-27"}
 LETTER_3 = {"number": "17/UBND-VP", "date": "2026-12-01"}
@@ -141,7 +143,8 @@ def notices(server) -> dict[str, str]:
         if path.is_file() and path.parent.name in ("new", "cur"):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["X-Hymail-Notice"]:
-                body = message.get_body(("plain",)).get_content()
+                body = PASSWORD_LINE.sub(r"\1<mật khẩu>",
+                                         message.get_body(("plain",)).get_content())
                 found[f"notice {path.parents[2].name}/{path.name[:12]}"] = (
                     f"{message['Subject']}\n{body}")
     return found
