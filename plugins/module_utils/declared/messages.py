@@ -120,7 +120,7 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "đổi '{detail}:' thành '{key}:', giữ nguyên giá trị"),
     "HY014": ("ngày '{detail}' phải ghi theo dạng năm-tháng-ngày: {iso} (ngày {day})", "",
               "ghi 'date: {iso}'"),
-    "HY015": ("giá trị '{detail}' không dùng được cho mục này", "",
+    "HY015": ("giá trị {detail} không dùng được cho mục này", "",
               "ghi một trong các giá trị: {allowed}"),
     # Addresses (Điều 5)
     "HY020": ("tên tệp '{detail}.yml' khác địa chỉ của cơ quan '{expected}'", cite("5.1"),

@@ -113,8 +113,9 @@ def _explain(error, data, renamed) -> list[tuple[int, str, dict]]:
     if kind == "enum" or (kind == "type" and error.validator_value == "boolean"):
         field = _field(path)
         allowed = error.validator_value if kind == "enum" else (True, False)
-        return [(line, "HY015", {"where": where, "detail": written(data, path, error.instance),
-                                 "allowed": allowed_words(field, allowed)})]
+        value = written(data, path, error.instance)
+        return [(line, "HY015", {"where": where, "allowed": allowed_words(field, allowed),
+                                 "detail": f"'{value}'" if value else "để trống"})]
     if kind == "pattern" and _field(path) == "date" and isinstance(error.instance, str):
         return [date_finding(line, where, error.instance)]
     detail, fix = _form(error, data, path)
@@ -310,7 +311,7 @@ def _form(error, data, path: tuple) -> tuple[str, str]:
     if kind == "type":
         return _wrong_type(error, path, field, words, value)
     if kind in ("minLength", "pattern") and error.schema.get("pattern") in (None, "\\S"):
-        return f"{words} đang để trống", f"ghi {words}, hoặc xóa cả dòng nếu không cần"
+        return f"{words} đang để trống", _empty_fix(field, words)
     if kind == "maxLength":
         return (f"{words} dài {len(error.instance)} ký tự, quá {error.validator_value} ký tự",
                 f"viết gọn lại, tối đa {error.validator_value} ký tự")
@@ -331,11 +332,22 @@ def _form(error, data, path: tuple) -> tuple[str, str]:
             f"sửa {words} theo mẫu trong hướng dẫn cho văn thư (docs/huong-dan-van-thu.md)")
 
 
+# The mục every record of its kind must hold: an empty one is filled in, never deleted.
+_REQUIRED = frozenset({"name", "title", "kind", "owners", "abbreviation", "number", "date",
+                       "issuer", "approved_by", "reason", "max_destructive"})
+
+
+def _empty_fix(field: str, words: str) -> str:
+    if field in _REQUIRED:
+        return _FORMAT_FIX.get(field, f"ghi {words}")
+    return f"ghi {words}, hoặc xóa cả dòng nếu không cần"
+
+
 def _wrong_type(error, path: tuple, field: str, words: str, value: str) -> tuple[str, str]:
     expected, instance = error.validator_value, error.instance
     if expected == "string":
         if instance is None:
-            return f"{words} đang để trống", f"ghi {words}, hoặc xóa cả dòng nếu không cần"
+            return f"{words} đang để trống", _empty_fix(field, words)
         if isinstance(instance, (dict, list)):
             return (f"{words} phải là một giá trị trên một dòng, không phải danh sách hay "
                     "nhóm mục", f"ghi '{field}: <{words}>' trên một dòng")

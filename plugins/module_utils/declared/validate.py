@@ -362,7 +362,7 @@ def check_booleans(data: object, report: Report) -> None:
         if source is not None and source.lower() not in ("true", "false"):
             report(_line(person, "publish"), "HY015",
                    where=where_of("people", index, person.get("name"), "publish"),
-                   detail=written(data, ("people", index, "publish"), value),
+                   detail=f"'{written(data, ('people', index, 'publish'), value)}'",
                    allowed=f"{glossed('publish', 'true')} hoặc {glossed('publish', 'false')}")
 
 
