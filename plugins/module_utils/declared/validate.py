@@ -7,6 +7,7 @@ come from ``naming``; this module only decides which rule applies where.
 
 from __future__ import annotations
 
+import datetime
 import errno
 import os
 import re
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field, replace
 from ..common.glossary import VALUE_GLOSS, glossed
 from ..common.parallel import fork_map
 from . import naming, yamlsafe
-from .dates import ISO, read_date
+from .dates import ISO
 from .messages import render, shown
-from .schema_errors import date_finding, record_phrase, schema_findings, written
+from .schema_errors import date_finding, record_phrase, schema_findings
 from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
 
 MODELINE = "# yaml-language-server: $schema=../schemas/agency.schema.json"
@@ -74,17 +75,39 @@ class Entry:
         dòng 10)``."""
         return f"{shown(self.name, 60)} ({self.path}, dòng {self.line})"
 
-    def words(self, key: str | None = None) -> str:
-        """The record, and its mục ``key``, as a clerk reads them (``where`` of a message)."""
-        return where_of(self.section, self.index, self.name, key)
+    def words(self, key: str | None = None) -> tuple:
+        """The record, and its mục ``key``: the ``where`` of a message (see ``Place``)."""
+        return Place(self.section, self.index, self.name, key)
 
 
 def where_of(section: str, index: int, name: object, key: str | None = None) -> str:
-    """``mục status của cơ quan``, ``Lê Văn An (người thứ 2 trong people), mục title``."""
+    """``mục status của cơ quan``, ``Lê Văn An (người thứ 2 trong people), mục title``;
+    "" for the file itself (no section). A key (name, 2) is the third value of the list
+    ``name``; a key (date, request) the mục date of the letter request."""
+    if isinstance(key, tuple):
+        inner, outer = key
+        key = (f"{inner} (giá trị thứ {outer + 1})" if isinstance(outer, int)
+               else f"{inner} trong {outer}")
+    if not section:
+        return f"mục {key}" if key else ""
     if section == "agency":
         return f"mục {key} của cơ quan" if key else "cơ quan (mục agency)"
     record = record_phrase(section, index, name)
     return f"{record}, mục {key}" if key else record
+
+
+class Place(tuple):
+    """Where a message points, said in words only when a message is made: (section, index,
+    name, key) as ``where_of`` takes them (validating a province names 100,000 records that
+    have nothing to report)."""
+
+    __slots__ = ()
+
+    def __new__(cls, section: str, index: int, name: object, key: str | None = None):
+        return tuple.__new__(cls, (section, index, name, key))
+
+    def __str__(self) -> str:
+        return where_of(*self)
 
 
 @dataclass
@@ -117,6 +140,8 @@ class Report:
         self.path, self.sink = path, sink
 
     def __call__(self, line: int, code: str, original: str = "", **fields: object) -> None:
+        if isinstance(fields.get("where"), Place):
+            fields["where"] = str(fields["where"])
         self.sink.append(Problem(self.path, line, code, render(code, **fields), original))
 
 
@@ -251,8 +276,7 @@ def read_agency_file(stem, path, raw: bytes, validator, problems) -> AgencyFile 
                                               skip=letter_number_error):
         report(line, code, **fields)
     check_texts(data, report)
-    check_letter_numbers(data, report)
-    check_dates(data, report)
+    check_letters(data, report)
     check_booleans(data, report)
     agency = data.get("agency") if isinstance(data, dict) else None
     if not isinstance(agency, dict) or not _text(agency.get("name")):
@@ -320,14 +344,28 @@ def _odd_characters(value: str) -> list[str]:
     return [shown(c) for c in odd[:5]]
 
 
-def check_letter_numbers(data: object, report: Report) -> None:
-    """HY044: every letter number is written the way official letters are numbered."""
-    for where, letter in _placed_letters(data):
-        number = letter.get("number")
+def check_letters(data: object, report: Report) -> None:
+    """Every letter (request, password_reset, basis) of a file: its number written the way
+    official letters are numbered (HY044), its date, written yyyy-mm-dd, a real day (HY034;
+    the other forms are the schema's pattern, said by schema_errors.date_finding)."""
+    for place, letter in _placed_letters(data):
+        number, date = letter.get("number"), letter.get("date")
         why = letter_number_problem(number) if isinstance(number, str) else None
         if why:
             report(_line(letter, "number"), "HY044", detail=number, why=why,
-                   where=where("number"))
+                   where=Place(*place[:3], ("number", place[3])))
+        if isinstance(date, str) and ISO.match(date) and not _real_day(date):
+            line, code, fields = date_finding(_line(letter, "date"),
+                                              Place(*place[:3], ("date", place[3])), date)
+            report(line, code, **fields)
+
+
+def _real_day(iso: str) -> bool:
+    try:
+        datetime.date.fromisoformat(iso)
+    except ValueError:
+        return False
+    return True
 
 
 def letter_number_findings(data: object) -> list[tuple[int, str, str]]:
@@ -342,27 +380,18 @@ def letter_number_findings(data: object) -> list[tuple[int, str, str]]:
     return found
 
 
-def check_dates(data: object, report: Report) -> None:
-    """HY034 for a letter's date written yyyy-mm-dd that names no real day (2024-02-30);
-    the other forms are the schema's pattern, said by schema_errors.date_finding."""
-    for where, letter in _placed_letters(data):
-        date = letter.get("date")
-        if isinstance(date, str) and ISO.match(date) and read_date(date).kind == "impossible":
-            line, code, fields = date_finding(_line(letter, "date"), where("date"), date)
-            report(line, code, **fields)
-
-
 def check_booleans(data: object, report: Report) -> None:
     """HY015 for ``publish: yes`` (or on, off, no): YAML reads them as true or false, but
     the files write only true and false, as the clerk's guide shows."""
-    for index, person in enumerate(_listed(data, "people")):
-        value = person.get("publish")
-        source = yamlsafe.source_of(data, ("people", index, "publish")) if isinstance(
-            value, bool) and hasattr(yamlsafe, "source_of") else None
+    people = data.get("people") if isinstance(data, dict) else None
+    for index, person in enumerate(people if isinstance(people, list) else ()):
+        if not isinstance(person, dict) or not isinstance(person.get("publish"), bool):
+            continue
+        source = getattr(person, "value_sources", {}).get("publish")
         if source is not None and source.lower() not in ("true", "false"):
             report(_line(person, "publish"), "HY015",
-                   where=where_of("people", index, person.get("name"), "publish"),
-                   detail=f"'{written(data, ('people', index, 'publish'), value)}'",
+                   where=Place("people", index, person.get("name"), "publish"),
+                   detail=f"'{shown(source)}'",
                    allowed=f"{glossed('publish', 'true')} hoặc {glossed('publish', 'false')}")
 
 
@@ -407,27 +436,23 @@ def _letters(data: object) -> list[dict]:
 
 
 def _placed_letters(data: object):
-    """(where, letter) for every letter mapping of a file; ``where(key)`` names the letter's
-    mục ``key`` in words (``mục date trong request của cơ quan``)."""
+    """((section, index, name, letter key), letter) for every letter mapping of a file:
+    what a ``Place`` needs to name the letter's mục (``mục date trong request của cơ
+    quan``)."""
     if not isinstance(data, dict):
         return
     holders = [("", 0, data), ("agency", 0, data.get("agency"))]
     for section in ("divisions", "people"):
-        holders += [(section, index, item) for index, item in enumerate(_listed(data, section))]
+        items = data.get(section)
+        if isinstance(items, list):
+            holders += [(section, index, item) for index, item in enumerate(items)]
     for section, index, holder in holders:
         if not isinstance(holder, dict):
             continue
         for key in LETTER_KEYS:
             letter = holder.get(key)
             if isinstance(letter, dict):
-                yield _letter_words(section, index, holder.get("name"), key), letter
-
-
-def _letter_words(section: str, index: int, name: object, letter_key: str):
-    def where(key: str) -> str:
-        inner = f"{key} trong {letter_key}"
-        return f"mục {inner}" if not section else where_of(section, index, name, inner)
-    return where
+                yield (section, index, holder.get("name"), key), letter
 
 
 def collect_entries(agency_file: AgencyFile, report: Report) -> None:
@@ -470,7 +495,7 @@ def _entry(agency_file, item, role, address, name, derived=True, token="", index
 def agency_address(agency: dict, stem: str, report: Report) -> str:
     """The agency mailbox's address: derived from a place name, or declared (Điều 5.1)."""
     name, kind = agency["name"], agency.get("kind")
-    where = where_of("agency", 0, name, "name")
+    where = Place("agency", 0, name, "name")
     if naming.legacy_encoding(name):  # HY050: no address derived from a mis-encoded name
         return _text(agency.get("address"))
     if kind in PLACE_KINDS:
@@ -483,7 +508,7 @@ def agency_address(agency: dict, stem: str, report: Report) -> str:
         return resolve_override(
             agency, derived, derived,
             lambda: naming.place_suggestions(name, _text(agency.get("parent"))), report,
-            "tên địa danh", where_of("agency", 0, name, "address"))
+            "tên địa danh", Place("agency", 0, name, "address"))
     abbreviation = naming.agency_abbreviation(name)
     named = check_name(agency, "name", "tên cơ quan", abbreviation, report, where)
     declared = _text(agency.get("address"))
@@ -507,12 +532,12 @@ def division_entry(agency_file, division, index, report) -> Entry | None:
     name, abbreviation = _text(division.get("name")), _text(division.get("abbreviation"))
     if name:
         check_name(division, "name", "tên phòng, ban", naming.abbreviate(name), report,
-                   where_of("divisions", index, name, "name"))
+                   Place("divisions", index, name, "name"))
     if abbreviation and not ABBREVIATION_RE.match(abbreviation):
         return None  # the schema's pattern (HY010): no address from it
     if abbreviation and not check_name(division, "abbreviation", "tên viết tắt",
                                        abbreviation, report,
-                                       where_of("divisions", index, name, "abbreviation")):
+                                       Place("divisions", index, name, "abbreviation")):
         return None
     if not (name and abbreviation and agency_file.address):
         return None
@@ -520,7 +545,7 @@ def division_entry(agency_file, division, index, report) -> Entry | None:
     address = resolve_override(
         division, derived, abbreviation,
         lambda: [f"{abbreviation}{n}.{agency_file.address}" for n in range(1, 4)], report,
-        "tên viết tắt", where_of("divisions", index, name, "address"))
+        "tên viết tắt", Place("divisions", index, name, "address"))
     return _entry(agency_file, division, "division", address, name, address == derived,
                   abbreviation, index)
 
@@ -536,11 +561,11 @@ def person_entry(agency_file, person, index, divisions, report) -> Entry | None:
         return None
     token = naming.person_name_token(name)
     if not check_name(person, "name", "họ tên", token, report,
-                      where_of("people", index, name, "name")):
+                      Place("people", index, name, "name")):
         return None
     address = resolve_override(
         person, derived, token, lambda: naming.person_suggestions(name, agency_file.address),
-        report, "tên", where_of("people", index, name, "address"))
+        report, "tên", Place("people", index, name, "address"))
     if "." in address and not naming.local_part_problem(address):  # else HY021 says it
         report(_line(person, "address"), "HY042", detail=address,
                suggestions=", ".join(naming.person_suggestions(name)),
@@ -610,7 +635,7 @@ def check_address(address: str, line: int, report: Report, declared: bool = True
 
 def check_request(item: dict, key: str, report: Report, required: bool,
                   where: str = "") -> None:
-    """HY033: a mailbox cites the letter that asked for it (its date is check_dates')."""
+    """HY033: a mailbox cites the letter that asked for it (its date is check_letters')."""
     if required and item.get(key) is None:
         report(_line(item), "HY033", where=where)
 
@@ -623,7 +648,7 @@ def _previous_entries(agency_file: AgencyFile, entry: Entry, report: Report) -> 
         if not isinstance(old, str):
             continue
         line = previous.item_lines[index] if hasattr(previous, "item_lines") else entry.line
-        where = entry.words(f"previous_addresses (giá trị thứ {index + 1})")
+        where = entry.words(("previous_addresses", index))
         check_address(old, line, report, agency_address=agency_file.address, where=where)
         if old == entry.address:
             report(line, "HY037", detail=old, where=where)
@@ -644,7 +669,7 @@ def check_delegates(agency_file: AgencyFile, report: Report) -> None:
         for index, delegate in enumerate(delegates):
             if isinstance(delegate, str) and delegate not in active:
                 report(delegates.item_lines[index], "HY032", detail=delegate,
-                       where=entry.words(f"delegates (giá trị thứ {index + 1})"))
+                       where=entry.words(("delegates", index)))
 
 
 # ---------------------------------------------------------------- the province
