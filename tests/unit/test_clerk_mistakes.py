@@ -126,6 +126,7 @@ def test_every_message_reads_as_vietnamese_a_clerk_can_act_on(tmp_path, case):
     ("ngày 1 tháng 3 năm 2024", "other", "2024-03-01"),
     ("Ngày 01 tháng 03 năm 2024", "other", "2024-03-01"),
     ("1 tháng 3 năm 2024", "other", "2024-03-01"),
+    ("ngày 01/03/2024", "other", "2024-03-01"),
     ("29/02/2024", "other", "2024-02-29"),
     ("30/02/2024", "impossible", None),
     ("29/02/2023", "impossible", None),

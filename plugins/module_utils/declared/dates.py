@@ -20,7 +20,8 @@ ISO = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _SEPARATOR = r"\s*[/.-]\s*"
 _FORMS = (
     (re.compile(rf"(\d{{4}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{1,2}})\Z"), "ymd"),
-    (re.compile(rf"(\d{{1,2}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{4}}|\d{{2}})\Z"), "dmy"),
+    (re.compile(rf"(?:ngày\s+)?(\d{{1,2}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{4}}|\d{{2}})\Z",
+                re.IGNORECASE), "dmy"),
     (re.compile(r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\Z",
                 re.IGNORECASE), "dmy"),
 )
