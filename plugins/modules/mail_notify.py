@@ -41,7 +41,7 @@ options:
       mailbox: {description: Local part of its mailbox., type: str}
       name: {description: Its full name (the sender)., type: str}
       short_name: {description: Its short name in running text., type: str}
-      technical_unit: {description: Its technical unit, which answers questions., type: str}
+      technical_unit: {description: "Its technical unit, which answers questions.", type: str}
   regulation:
     description:
       - The regulation as the inventory names it (C(regulation) in group_vars), cited in
