@@ -36,7 +36,7 @@ Not read, by one rule each (what is quoted is what someone wrote, shown as writt
 Markdown code spans and fenced blocks (action codes in backticks, YAML examples); HTML and
 Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one line
 (``'title'``, ``'1/3/2024'``: the clerk's key or value quoted); text in double quotes
-``"…"`` or ``“…”`` of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
+``"…"`` or typographic double quotes of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
 ``{# … #}``; URLs, e-mail addresses and code points (``U+FEFF``); and, when ``where``
 ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read
 quoted text too, but not code spans (``owners: ['a']`` in a YAML example is the clerk's).
@@ -102,7 +102,7 @@ _MASKS = (
     re.compile(r"U\+[0-9A-Fa-f]{4,6}\b"),  # a character's code point: U+FEFF
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*"),  # e-mail addresses (and @domain)
     re.compile(r"(?<!\w)'[^'\n]*'"),  # single quotes: what a clerk wrote
-    re.compile(r'"[^"\n]{0,80}"|“[^”\n]{0,80}”'),  # short double quotes
+    re.compile('"[^"\n]{0,80}"|\u201c[^\u201d\n]{0,80}\u201d'),  # short double quotes
 )
 _HTML_TAG = re.compile(r"<[A-Za-z!/][^<>]*>")
 

@@ -36,7 +36,7 @@ def render() -> str:
         "",
         "Mọi văn bản hệ thống viết cho văn thư, người duyệt và cán bộ (thông báo lỗi, kế "
         "hoạch, thông báo gửi cơ quan, báo cáo, danh bạ) dùng đúng một tên cho mỗi việc, "
-        "theo lời của Quy chế. Cột “Không viết” liệt kê các cách viết cần tránh; phép kiểm "
+        "theo lời của Quy chế. Cột 'Không viết' liệt kê các cách viết cần tránh; phép kiểm "
         "tra thuật ngữ tìm chúng trong mọi văn bản hệ thống viết ra. Trích dẫn điều khoản "
         f"viết đầy đủ, ví dụ {glossary.cite('6.2.a')}.",
         "",

@@ -104,33 +104,33 @@ class Term:
 TERMS = (
     # Actions on a mailbox (common/lifecycle.py reads its labels from here).
     Term("create", "cấp mới", "cap moi", ("tạo mới", "tạo hộp thư", "tạo tài khoản"),
-         "Quy chế gọi việc này là cấp mới; “tạo mới” chỉ là thao tác kỹ thuật của đơn vị "
-         f"quản lý ({cite('10.1.đ')}). Chữ “tạo” đứng riêng vẫn dùng cho tệp, thư mục.",
+         "Quy chế gọi việc này là cấp mới; 'tạo mới' chỉ là thao tác kỹ thuật của đơn vị "
+         f"quản lý ({cite('10.1.đ')}). Chữ 'tạo' đứng riêng vẫn dùng cho tệp, thư mục.",
          ("6.2.a", "11.1")),
     Term("unlock", "khôi phục", "khoi phuc", ("mở khóa", "gỡ khóa"),
-         "Tên Điều 7 và khoản 2 của điều này dùng “khôi phục” cho hộp thư bị tạm khóa; "
+         "Tên Điều 7 và khoản 2 của điều này dùng 'khôi phục' cho hộp thư bị tạm khóa; "
          "mật khẩu được khởi tạo lại.", ("7.2",)),
     Term("lock", "tạm khóa", "tam khoa", ("khóa hộp thư", "bị khóa"),
-         "Khoản 1 Điều 7 dùng “tạm khóa”; chữ “khóa” đứng riêng còn là khóa DKIM, từ khóa, "
+         "Khoản 1 Điều 7 dùng 'tạm khóa'; chữ 'khóa' đứng riêng còn là khóa DKIM, từ khóa, "
          "nên không dùng làm động từ.", ("7.1",)),
     Term("locked", "đang tạm khóa", "dang tam khoa", ("trạng thái locked",),
          "Trạng thái sau khi tạm khóa; một nhãn ở mọi nơi.", ("7.1",)),
     Term("revoke", "thu hồi", "thu hoi",
          ("xóa hộp thư", "hủy hộp thư", "xóa tài khoản", "hủy tài khoản"),
-         "Thư đã nhận vẫn được giữ cho đến khi xóa sau khi sao lưu, nên không gọi là “xóa” "
-         "hay “hủy”. Chữ “xóa” vẫn dùng cho dòng, mục trong tệp.", ("6.2.c",)),
+         "Thư đã nhận vẫn được giữ cho đến khi xóa sau khi sao lưu, nên không gọi là 'xóa' "
+         "hay 'hủy'. Chữ 'xóa' vẫn dùng cho dòng, mục trong tệp.", ("6.2.c",)),
     Term("revoked", "đã thu hồi", "da thu hoi", ("trạng thái revoked",),
          "Trạng thái sau khi thu hồi; một nhãn ở mọi nơi.", ("6.2.c",)),
     Term("reinstate", "cấp lại hộp thư đã thu hồi", "cap lai hop thu da thu hoi",
          ("khôi phục hộp thư đã thu hồi", "khôi phục sau thu hồi", "cấp lại sau thu hồi"),
-         "Quy chế không đặt tên riêng: đây là cấp theo văn bản đề nghị mới. “Khôi phục” chỉ "
+         "Quy chế không đặt tên riêng: đây là cấp theo văn bản đề nghị mới. 'Khôi phục' chỉ "
          f"dùng cho hộp thư bị tạm khóa ({cite('7.2')}).", ("6.1",)),
     Term("move", "thuyên chuyển công tác trong tỉnh", "thuyen chuyen cong tac trong tinh",
          ("chuyển cơ quan",),
-         "“Chuyển công tác” đứng riêng còn có nghĩa chuyển ra ngoài tỉnh, khi hộp thư bị thu "
+         "'Chuyển công tác' đứng riêng còn có nghĩa chuyển ra ngoài tỉnh, khi hộp thư bị thu "
          f"hồi ({cite('6.2.c')}).", ("6.2.b",)),
     Term("delegate", "ủy quyền sử dụng", "uy quyen su dung", ("giao sử dụng",),
-         "Quy chế dùng “ủy quyền”, không dùng “giao”.", ("9.1", "9.2", "12.2.a")),
+         "Quy chế dùng 'ủy quyền', không dùng 'giao'.", ("9.1", "9.2", "12.2.a")),
     Term("delegate_person", "người được ủy quyền", "nguoi duoc uy quyen",
          ("người được giao",), "Người được Thủ trưởng ủy quyền sử dụng hộp thư.", ("9.1",)),
     Term("rename", "đổi tên hộp thư", "doi ten hop thu", (),
@@ -142,7 +142,7 @@ TERMS = (
          ("10.1.đ",)),
     Term("drift", "có trên máy chủ nhưng chưa khai báo (giữ nguyên)",
          "co tren may chu nhung chua khai bao", ("không được khai báo",),
-         "“Không được” đi với động từ vừa có nghĩa “cấm” vừa có nghĩa “chưa”."),
+         "'Không được' đi với động từ vừa có nghĩa 'cấm' vừa có nghĩa 'chưa'."),
     Term("purge", "xóa thư của hộp thư đã thu hồi, sau khi đã sao lưu",
          "xoa thu cua hop thu da thu hoi", (),
          "Chỉ thư của hộp thư đã thu hồi, và chỉ sau khi đã sao lưu.", ("6.2.c", "10.2.đ")),
@@ -150,13 +150,13 @@ TERMS = (
          "Một địa chỉ bỏ khỏi tệp khai báo; chỉ đơn vị quản lý làm việc này.", ("10.1.đ",)),
     # Statuses.
     Term("active", "đang hoạt động", "dang hoat dong", ("trạng thái active", "đang active"),
-         "Một nhãn cho trạng thái ở mọi nơi; “active” chỉ là giá trị văn thư ghi trong tệp, "
+         "Một nhãn cho trạng thái ở mọi nơi; 'active' chỉ là giá trị văn thư ghi trong tệp, "
          "khi trích dẫn thì kèm nhãn: active (đang hoạt động)."),
     Term("status", "trạng thái", "trang thai", (),
          "Mục status của một hộp thư: đang hoạt động, đang tạm khóa, đã thu hồi."),
     # Why a mailbox is locked (Điều 7.1.a-c).
     Term("lock_reason", "lý do tạm khóa", "ly do tam khoa", ("lý do khóa",),
-         "Lý do của việc tạm khóa; “khóa” không đứng riêng.", ("7.1",)),
+         "Lý do của việc tạm khóa; 'khóa' không đứng riêng.", ("7.1",)),
     Term("violation", "vi phạm quy định tại Điều 4", "vi pham quy dinh tai Dieu 4", (),
          "Lời của Quy chế.", ("7.1.a",)),
     Term("compromised", "bị chiếm dụng", "bi chiem dung",
@@ -167,7 +167,7 @@ TERMS = (
          "tham gia phat tan thu rac, ma doc", (), "Lời của Quy chế.", ("7.1.c",)),
     # The operator's emergency measure (Điều 10.1.g).
     Term("emergency", "biện pháp khẩn cấp", "bien phap khan cap", ("tạm giữ",),
-         "“Tạm giữ” là từ pháp lý, nói về việc giữ người hoặc tài sản.", ("10.1.g",)),
+         "'Tạm giữ' là từ pháp lý, nói về việc giữ người hoặc tài sản.", ("10.1.g",)),
     Term("emergency_lock", "tạm khóa khẩn cấp", "tam khoa khan cap",
          ("lock khẩn cấp", "khóa khẩn cấp"),
          "Biện pháp khẩn cấp của đơn vị quản lý: đăng nhập bị từ chối, thư vẫn được nhận.",
@@ -186,22 +186,22 @@ TERMS = (
          "Khi khôi phục hộp thư bị tạm khóa; không gọi là mật khẩu ban đầu.", ("7.2", "12.1")),
     # Words of the files and the review.
     Term("yaml_key", "mục", "muc", ("nhóm khóa", "thiếu khóa", "tên khóa"),
-         "“Khóa” là tạm khóa; một mục trong tệp YAML gọi là “mục”, một phần tử của danh sách "
+         "'Khóa' là tạm khóa; một mục trong tệp YAML gọi là 'mục', một phần tử của danh sách "
          "gọi bằng tên và thứ tự của nó (người thứ 2 trong people, phòng thứ 1)."),
     Term("merge_request", "yêu cầu hợp nhất (merge request)", "yeu cau hop nhat",
          ("change request",),
-         "Lần nhắc đầu tiên kèm tên tiếng Anh của GitLab; không viết “yêu cầu” hay “thay đổi” "
+         "Lần nhắc đầu tiên kèm tên tiếng Anh của GitLab; không viết 'yêu cầu' hay 'thay đổi' "
          "đứng riêng, vì đó là lời của Quy chế cho văn bản đề nghị."),
     Term("head", "Thủ trưởng cơ quan, đơn vị", "Thu truong co quan, don vi", (),
-         "Quy chế viết hoa “Thủ trưởng”.", ("9.1",)),
+         "Quy chế viết hoa 'Thủ trưởng'.", ("9.1",)),
     Term("request", "văn bản đề nghị", "van ban de nghi", (),
          "Căn cứ của mọi thay đổi do cơ quan yêu cầu.", ("6.1",)),
     Term("basis", "căn cứ", "can cu", (),
          "Một quyết định không phải văn bản đề nghị (khởi tạo danh bạ, sắp xếp lại cơ quan)."),
     Term("mailbox", "hộp thư điện tử công vụ", "hop thu dien tu cong vu", (),
-         "Tên đầy đủ trong tiêu đề và chủ đề thư; trong câu có thể viết “hộp thư”."),
+         "Tên đầy đủ trong tiêu đề và chủ đề thư; trong câu có thể viết 'hộp thư'."),
     Term("division_mailbox", "hộp thư phòng, ban", "hop thu phong, ban", ("hộp thư đơn vị",),
-         "“Đơn vị” còn có nghĩa đơn vị sự nghiệp (kind: unit).", ("5.1.d",)),
+         "'Đơn vị' còn có nghĩa đơn vị sự nghiệp (kind: unit).", ("5.1.d",)),
     Term("personal_mailbox", "hộp thư cá nhân", "hop thu ca nhan", (), "Lời của Quy chế.",
          ("5.2",)),
     Term("agency_mailbox", "hộp thư cơ quan, đơn vị", "hop thu co quan, don vi", (),
