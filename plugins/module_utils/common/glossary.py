@@ -178,12 +178,16 @@ TERMS = (
          ("gỡ tạm giữ",), "Hộp thư trở lại trạng thái đã khai báo.", ("10.1.g",)),
     # Passwords, under headings that say what they are (Điều 12.1: change it at first use).
     Term("password_initial", "mật khẩu ban đầu", "mat khau ban dau", (),
-         "Chỉ cho hộp thư cấp mới hoặc cấp lại hộp thư đã thu hồi.", ("12.1",)),
+         "Chỉ cho hộp thư cấp mới.", ("12.1",)),
     Term("password_reset", "mật khẩu được cấp lại", "mat khau duoc cap lai", (),
          "Khi cấp lại mật khẩu; không gọi là mật khẩu ban đầu.", ("9.2", "12.1")),
     Term("password_unlock", "mật khẩu khởi tạo lại sau khôi phục",
          "mat khau khoi tao lai sau khoi phuc", (),
          "Khi khôi phục hộp thư bị tạm khóa; không gọi là mật khẩu ban đầu.", ("7.2", "12.1")),
+    Term("password_reinstate", "mật khẩu khởi tạo lại sau khi cấp lại hộp thư",
+         "mat khau khoi tao lai sau khi cap lai hop thu", (),
+         "Khi cấp lại hộp thư đã thu hồi; không gọi là khôi phục (từ của Điều 7).",
+         ("6.1", "12.1")),
     # Words of the files and the review.
     Term("yaml_key", "mục", "muc", ("nhóm khóa", "thiếu khóa", "tên khóa"),
          "'Khóa' là tạm khóa; một mục trong tệp YAML gọi là 'mục', một phần tử của danh sách "

@@ -36,12 +36,9 @@ KIND_LABELS = {"agency": label("agency_mailbox"), "division": label("division_ma
                "person": label("personal_mailbox")}
 # The heading of each kind of new password (Điều 7.2, 8, 9.2, 12.1): what the password is.
 # A reinstated mailbox is not "khôi phục" (the glossary keeps that word for Điều 7.2).
-PASSWORD_HEADINGS = {
-    "create": "MẬT KHẨU BAN ĐẦU",
-    "reset_password": "MẬT KHẨU ĐƯỢC CẤP LẠI",
-    "unlock": "MẬT KHẨU KHỞI TẠO LẠI SAU KHÔI PHỤC",
-    "reinstate": "MẬT KHẨU KHỞI TẠO LẠI SAU KHI CẤP LẠI HỘP THƯ",
-}
+PASSWORD_HEADINGS = {action: label(concept).upper() for action, concept in (
+    ("create", "password_initial"), ("reset_password", "password_reset"),
+    ("unlock", "password_unlock"), ("reinstate", "password_reinstate"))}
 PERSONAL_HEADING = f"CỦA {label('personal_mailbox').upper()}"
 UNIT_HEADING = f"CỦA {label('agency_mailbox').upper()} VÀ {label('division_mailbox').upper()}"
 # The gloss a notice gives "bị chiếm dụng" at its first mention (glossary: compromised).
