@@ -36,9 +36,9 @@ Not read, by one rule each (what is quoted is what someone wrote, shown as writt
 Markdown code spans and fenced blocks (action codes in backticks, YAML examples); HTML and
 Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one line
 (``'title'``, ``'1/3/2024'``: the clerk's key or value quoted); text in double quotes
-``"…"`` or typographic double quotes of at most 80 characters on one line; Jinja ``{{ … }}``, ``{% … %}``,
-``{# … #}``; URLs, e-mail addresses and code points (``U+FEFF``); and, when ``where``
-ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read
+``"…"`` or typographic double quotes of at most 80 characters on one line; Jinja
+``{{ … }}``, ``{% … %}``, ``{# … #}``; URLs, e-mail addresses and code points
+(``U+FEFF``); and, when ``where`` ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5 and ``True``/``False``/``None`` read
 quoted text too, but not code spans (``owners: ['a']`` in a YAML example is the clerk's).
 
 Allowed exceptions: tests/glossary_allowlist.yml, entries ``{file, phrase, reason}``: in an
