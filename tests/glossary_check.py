@@ -39,7 +39,8 @@ Markdown comments ``<!-- … -->`` (never shown); text in single quotes on one l
 ``"…"`` or typographic double quotes of at most 80 characters on one line; Jinja
 ``{{ … }}``, ``{% … %}``, ``{# … #}``; URLs, e-mail addresses and code points
 (``U+FEFF``); and, when ``where`` ends in ``.html`` or ``.html.j2``, HTML tags. Rule 5
-and ``True``/``False``/``None`` read quoted text too, but not code spans (``owners: ['a']`` in a YAML example is the clerk's).
+and ``True``/``False``/``None`` read quoted text too, but not code spans
+(``owners: ['a']`` in a YAML example is the clerk's).
 
 Allowed exceptions: tests/glossary_allowlist.yml, entries ``{file, phrase, reason}``: in an
 output whose ``where`` matches the glob ``file``, no finding inside an occurrence of
