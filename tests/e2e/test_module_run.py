@@ -62,7 +62,7 @@ def test_desired_file_for_another_domain_is_refused(params, tmp_path):
 
 
 def test_missing_desired_file_says_to_validate_first(params):
-    with pytest.raises(ReconcileError, match="HYR001 .*validate.yml"):
+    with pytest.raises(ReconcileError, match="HYR001 .*tệp hoặc thư mục không có.*make validate"):
         mailbox_reconcile.run(params | {"desired_file": "/nonexistent/desired.json"})
 
 
