@@ -144,6 +144,9 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitlab
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy_cli import (
     run_policy,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
+    reason,
+)
 
 ARGUMENT_SPEC = {
     "repository": {"type": "path", "required": True},
@@ -174,7 +177,7 @@ def main() -> None:
     except GitLabError as error:
         module.fail_json(msg=str(error))
     except OSError as error:
-        module.fail_json(msg=f"Không đọc được tệp {error.filename}: {error.strerror}.")
+        module.fail_json(msg=f"Không đọc được tệp {error.filename}: {reason(error)}.")
     except ValueError as error:
         module.fail_json(msg=str(error))
     # Not Ansible's ``warnings`` (module warnings, deprecated as a result key): the paths

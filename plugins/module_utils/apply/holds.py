@@ -76,7 +76,8 @@ def read_file(state_dir: str) -> dict:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as error:
-        raise HoldError(render("HYH010", path=path, error=str(error))) from error
+        why = operation_messages.reason(error)
+        raise HoldError(render("HYH010", path=path, error=why)) from error
     return {"version": 1, "holds": data.get("holds", {}), "log": data.get("log", [])}
 
 

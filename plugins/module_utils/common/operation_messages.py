@@ -77,11 +77,18 @@ OS_ERRORS = {errno.ENOENT: "tệp hoặc thư mục không có", errno.EACCES: "
              errno.EISDIR: "đường dẫn là một thư mục"}
 
 
+def reason(error: BaseException) -> str:
+    """Why a file could not be read, in Vietnamese: an operating-system error by its number,
+    anything else (a ValueError of json) as content that is not valid JSON."""
+    if isinstance(error, OSError):
+        return OS_ERRORS.get(error.errno, f"lỗi hệ thống số {error.errno}")
+    return "nội dung không phải JSON hợp lệ"
+
+
 def failure_text(error: BaseException) -> str:
     """What a module prints when it fails: a coded message as it is; an operating-system
     error in Vietnamese, with the file and the error number."""
     if not isinstance(error, OSError):
         return str(error)
-    why = OS_ERRORS.get(error.errno, f"lỗi hệ thống số {error.errno}")
     where = f"tệp {error.filename}" if error.filename else "tệp"
-    return f"không đọc hoặc ghi được {where} ({why})"
+    return f"không đọc hoặc ghi được {where} ({reason(error)})"

@@ -6,7 +6,7 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 
 from ..common.glossary import capitalised, day, label
-from ..common.operation_messages import OS_ERRORS, render
+from ..common.operation_messages import reason, render
 
 KINDS = ("agency", "division", "person")
 
@@ -183,9 +183,7 @@ def load_desired(path: str, domain: str, error: type[Exception] = DesiredStateEr
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as failure:
-        why = (OS_ERRORS.get(failure.errno, f"lỗi hệ thống số {failure.errno}")
-               if isinstance(failure, OSError) else "nội dung không phải JSON hợp lệ")
-        raise error(render("HYR001", path=path, failure=why)) from failure
+        raise error(render("HYR001", path=path, failure=reason(failure))) from failure
     if str(data.get("domain", "")).lower() != domain:
         raise error(render("HYR002", path=path, found=data.get("domain"), domain=domain))
     return [Mailbox.from_dict(item) for item in data.get("mailboxes", [])]
