@@ -14,6 +14,10 @@ import re
 import time
 
 import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.common.lifecycle import (
+    ACTIONS,
+    LABELS,
+)
 from e2e_support import DOMAIN, ROOT, issued_credentials, run_playbook, wipe
 from secrets_scan import HASH, PASSWORD, REAL_HASH, Scanner, describe, repository_files
 from test_notifications import credentials_in, delivered_notices
@@ -22,9 +26,18 @@ pytestmark = [pytest.mark.server, pytest.mark.playbook]
 
 
 def reconcile_summary(output: str) -> dict:
-    """The counts the apply printed for its reconcile task."""
-    block = output.split("TASK [Show what was applied]", 1)[1]
-    return {key: int(value) for key, value in re.findall(r"^\s+(\w+): (\d+)$", block, re.M)}
+    """The counts the apply printed for its reconcile task, by action code (the line reads
+    ``Kế hoạch: 4 thay đổi. Cấp mới (điểm a khoản 2 Điều 6): 3; …`` with 10.000-style
+    figures), and the total."""
+    block = output.split("TASK [Show what was applied]", 1)[1].split("TASK [", 1)[0]
+    line = " ".join(block.split())  # the callback wraps a long message
+    figure = r"(\d+(?:\.\d{3})*)"
+    total = re.search(rf"Kế hoạch: {figure} thay đổi", line)
+    counts = {"total": int(total[1].replace(".", "")) if total else 0}
+    for action in ACTIONS:
+        found = re.search(rf"{re.escape(LABELS[action])}: {figure}", line)
+        counts[action] = int(found[1].replace(".", "")) if found else 0
+    return counts
 
 
 @pytest.fixture
