@@ -256,6 +256,19 @@ def test_a_notice_without_an_agency_name_greets_the_mailboxs_agency():
         "Cơ quan sử dụng hộp thư tienlu@hungyen.gov.vn")
 
 
+@pytest.mark.parametrize("name", ["create", "lock", "reset_password"])
+def test_a_notice_queued_by_the_previous_version_still_renders(name):
+    """An outbox written before an upgrade holds changes without the keys added since
+    (the emergency measure, the basis, the sending agency's name): a pending notice is sent
+    all the same, never blocking every other notice (HYN004)."""
+    notice = case_notices(name)["tienlu"]
+    newer = ("measure", "basis", "from_agency_name")
+    notice = notice | {"changes": [{key: value for key, value in change.items()
+                                    if key not in newer} for change in notice["changes"]]}
+    _, body = rendered(notice)
+    assert body.startswith("Kính gửi: ") and "Trân trọng." in body
+
+
 def test_the_reference_shows_no_utc_stamp():
     notice = make_notices()["tienlu"]
     _, body = rendered(notice)

@@ -153,7 +153,7 @@ def reason_label(reason: str | None, glossed: set[str] | None = None) -> str:
 
 def _change_view(item: dict, glossed: set[str]) -> dict:
     measure = item.get("measure")
-    return {**item, "label": action_label(item["action"], measure),
+    return {**item, "measure": measure, "label": action_label(item["action"], measure),
             "kind_label": KIND_LABELS.get(item.get("kind"), "hộp thư"),
             "request_label": letter(item.get("request")),
             "basis_label": basis_label(item.get("basis")),
