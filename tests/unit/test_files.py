@@ -170,6 +170,20 @@ def test_append_adds_at_the_end_with_the_mode(tmp_path, umask, before, before_mo
     assert path.read_text() == expected and mode_of(path) == mode
 
 
+@pytest.mark.parametrize(("before", "expected"), [
+    ("zero\n", "zero\none\n"),
+    ("zero\n{\"torn\": ", "zero\none\n"),  # an append killed midway: cut, never merged
+    ('{"torn', "one\n"),  # the only line torn
+    ("zero\n" + "x" * 200_000, "zero\none\n"),  # a torn line longer than one read
+    ("", "one\n"),
+])
+def test_append_cuts_a_torn_last_line_first(tmp_path, before, expected):
+    path = tmp_path / "outbox.jsonl"
+    path.write_text(before)
+    append_durably(str(path), "one\n")
+    assert path.read_text() == expected
+
+
 @pytest.mark.parametrize(("exists", "expected"), [(False, 2), (True, 1)])
 def test_append_syncs_the_file_and_a_new_name(tmp_path, synced, exists, expected):
     path = tmp_path / "outbox.jsonl"

@@ -71,17 +71,36 @@ def _write_all(handle, data: Data) -> None:
 
 
 def append_durably(path: str, text: str, mode: int = 0o600) -> None:
-    """Append ``text`` to ``path`` and sync it; the file is created with ``mode`` (its
-    directory synced then, so the new name lasts too) or tightened to ``mode``."""
+    """Append the lines ``text`` to ``path`` and sync it; the file is created with ``mode``
+    (its directory synced then, so the new name lasts too) or tightened to ``mode``. A torn
+    last line (an append killed midway: no final newline) is cut first: it was never a
+    record, and the line appended after it must not merge with it."""
     created = not os.path.lexists(path)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
     with os.fdopen(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), mode)
+        os.fchmod(fd, mode)
+        _cut_torn_line(fd)
         handle.write(text.encode("utf-8"))
         handle.flush()
-        os.fsync(handle.fileno())
+        os.fsync(fd)
     if created:
         fsync_path(os.path.dirname(path) or ".")
+
+
+def _cut_torn_line(fd: int, chunk: int = 65536) -> None:
+    """Truncate the file after its last newline when it does not end with one."""
+    end = os.fstat(fd).st_size
+    if end == 0 or os.pread(fd, 1, end - 1) == b"\n":
+        return
+    position = end
+    while position > 0:
+        start = max(0, position - chunk)
+        found = os.pread(fd, position - start, start).rfind(b"\n")
+        if found >= 0:
+            os.ftruncate(fd, start + found + 1)
+            return
+        position = start
+    os.ftruncate(fd, 0)
 
 
 @contextlib.contextmanager
