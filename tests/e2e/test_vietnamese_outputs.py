@@ -21,11 +21,12 @@ import io
 import json
 import pathlib
 import re
+from collections.abc import Iterator
 
 import pytest
 import yaml
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request import gitlab_note
-from e2e_support import run_playbook
+from e2e_support import run_playbook, wipe
 from glossary_check import findings
 
 pytestmark = [pytest.mark.server, pytest.mark.playbook]
@@ -193,8 +194,11 @@ def as_read(path: pathlib.Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def outputs(server, tmp_path_factory) -> dict[str, str]:
-    """Run the whole story once; every text people read, by where it was read."""
+def outputs(server, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Run the whole story once on the emptied session server (other tests' notices, sent
+    under the first operator, must not be read as this story's); every text people read,
+    by where it was read."""
+    wipe(str(server.state_dir))
     work = tmp_path_factory.mktemp("vietnamese")
     tree, build = work / "mailboxes", work / "build"
     build.mkdir()
@@ -240,7 +244,8 @@ def outputs(server, tmp_path_factory) -> dict[str, str]:
             read[f"directory {path.relative_to(build)}"] = as_read(path)
 
     read.update(notices(server))
-    return read
+    yield read
+    wipe(str(server.state_dir))
 
 
 def test_the_story_reaches_every_output(outputs):
