@@ -16,12 +16,9 @@ is written by hand. tests/unit/test_guide.py fails when the committed guide diff
 
 from __future__ import annotations
 
-import argparse
-import codecs
 import importlib
 import pathlib
 import re
-import shutil
 import sys
 import tempfile
 
@@ -29,6 +26,10 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / ".collections"))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tools"))
+import case_support  # noqa: E402  (tests/case_support.py: the runners of the case tables' rows)
+import pages  # noqa: E402  (tools/pages.py: write the page or --check it)
 
 PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
 GUIDE = ROOT / "docs" / "huong-dan-van-thu.md"
@@ -112,116 +113,35 @@ def fixture(code: str) -> dict | None:
     return yaml.safe_load(path.read_text("utf-8")) if path.exists() else None
 
 
-def _bytes(text: str) -> bytes:
-    """A fixture's ``bytes`` value: \\xNN escapes for the raw bytes of a file."""
-    return codecs.decode(text.encode("latin-1"), "unicode_escape").encode("latin-1")
-
-
 def validation_problems(case: dict) -> list[str]:
     """The validation's messages for ``case``'s files laid over tests/fixtures/good."""
     from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
         run_validation,
     )
     with tempfile.TemporaryDirectory(prefix="hymail-guide-") as temp:
-        tree = pathlib.Path(temp) / "mailboxes"
-        shutil.copytree(GOOD, tree)
-        for name, text in (case.get("files") or {}).items():
-            if text is None:
-                (tree / name).unlink()
-            else:
-                (tree / name).write_text(text, "utf-8")
-        for name, text in (case.get("bytes") or {}).items():
-            (tree / name).write_bytes(_bytes(text))
-        if case.get("nested"):
-            (tree / case["nested"]).write_text("# x\nagency: " + "[" * 40 + "x" + "]" * 40)
-        result = run_validation({"mailboxes_dir": str(tree), "schema_file": str(SCHEMA),
+        tree = case_support.lay_out(pathlib.Path(temp), case)
+        result = run_validation({"mailboxes_dir": tree, "schema_file": str(SCHEMA),
                                  "label": "mailboxes"}, workers=1)
     return list(result["problems"])
 
 
-# tests/unit/policy_cases.yml's ``staff: N``: Sở Nội vụ with N people (letter 2/SNV).
-GIVEN_NAMES = ("Bảo", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Quang",
-               "Sơn", "Tùng", "Vinh", "Yến")
-
-
-def staff_file(count: int) -> str:
-    text = ("# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n"
-            "  name: Sở Nội vụ\n  kind: department\n  address: sonv\n  owners: [vanthu-sonv]\n"
-            '  request: {number: "1/SNV", date: "2024-01-02"}\npeople:\n')
-    for given in GIVEN_NAMES[:count]:
-        text += (f"  - name: Nguyễn Văn {given}\n    title: Chuyên viên\n"
-                 '    request: {number: "2/SNV", date: "2024-01-02"}\n')
-    return text
-
-
-def _policy_key(name: str) -> str:
-    return name if "/" in name else f"mailboxes/{name}"
-
-
-def _policy_overlay(files: dict[str, bytes], changes: dict | None) -> dict[str, bytes]:
-    files = dict(files)
-    for name, text in (changes or {}).items():
-        if text is None:
-            del files[_policy_key(name)]
-        else:
-            files[_policy_key(name)] = text.encode("utf-8")
-    return files
-
-
-def _policy_edit(files: dict[str, bytes], edits: list | None) -> dict[str, bytes]:
-    files = dict(files)
-    for step in edits or ():
-        key = _policy_key(step["file"])
-        text = files[key].decode("utf-8")
-        if "append" in step:
-            text += step["append"]
-        else:
-            if step["replace"] not in text:
-                raise ValueError(f"the edit matches nothing in {key}: {step['replace']!r}")
-            text = text.replace(step["replace"], step["with"], step.get("count", 1))
-        files[key] = text.encode("utf-8")
-    return files
-
-
 def policy_problems(case: dict, operator: str | None = None) -> list[str]:
-    """The policy's messages for ``case``, in the format of tests/unit/policy_cases.yml: the
-    base is tests/fixtures/good + ``base``, ``base_approvals``, ``base_edits``; the head adds
-    ``head``, ``edits``, ``approvals``; GitLab's facts are ``approvers``, ``pushers``,
-    ``tree``, ``contains_base``. ``codeowners: stale`` checks the head's CODEOWNERS instead.
+    """The policy's messages for ``case``, in the format of tests/unit/policy_cases.yml
+    (tests/case_support.py). ``codeowners: stale`` checks the head's CODEOWNERS instead.
     ``operator``: the operator's short name the messages give (default: the generic name)."""
     from ansible_collections.hungyen.mail.plugins.module_utils.change_request import policy
-    from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
-        TreeChange,
-    )
 
-    good = {f"mailboxes/{path.name}": path.read_bytes() for path in sorted(GOOD.glob("*.yml"))}
-    if case.get("staff"):
-        good["mailboxes/sonv.yml"] = staff_file(case["staff"]).encode("utf-8")
-    base = _policy_overlay(_policy_overlay(good, case.get("base")), {
-        f"approvals/{name}": text for name, text in (case.get("base_approvals") or {}).items()})
-    base = _policy_edit(base, case.get("base_edits"))
-    head = _policy_edit(_policy_overlay(base, case.get("head")), case.get("edits"))
-    head = _policy_overlay(head, {f"approvals/{name}": text
-                                  for name, text in (case.get("approvals") or {}).items()})
     if case.get("codeowners"):
-        violation = policy.codeowners_violation(head)
+        violation = policy.codeowners_violation(case_support.sides(case)[1])
         return [violation.message] if violation else []
-    tree = None
-    if "tree" in case:
-        tree = tuple(TreeChange(status, path, "000000" if status == "A" else "100644", mode)
-                     for status, mode, path in (line.split(" ", 2) for line in case["tree"]))
-    facts = policy.Facts(approvers=frozenset(case.get("approvers", ())),
-                         pushers=frozenset(case.get("pushers", ())), tree=tree,
-                         contains_base=case.get("contains_base", True))
-    named = {"operator": operator} if operator else {}
-    decision = policy.decide(base, head, case["author"],
-                             thresholds=policy.Thresholds(**case.get("thresholds", {})),
-                             facts=facts, **named)
-    return [violation.message for violation in decision.violations]
+    return [violation.message
+            for violation in case_support.decision(case, operator).violations]
 
 
-def example_problems(code: str, case: dict) -> list[str]:
-    return policy_problems(case) if code.startswith("HP") else validation_problems(case)
+def example_problems(code: str, case: dict, operator: str | None = None) -> list[str]:
+    """What the example ``case`` of ``code`` yields (a policy code's: as ``operator``)."""
+    return (policy_problems(case, operator) if code.startswith("HP")
+            else validation_problems(case))
 
 
 def yields_only(code: str, problems: list[str]) -> bool:
@@ -263,7 +183,7 @@ def _file_example(case: dict) -> list[str]:
         else:
             lines += [f"Tệp `mailboxes/{name}`:", ""] + _fence(text, "yaml") + [""]
     for name, text in (case.get("bytes") or {}).items():
-        shown = _bytes(text).decode("utf-8", "backslashreplace")
+        shown = case_support.raw_bytes(text).decode("utf-8", "backslashreplace")
         lines += [f"Tệp `mailboxes/{name}` (không phải UTF-8; \\xNN là byte lỗi):", ""]
         lines += _fence(shown, "yaml") + [""]
     return lines
@@ -293,20 +213,20 @@ def _policy_files(case: dict) -> list[str]:
     lines: list[str] = []
     for name, text in (case.get("base") or {}).items():
         if text is not None:
-            lines += ["", f"Trước yêu cầu hợp nhất, tệp `{_policy_key(name)}` là:", ""]
+            lines += ["", f"Trước yêu cầu hợp nhất, tệp `{case_support.file_key(name)}` là:", ""]
             lines += _fence(text, "yaml")
     for name, text in (case.get("base_approvals") or {}).items():
         lines += ["", f"Trước yêu cầu hợp nhất, đã có tệp `approvals/{name}`:", ""]
         lines += _fence(text, "yaml")
     for step in case.get("edits") or ():
-        name = _policy_key(step["file"])
+        name = case_support.file_key(step["file"])
         if "append" in step:
             lines += ["", f"Thêm vào cuối `{name}`:", ""] + _fence(step["append"], "yaml")
         else:
             lines += ["", f"Trong `{name}`, thay", ""] + _fence(step["replace"], "yaml")
             lines += ["", "bằng", ""] + _fence(step["with"], "yaml")
     for name, text in (case.get("head") or {}).items():
-        key = _policy_key(name)
+        key = case_support.file_key(name)
         existing = ((GOOD / key.removeprefix("mailboxes/")).exists()
                     or name in (case.get("base") or {}))
         if text is None:
@@ -368,20 +288,7 @@ def render_guide(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail when the guide differs")
-    args = parser.parse_args(argv)
-    current = GUIDE.read_text("utf-8")
-    wanted = render_guide(current)
-    if args.check:
-        if wanted != current:
-            print(f"{GUIDE.relative_to(ROOT)} is stale: run make guide", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        GUIDE.write_text(wanted, "utf-8")
-        print(f"wrote {GUIDE.relative_to(ROOT)}")
-    return 0
+    return pages.main(argv, __doc__, GUIDE, "guide", render_guide)
 
 
 if __name__ == "__main__":

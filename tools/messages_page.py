@@ -18,7 +18,6 @@ to a message shows in review.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import email
@@ -38,6 +37,7 @@ import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import guide  # noqa: E402  (tools/guide.py: the catalogs and the examples of the codes)
+import pages  # noqa: E402  (tools/pages.py: write the page or --check it)
 
 ROOT = guide.ROOT
 PACKAGE = guide.PACKAGE
@@ -208,8 +208,7 @@ def code_messages(operator) -> list[str]:
             lines += [f"### {family}", ""]
         case = guide.fixture(code) if guide.is_clerk_code(code) else None
         if case is not None:
-            shown = (guide.policy_problems(case, operator=operator.short_name)
-                     if code.startswith("HP") else guide.validation_problems(case))
+            shown = guide.example_problems(code, case, operator.short_name)
         else:
             shown = [example_message(code, entries[code], operator)]
         lines += [f"#### {code} {titles.get(code, '')}".rstrip(), ""]
@@ -507,20 +506,7 @@ def render_all(operator=None, regulation=None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail when the page differs")
-    args = parser.parse_args(argv)
-    wanted = render_all()
-    current = PAGE.read_text("utf-8") if PAGE.exists() else ""
-    if args.check:
-        if wanted != current:
-            print(f"{PAGE.relative_to(ROOT)} is stale: run make messages", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        PAGE.write_text(wanted, "utf-8")
-        print(f"wrote {PAGE.relative_to(ROOT)}")
-    return 0
+    return pages.main(argv, __doc__, PAGE, "messages", lambda _current: render_all())
 
 
 if __name__ == "__main__":

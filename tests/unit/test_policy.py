@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import case_support
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.change_request.gitfiles import (
     TreeChange,
@@ -27,87 +28,12 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     CATALOG,
     render,
 )
+from case_support import GIVEN_NAMES, edit, good_files, sides
 from helpers import ROOT, case_table
-
-GOOD = ROOT / "tests" / "fixtures" / "good"
-GIVEN_NAMES = ("Bảo", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Quang",
-               "Sơn", "Tùng", "Vinh", "Yến")
-
-
-def good_files() -> dict[str, bytes]:
-    return {f"mailboxes/{path.name}": path.read_bytes() for path in sorted(GOOD.glob("*.yml"))}
-
-
-def staff_file(count: int) -> str:
-    """Sở Nội vụ with ``count`` people, each with the letter 2/SNV."""
-    text = ("# yaml-language-server: $schema=../schemas/agency.schema.json\nagency:\n"
-            "  name: Sở Nội vụ\n  kind: department\n  address: sonv\n  owners: [vanthu-sonv]\n"
-            '  request: {number: "1/SNV", date: "2024-01-02"}\npeople:\n')
-    for given in GIVEN_NAMES[:count]:
-        text += (f"  - name: Nguyễn Văn {given}\n    title: Chuyên viên\n"
-                 '    request: {number: "2/SNV", date: "2024-01-02"}\n')
-    return text
-
-
-def _key(name: str) -> str:
-    return name if "/" in name else f"mailboxes/{name}"
-
-
-def overlay(files: dict[str, bytes], changes: dict | None) -> dict[str, bytes]:
-    files = dict(files)
-    for name, text in (changes or {}).items():
-        if text is None:
-            del files[_key(name)]
-        else:
-            files[_key(name)] = text.encode("utf-8")
-    return files
-
-
-def edit(files: dict[str, bytes], edits: list | None) -> dict[str, bytes]:
-    """Apply the case's text edits; an edit that matches nothing is a bug in the table."""
-    files = dict(files)
-    for step in edits or ():
-        key = _key(step["file"])
-        text = files[key].decode("utf-8")
-        if "append" in step:
-            text += step["append"]
-        else:
-            count = step.get("count", 1)
-            assert text.count(step["replace"]) >= count, step
-            text = text.replace(step["replace"], step["with"], count)
-        files[key] = text.encode("utf-8")
-    return files
-
-
-def approvals(case: dict, key: str) -> dict:
-    return {f"approvals/{name}": text for name, text in (case.get(key) or {}).items()}
-
-
-def sides(case: dict) -> tuple[dict, dict]:
-    base = overlay(good_files(), case.get("base"))
-    if case.get("staff"):
-        base["mailboxes/sonv.yml"] = staff_file(case["staff"]).encode("utf-8")
-    base = edit(overlay(base, approvals(case, "base_approvals")), case.get("base_edits"))
-    head = edit(overlay(base, case.get("head")), case.get("edits"))
-    return base, overlay(head, approvals(case, "approvals"))
-
-
-def facts(case: dict) -> Facts:
-    """The case's git and GitLab facts: approvers, pushers, tree ("A 100644 path" lines:
-    status, new mode, path), contains_base."""
-    tree = None
-    if "tree" in case:
-        tree = tuple(TreeChange(status, path, "000000" if status == "A" else "100644", mode)
-                     for status, mode, path in (line.split(" ", 2) for line in case["tree"]))
-    return Facts(approvers=frozenset(case.get("approvers", ())),
-                 pushers=frozenset(case.get("pushers", ())), tree=tree,
-                 contains_base=case.get("contains_base", True))
 
 
 def run(case: dict):
-    base, head = sides(case)
-    return decide(base, head, case["author"], thresholds=Thresholds(**case.get("thresholds", {})),
-                  facts=facts(case), operator=case.get("operator", "Sở TTTT"))
+    return case_support.decision(case, operator=case.get("operator", "Sở TTTT"))
 
 
 @pytest.mark.parametrize("case", case_table("policy_cases.yml"))

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_run import (
     run_validation,
 )
+from case_support import GOOD, lay_out
 from glossary_check import findings
 from helpers import ROOT, SCHEMA, case_table
-
-GOOD = ROOT / "tests" / "fixtures" / "good"
-
-
-def lay_out(tmp_path, case) -> str:
-    """The good tree with the case's files laid over it (null deletes)."""
-    tree = tmp_path / "mailboxes"
-    shutil.copytree(GOOD, tree)
-    for name, text in (case.get("files") or {}).items():
-        if text is None:
-            (tree / name).unlink()
-        else:
-            (tree / name).write_text(text, "utf-8")
-    for name, text in (case.get("bytes") or {}).items():
-        (tree / name).write_bytes(text.encode("latin-1").decode("unicode_escape").encode("latin-1"))
-    if case.get("nested"):
-        depth = 40
-        (tree / case["nested"]).write_text("# x\nagency: " + "[" * depth + "x" + "]" * depth)
-    if case.get("huge"):
-        (tree / case["huge"]).write_bytes(b"# x\n" * (3 * 1024 * 1024))
-    return str(tree)
 
 
 def validate(directory: str) -> dict:

@@ -11,8 +11,8 @@ from ansible_collections.hungyen.mail.plugins.module_utils.declared.validation_r
     run_validation,
     schema_validator,
 )
+from case_support import lay_out
 from helpers import ROOT, SCHEMA, case_table
-from test_validate import lay_out
 
 
 def both_ways(directory: str, tmp_path) -> list[tuple[dict, bytes | None]]:
