@@ -75,6 +75,9 @@ FIELDS = {
     "until": "2026-11-01", "value": "nv:an", "waited": 120, "what": "tạm khóa",
     "where": "thuộc mailboxes/vangiang.yml", "why": "không có tệp mailboxes/tienlu.yml",
     "word": "hotro", "work": "/var/backups/hymail/.tmp", "case": "hoa", "encoding": "TCVN3",
+    "manifest": "/var/lib/hymail/etc/managed/mailserver.json", "role": "mailserver",
+    "readers": "postfix, dovecot, systemd, firewall, apt",
+    "problem": "tệp /etc/postfix/main.cf không có trên máy",
 }
 
 
@@ -311,12 +314,15 @@ def gitlab_note(markdown: str) -> str:
 
 def drift_markdown(operator) -> str:
     """The drift report of the plan's scenario: its undeclared mailbox, its emergency
-    measure, a file edited by hand, a missing one, and the changes not yet applied."""
+    measure, a file edited by hand, a missing one, the changes not yet applied, and a
+    configuration file edited by hand."""
     planner, drift = _module("plan.planner"), _module("apply.drift")
     desired, live = plan_scenario()
     changes = planner.plan_changes(desired, live, holds=("giu",))
     edits = [{"file": "users.passwd", "state": "edited"}, {"file": "aliases", "state": "missing"}]
-    return drift.render_markdown(drift.build(changes, holds(operator), edits, DOMAIN))
+    config = [{"file": "/etc/postfix/main.cf", "reader": "postfix", "role": "mailserver",
+               "state": "edited"}]
+    return drift.render_markdown(drift.build(changes, holds(operator), edits, DOMAIN, config))
 
 
 # ------------------------------------------------------------------------- the notices

@@ -118,7 +118,8 @@ def test_drift_report_counts_each_kind_with_its_code():
     changes = plan_changes([box("khaibao")], {"la": account_from_mailbox(box("la"))})
     edits = [{"file": "vmailbox", "state": "edited", "expected": "a", "actual": "b"}]
     report = build(changes, [hold("x").to_dict() | {"clears": False}], edits, DOMAIN)
-    assert report["summary"] == {"undeclared": 1, "holds": 1, "hand_edits": 1, "pending": 1}
+    assert report["summary"] == {"undeclared": 1, "holds": 1, "hand_edits": 1, "pending": 1,
+                                 "config_edits": 0}
     text = render_markdown(report)
     for code in ("HYD001", "HYD002", "HYD003", "HYD004"):
         assert f"| {code} |" in text and f"## {code}" in text

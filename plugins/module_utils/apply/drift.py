@@ -1,9 +1,10 @@
 """The drift report: what the mail server has that the repository does not say.
 
-Four kinds of finding, each with a stable code: HYD001 a mailbox no file declares,
+Five kinds of finding, each with a stable code: HYD001 a mailbox no file declares,
 HYD002 an emergency hold (biện pháp khẩn cấp), HYD003 a data file changed by hand (its
 digest differs from the one the backend recorded when it wrote it), HYD004 a declared
-change not (yet) applied.
+change not (yet) applied, HYD005 a configuration file a role wrote changed by hand or gone
+(its digest differs from the role's record, ``managed_files.py``).
 Nothing is changed on the server.
 """
 
@@ -16,11 +17,12 @@ from ..declared.model import load_desired
 from ..plan.markdown import address, code
 from ..plan.planner import Change, plan_changes
 from ..plan.render import hold_block
+from . import managed_files
 from .holds import HoldSet
 from .messages import heading, render
 
 CODES = {"undeclared": "HYD001", "holds": "HYD002", "hand_edits": "HYD003",
-         "pending": "HYD004"}
+         "pending": "HYD004", "config_edits": "HYD005"}
 TITLES = {kind: heading(code) for kind, code in CODES.items()}
 FILE_STATES = {"edited": "nội dung đã bị sửa", "missing": "tệp đã bị xóa",
                "unrecorded": "công cụ chưa từng ghi tệp này (không có mã băm SHA-256)"}
@@ -37,12 +39,20 @@ def run(params: dict) -> dict:
     holds = HoldSet.load(params["state_dir"], desired)
     changes = plan_changes(desired, backend.read_state(), holds=holds.frozen())
     edits = backend.hand_edits()
-    report = build(changes, holds.describe(), edits, backend.domain)
+    config_edits = _config_edits(params["state_dir"])
+    report = build(changes, holds.describe(), edits, backend.domain, config_edits)
     result = {"changed": False, "drift": report["drift"], "summary": report["summary"],
               "report": report, "markdown": render_markdown(report)}
     if report["drift"]:
         result["msg"] = render("HYD000", summary=summary_text(report["summary"]))
     return result
+
+
+def _config_edits(state_dir: str) -> list[dict]:
+    try:
+        return managed_files.edits(state_dir)
+    except managed_files.ManifestError as error:
+        raise DriftError(str(error)) from None
 
 
 def summary_text(summary: dict) -> str:
@@ -52,13 +62,15 @@ def summary_text(summary: dict) -> str:
                      for kind, count in summary.items() if count)
 
 
-def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str) -> dict:
+def build(changes: list[Change], holds: list[dict], edits: list[dict], domain: str,
+          config_edits: list[dict] | None = None) -> dict:
     """The report as JSON-ready data; ``drift`` is true when anything was found."""
     found = {
         "undeclared": [c.to_dict() for c in changes if c.action == "drift"],
         "holds": holds,
         "hand_edits": edits,
         "pending": [c.to_dict() for c in changes if c.action != "drift"],
+        "config_edits": list(config_edits or []),
     }
     summary = {kind: len(items) for kind, items in found.items()}
     return {"version": 1, "domain": domain, "drift": any(summary.values()),
@@ -78,6 +90,7 @@ def render_markdown(report: dict) -> str:
     lines += _section("holds", hold_block(report["holds"], domain))
     lines += _section("hand_edits", [_edit_line(e) for e in report["hand_edits"]])
     lines += _section("pending", [_pending_line(e, domain) for e in report["pending"]])
+    lines += _section("config_edits", [_config_line(e) for e in report.get("config_edits", [])])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -103,6 +116,17 @@ def _status(status: str | None) -> str:
 
 def _edit_line(entry: dict) -> str:
     return f"- {code('data/live/' + str(entry['file']))}: {FILE_STATES[entry['state']]}"
+
+
+def _config_line(entry: dict) -> str:
+    """``/etc/postfix/main.cf``: what happened, and the service that reads it."""
+    return (f"- {code(entry['file'])}: {FILE_STATES[entry['state']]}; dịch vụ đọc tệp: "
+            f"{_reader(entry['reader'])} (vai trò {code(entry['role'])})")
+
+
+def _reader(reader: str) -> str:
+    """A known reader in words (``tường lửa (nftables)``); another one, as written, in code."""
+    return managed_files.READERS.get(reader) or code(reader)
 
 
 def _pending_line(entry: dict, domain: str) -> str:

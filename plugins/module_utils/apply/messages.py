@@ -3,7 +3,8 @@
 Same shape as every catalog (``common/messages.py``): ``CODE <what went wrong>
 (<article or basis>). Cách sửa: <how to fix>``. The reconcile's own codes (HYR) are raised
 by the stages below too, so they live in ``common/operation_messages.py``. The drift
-findings HYD001–HYD004 are headings of the drift report (``heading``), not failures.
+findings HYD001–HYD005 are headings of the drift report (``heading``), not failures; HYD010
+and HYD011 are failures of the records of the configuration files (``managed_files.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ..common.messages import Catalog
 from ..common.messages import render as render_message
 
 EMERGENCY = cite("10.1.g")
+# Operating the mail server's configuration: no article governs it, so nothing is cited.
+SERVER = ""
 DIRECTORY = cite("10.1.đ", "10.2.c")
 # The operator as a static catalog names it (the inventory's name is not known here).
 OPERATOR = GENERIC_OPERATOR
@@ -68,6 +71,18 @@ CATALOG: Catalog = {
     "HYD004": ("Thay đổi đã khai báo nhưng chưa áp dụng", DIRECTORY,
                "chạy make apply (hoặc để pipeline áp dụng) sau khi yêu cầu hợp nhất được "
                "phê duyệt"),
+    "HYD005": ("Tệp cấu hình do công cụ ghi bị sửa " + label("manual") + " hoặc bị xóa (mã băm "
+               "SHA-256 khác với lần áp dụng cuối)", SERVER,
+               "chạy lại make apply: lần áp dụng sau ghi lại tệp như kho khai báo và chỉ nạp "
+               "lại dịch vụ đọc tệp đó; muốn giữ thay đổi thì đưa nó vào kho qua "
+               + label("merge_request")),
+    # The records of the configuration files the roles write (managed_files.py)
+    "HYD010": ("không đọc được danh sách tệp cấu hình {manifest} ({failure})", SERVER,
+               "chạy lại make apply (lần áp dụng ghi lại danh sách này); không sửa tệp này "
+               "theo cách " + label("manual")),
+    "HYD011": ("danh sách tệp cấu hình của vai trò {role} không dùng được: {problem}", SERVER,
+               "sửa danh sách tệp của vai trò (mỗi tệp một đường dẫn tuyệt đối path và một "
+               "dịch vụ đọc reader, là một trong: {readers}) rồi chạy lại make apply"),
 }
 
 

@@ -143,6 +143,9 @@ TITLES = {
     "HYD002": "Biện pháp khẩn cấp đang có hiệu lực",
     "HYD003": "Tệp dữ liệu bị sửa thủ công",
     "HYD004": "Thay đổi chưa áp dụng",
+    "HYD005": "Tệp cấu hình bị sửa thủ công",
+    "HYD010": "Không đọc được danh sách tệp cấu hình",
+    "HYD011": "Danh sách tệp cấu hình không dùng được",
     # Notices
     "HYN001": "Không gửi được thông báo",
     "HYN002": "Máy chủ từ chối thư",
