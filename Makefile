@@ -17,7 +17,7 @@ ARGS ?=
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
 	code-warnings guide messages \
 	directory lint sanity unit test test-deps clean drift emergency notify report bench \
-	backup restore purge mailserver-destroy glossary
+	backup restore purge mailserver-destroy glossary testhost testhost-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
 # The repository is the collection hungyen.mail (galaxy.yml): Ansible, the tests and the
@@ -211,21 +211,39 @@ sanity: setup
 	python tests/sanity/prepare.py
 	cd $(SANITY_COPY) && ansible-test sanity --python 3.11 --local --color no $(SANITY_ARGS)
 
-## unit: the in-process tests only (no mail server, no playbook)
+## unit: the in-process tests only (no mail server, no playbook, no test host)
 unit: setup
-	pytest -m "not server and not playbook and not browser and not pipeline" $(ARGS)
+	pytest -m "not server and not playbook and not browser and not pipeline and not testhost" \
+	  $(ARGS)
+
+## testhost: boot a bare Debian 12 host with systemd (systemd-nspawn) beside this checkout,
+##   reachable over SSH, its inventory in build/testhost/inventory (make apply
+##   INVENTORY=build/testhost/inventory); HYMAIL_TESTHOST_NAME=<name> for another one
+##   (build/testhost-<name>/); as root; docs/testhost.md
+testhost:
+	@$(call apt_install,$(TESTHOST_APT))
+	$(PYTHON) tools/testhost.py up
+
+## testhost-destroy: remove the test host: container, machine directory, interface, nft
+##   table, build output; restores ip_forward when it was the last one
+testhost-destroy:
+	$(PYTHON) tools/testhost.py down
 
 ## test-deps: what the tests need beyond the product: Debian packages (browser, rsync) and
 ##   gitlab-ci-local (npm ci from the committed lock file into .ci/gitlab-ci-local/)
-TEST_APT := chromium chromium-driver rsync faketime
-GCL_DIR := .ci/gitlab-ci-local
-GCL_STAMP := $(GCL_DIR)/node_modules/.installed-$(shell sha1sum $(GCL_DIR)/package-lock.json | cut -c1-12)
-test-deps: $(GCL_STAMP)
-	@missing=$$(for p in $(TEST_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# The test host (tools/testhost.py): systemd-nspawn, debootstrap, nft, openssl.
+TESTHOST_APT := systemd-container debootstrap nftables openssl
+TEST_APT := chromium chromium-driver rsync faketime $(TESTHOST_APT)
+# apt_install: install the Debian packages of $(1) that are missing (one apt-get run)
+apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  rm -f /var/lib/man-db/auto-update; apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+GCL_DIR := .ci/gitlab-ci-local
+GCL_STAMP := $(GCL_DIR)/node_modules/.installed-$(shell sha1sum $(GCL_DIR)/package-lock.json | cut -c1-12)
+test-deps: $(GCL_STAMP)
+	@$(call apt_install,$(TEST_APT))
 
 $(GCL_STAMP): $(GCL_DIR)/package-lock.json
 	@command -v npm >/dev/null || { echo "test-deps: gitlab-ci-local needs Node.js 20 and npm"; exit 1; }
