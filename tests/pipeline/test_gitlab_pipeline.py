@@ -51,8 +51,10 @@ def merge_request_variables(repo, gitlab: FakeGitLab, iid: int, author: str) -> 
 
 
 def api(repo, gitlab: FakeGitLab) -> dict:
+    # INVENTORY: the embedded server here (apply and drift name inventory/production).
     return {"CI_API_V4_URL": gitlab.api_url, "CI_PROJECT_ID": gitlab.project,
             "CI_DEFAULT_BRANCH": "main", "HYMAIL_CI_CACHE": str(repo.ci_cache),
+            "INVENTORY": "inventory/local",
             "HYMAIL_GITLAB_NOTE_TOKEN": gitlab.token,
             "HYMAIL_GITLAB_READ_TOKEN": gitlab.read_token, "CI_JOB_TOKEN": gitlab.job_token}
 
