@@ -59,6 +59,9 @@ options:
     default: ""
   lock_timeout: {description: Seconds to wait for a running apply., type: float, default: 300}
   postmap: {description: The postmap command., type: str, default: postmap}
+  postfix_config_dir:
+    description: Postfix configuration directory for postmap; default O(state_dir)/etc/postfix.
+    type: path
 notes:
   - Check mode reports what would happen and writes nothing.
 author: Hưng Yên mail team (@hungyen)
@@ -141,6 +144,7 @@ ARGUMENT_SPEC = {
     "tool_version": {"type": "str", "default": ""},
     "lock_timeout": {"type": "float", "default": 300},
     "postmap": {"type": "str", "default": "postmap"},
+    "postfix_config_dir": {"type": "path"},
 }
 
 

@@ -37,6 +37,9 @@ options:
     default: compromised
     choices: [violation, compromised, spam_malware]
   postmap: {description: The postmap command., type: str, default: postmap}
+  postfix_config_dir:
+    description: Postfix configuration directory for postmap; default O(state_dir)/etc/postfix.
+    type: path
 notes:
   - Check mode reports what would happen; diff mode gives the account's before and after.
 author: Hưng Yên mail team (@hungyen)
@@ -87,6 +90,7 @@ ARGUMENT_SPEC = {
     "lock_reason": {"type": "str", "default": "compromised",
                     "choices": ["violation", "compromised", "spam_malware"]},
     "postmap": {"type": "str", "default": "postmap"},
+    "postfix_config_dir": {"type": "path"},
 }
 
 

@@ -65,6 +65,17 @@ def test_hash_has_dovecot_prefix_and_verifies_with_argon2():
     assert not passwords.verify(hashed, "MatKhau#7891")
 
 
+def test_every_hash_parameter_is_explicit_salt_and_hash_length_included():
+    """Debian 12's argon2-cffi 21.1 defaults to a 16-byte hash: the length is ours, not its."""
+    import base64
+
+    salt, digest = hash_password("MatKhau#7890", CHEAP).split("$")[-2:]
+    decoded = [base64.b64decode(part + "=" * (-len(part) % 4)) for part in (salt, digest)]
+    assert [len(part) for part in decoded] == [16, 32]
+    short = HashSettings(time_cost=1, memory_kib=8192, parallelism=1, hash_bytes=16)
+    assert len(hash_password("MatKhau#7890", short).split("$")[-1]) == 22  # 16 bytes, base64
+
+
 def test_same_password_hashes_differently_each_time():
     assert hash_password("MatKhau#7890", CHEAP) != hash_password("MatKhau#7890", CHEAP)
 

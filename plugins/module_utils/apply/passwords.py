@@ -25,11 +25,17 @@ POOL_THRESHOLD = 4
 
 @dataclass(frozen=True)
 class HashSettings:
-    """Argon2id cost; the parameters travel inside the hash, so Dovecot needs no change."""
+    """Argon2id cost; the parameters travel inside the hash, so Dovecot needs no change.
+
+    Every parameter is explicit: the library's defaults differ between versions (Debian 12's
+    argon2-cffi 21.1 makes a 16-byte hash, later ones 32 bytes).
+    """
 
     time_cost: int = 3
     memory_kib: int = 65536
     parallelism: int = 1
+    hash_bytes: int = 32
+    salt_bytes: int = 16
 
 
 def generate(length: int = DEFAULT_LENGTH) -> str:
@@ -65,7 +71,8 @@ def _hasher(settings: HashSettings):
 
     return PasswordHasher(
         time_cost=settings.time_cost, memory_cost=settings.memory_kib,
-        parallelism=settings.parallelism, type=Type.ID,
+        parallelism=settings.parallelism, hash_len=settings.hash_bytes,
+        salt_len=settings.salt_bytes, encoding="utf-8", type=Type.ID,
     )
 
 
