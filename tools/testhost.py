@@ -279,10 +279,15 @@ def nspawn_pids(name: str) -> list[int]:
 
 def pids_rooted_in(root: Path) -> list[int]:
     """Processes whose root directory is root: the container's, wherever they were reparented."""
+    try:
+        wanted = os.stat(root)
+    except OSError:
+        return []
     found = []
-    for pid in all_pids():
+    for pid in all_pids():  # readlink says "/" across mount namespaces: compare the inodes
         with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/{pid}/root") == str(root):
+            seen = os.stat(f"/proc/{pid}/root")
+            if (seen.st_dev, seen.st_ino) == (wanted.st_dev, wanted.st_ino) and proc_stat(pid):
                 found.append(pid)
     return found
 
@@ -785,6 +790,9 @@ def main(argv: list[str]) -> int:
         getattr(host, action)()
     except (TestHostError, subprocess.CalledProcessError) as exc:
         print(f"testhost {argv[0]}: {exc}", file=sys.stderr)
+        if argv[0] in ("up", "boot", "reboot"):
+            print(f"testhost: what is left of {host.name}: `tools/testhost.py down` "
+                  "(make testhost-destroy) removes it", file=sys.stderr)
         return 1
     if action in ("up", "boot", "reboot"):
         print(f"Test host {host.name} ({HOSTNAME}) at {host.address}; inventory "

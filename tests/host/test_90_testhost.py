@@ -58,7 +58,7 @@ def tcp_open(address: str, port: int, timeout: float = 3) -> bool:
 
 
 def inside_connects(host, address: str, port: int) -> bool:
-    done = host.run(f"timeout 4 bash -c '</dev/tcp/{address}/{port}'", check=False, timeout=30)
+    done = host.run(f"timeout 3 bash -c '</dev/tcp/{address}/{port}'", check=False, timeout=30)
     return done.returncode == 0
 
 
@@ -118,9 +118,9 @@ def test_traffic_only_to_the_mirror_and_the_nameserver(host):
     host.run("apt-get update -q")
     mirror = tool.resolve_v4("deb.debian.org")[0]
     assert not inside_connects(host, mirror, 22), "the mirror's address beyond HTTP(S)"
-    reachable = [target for target in FORBIDDEN if tcp_open(*target)]
-    for address, port in reachable or FORBIDDEN:
-        assert not inside_connects(host, address, port), f"{address}:{port} from the host"
+    # the first address this machine reaches: only the NAT table can stop the host
+    address, port = next((target for target in FORBIDDEN if tcp_open(*target)), FORBIDDEN[0])
+    assert not inside_connects(host, address, port), f"{address}:{port} from the host"
 
 
 def test_reboot_is_a_new_boot_of_the_same_directory(host):
@@ -137,7 +137,7 @@ def test_up_starts_from_a_fresh_copy_with_new_host_keys(host):
     old_keys = host.known_hosts.read_text()
     host.run("touch /var/tmp/left-by-the-previous-host")
     host.kill()
-    assert not host.running()
+    assert not host.running() and not tool.pids_rooted_in(host.root)
     host.up()
     assert host.known_hosts.read_text() != old_keys
     assert host.run("test -e /var/tmp/left-by-the-previous-host", check=False).returncode == 1
@@ -165,12 +165,14 @@ def test_forwarding_is_restored_by_the_last_host_to_leave(tmp_path):
 def test_testhost_destroy_leaves_nothing_behind(host):
     pid = host.nspawn_pid()
     assert pid and tool.link_exists(host.interface) and tool.nft_has_table(host.table)
+    processes = {*tool.descendants([pid]), *tool.pids_rooted_in(host.root)}
+    assert len(processes) > 2, processes
     env = dict(os.environ, HYMAIL_TESTHOST_NAME=host.name)
     done = subprocess.run(["make", "-s", "testhost-destroy"], cwd=CHECKOUT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert not tool.alive(pid) and not tool.nspawn_pids(host.name)
-    assert not tool.pids_rooted_in(host.root)
+    assert not [alive for alive in processes if tool.alive(alive)]
+    assert not tool.nspawn_pids(host.name)
     assert not host.machine_dir.exists() and not host.out_dir.exists()
     assert not tool.link_exists(host.interface)
     assert not re.search(rf"\b{host.table}\b", subprocess.run(
