@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 # HYMAIL_PIPELINE_SMTP_PORT etc. move them again (two test runs on one machine).
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_PIPELINE_{name}_PORT", default)
@@ -77,8 +77,13 @@ class Repo:
         return os.path.relpath(path, self.path)
 
 
-def copy_checkout(target: pathlib.Path) -> None:
-    """The checkout's files (tracked and new, not ignored), without the real province."""
+GOOD = ROOT / "tests" / "fixtures" / "good"
+
+
+def copy_checkout(target: pathlib.Path, province: pathlib.Path = GOOD,
+                  files: dict[str, str] | None = None) -> None:
+    """The checkout's files (tracked and new, not ignored) with ``province``'s agency files
+    (the test province; never the real one unless asked) and ``files`` in mailboxes/."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"], cwd=ROOT, capture_output=True,
                             check=True).stdout.decode().split("\0")
@@ -89,14 +94,17 @@ def copy_checkout(target: pathlib.Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target / name)
     (target / "mailboxes").mkdir()
-    for path in (ROOT / "tests" / "fixtures" / "good").glob("*.yml"):
+    for path in province.glob("*.yml"):
         shutil.copy2(path, target / "mailboxes" / path.name)
+    for name, text in (files or {}).items():
+        (target / "mailboxes" / name).write_text(text, "utf-8")
     shutil.copy2(ROOT / "approvals" / "README.md", target / "approvals" / "README.md")
 
 
-def initial_commit(repository: Repo) -> None:
+def initial_commit(repository: Repo, province: pathlib.Path = GOOD,
+                   files: dict[str, str] | None = None) -> None:
     """The copy of the checkout with the test province, committed on ``main``."""
-    copy_checkout(repository.path)
+    copy_checkout(repository.path, province, files)
     subprocess.run([sys.executable, "-m", f"{MODULE_UTILS}.change_request.policy_cli", "codeowners",
                     "--write",
                     "--root", str(repository.path)], check=True, capture_output=True,
