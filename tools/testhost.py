@@ -601,6 +601,11 @@ class TestHost:
             key.unlink()
         sh("ssh-keygen", "-A", "-f", str(root))
         write_inside(root, "etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
+        dbus_id = root / "var/lib/dbus/machine-id"  # the base's own id otherwise
+        if dbus_id.parent.is_dir():
+            with contextlib.suppress(FileNotFoundError):
+                dbus_id.unlink()
+            dbus_id.symlink_to("/etc/machine-id")
         write_inside(root, "etc/hostname", HOSTNAME.split(".")[0] + "\n")
         hosts = ["127.0.0.1\tlocalhost", f"{self.address}\t{HOSTNAME} {HOSTNAME.split('.')[0]}",
                  "::1\tlocalhost ip6-localhost ip6-loopback",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -54,7 +55,7 @@ def boot(name: str | None = None) -> testhost_tool.TestHost:
     host = testhost_tool.TestHost(CHECKOUT, name)
     try:
         host.up()
-    except (testhost_tool.TestHostError, OSError) as exc:
+    except (testhost_tool.TestHostError, subprocess.CalledProcessError, OSError) as exc:
         host.destroy()  # build output (console.log) stays for a post-mortem
         pytest.fail(f"the test host {host.name} did not boot: {exc}", pytrace=False)
     return host
@@ -67,3 +68,16 @@ def testhost():
     yield host
     if os.environ.get(KEEP_ENV) != "1":
         host.down()
+
+
+@pytest.fixture(scope="session")
+def deployed(testhost):
+    """The session's host after the first deploy, made as an operator makes it (B, issue 19):
+    plan.yml and apply.yml --check against the bare host, then apply.yml (systemd mode, the
+    example inventory's production hash settings) while a probe polls the mail ports every
+    100 ms. Returns a deploy_support.Deployment (``.host`` is the test host)."""
+    import deploy_support
+
+    done = deploy_support.deploy(testhost)
+    deploy_support.ok(done.apply, "the first apply.yml on the bare host")
+    return done
