@@ -533,14 +533,17 @@ class TestHost:
 
     def run(self, cmd: str, check: bool = True, timeout: float = 300,
             input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
-        """A shell command as root inside the host (ssh as deploy, then sudo)."""
+        """A shell command as root inside the host (ssh as deploy, then sudo).
+
+        Raises CommandFailed (a CalledProcessError) when check and the exit status is not 0
+        (255: ssh itself failed), subprocess.TimeoutExpired after timeout seconds."""
         remote = f"sudo -n sh -c {shlex.quote(cmd)}"
         command = [*self.ssh_command(), remote]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   input=input, check=False)
         except subprocess.TimeoutExpired as exc:
-            raise TestHostError(f"{self.name}: `{cmd}` still running after {timeout} s") from exc
+            raise subprocess.TimeoutExpired(cmd, timeout, exc.output, exc.stderr) from None
         if check and done.returncode != 0:
             raise CommandFailed(done.returncode, cmd, done.stdout, done.stderr)
         return done
@@ -553,9 +556,14 @@ class TestHost:
                 f"{DEPLOY_USER}@{self.address}"]
 
     def ansible_env(self) -> dict[str, str]:
-        """Environment for ansible-playbook against this host (its inventory, pinned key)."""
-        return dict(os.environ, ANSIBLE_CONFIG=str(self.checkout / "ansible.cfg"),
-                    ANSIBLE_INVENTORY=str(self.inventory_dir), ANSIBLE_HOST_KEY_CHECKING="True")
+        """Environment for ansible-playbook against this host (its inventory, pinned key);
+        PATH starts with this Python's bin directory when it holds ansible-playbook (.venv)."""
+        env = dict(os.environ, ANSIBLE_CONFIG=str(self.checkout / "ansible.cfg"),
+                   ANSIBLE_INVENTORY=str(self.inventory_dir), ANSIBLE_HOST_KEY_CHECKING="True")
+        bin_dir = Path(sys.executable).parent
+        if (bin_dir / "ansible-playbook").exists():
+            env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+        return env
 
     def running(self) -> bool:
         return bool(nspawn_pids(self.name))
@@ -729,7 +737,9 @@ class TestHost:
         while time.monotonic() < deadline:
             if not alive(self.pid):
                 raise self.error(f"{self.name} stopped while booting")
-            with contextlib.suppress(OSError), socket.create_connection((self.address, 22), 2):
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired), \
+                    socket.create_connection((self.address, 22), 2):
+                last = "ssh did not answer within 30 s"
                 done = self.run("true", check=False, timeout=30)
                 if done.returncode == 0:
                     return
