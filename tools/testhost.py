@@ -329,6 +329,8 @@ class ForwardingLease:
     """ip_forward on while any test host exists; the last one out restores what the first found.
 
     Registry: <run_dir>/hosts/<name>.json per host; <run_dir>/ip_forward.saved the value found.
+    A registered host whose machine directory is gone (deleted by hand, or a /run that
+    outlived a reboot of this machine) no longer counts.
     """
 
     def __init__(self, run_dir: Path = RUN_DIR, sysctl: Path = IP_FORWARD):
@@ -336,7 +338,9 @@ class ForwardingLease:
         self.saved = run_dir / "ip_forward.saved"
 
     def hosts(self) -> list[str]:
-        return sorted(path.stem for path in (self.run_dir / "hosts").glob("*.json"))
+        names = sorted(path.stem for path in (self.run_dir / "hosts").glob("*.json"))
+        return [name for name in names
+                if Path((self.record(name) or {}).get("machine_dir") or "/").exists()]
 
     def record(self, name: str) -> dict | None:
         with contextlib.suppress(OSError, ValueError):

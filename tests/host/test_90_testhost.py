@@ -160,6 +160,10 @@ def test_forwarding_is_restored_by_the_last_host_to_leave(tmp_path):
     assert sysctl.read_text() == "0\n"
     lease.release("two")
     assert sysctl.read_text() == "0\n" and not lease.saved.exists()
+    lease.acquire("gone", {"machine_dir": str(tmp_path / "deleted-by-hand")})
+    lease.acquire("three", {"machine_dir": str(tmp_path)})
+    lease.release("three")
+    assert sysctl.read_text() == "0\n", "a host whose machine directory is gone kept it on"
 
 
 def test_testhost_destroy_leaves_nothing_behind(host):
