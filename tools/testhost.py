@@ -809,7 +809,7 @@ def main(argv: list[str]) -> int:
         getattr(host, action)()
     except (TestHostError, subprocess.CalledProcessError) as exc:
         print(f"testhost {argv[0]}: {exc}", file=sys.stderr)
-        if argv[0] in ("up", "boot", "reboot"):
+        if argv[0] == "up":
             print(f"testhost: what is left of {host.name}: `tools/testhost.py down` "
                   "(make testhost-destroy) removes it", file=sys.stderr)
         return 1
