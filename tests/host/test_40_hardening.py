@@ -155,6 +155,27 @@ def test_table_is_loaded_at_boot_before_the_mail_services(rebooted, host):
     assert "ip6 saddr @ssh_v6" in rebooted["table"]
 
 
+def test_debian_nftables_service_does_not_remove_the_table(host):
+    """Debian's nftables.service flushes the whole ruleset; the table is loaded after it."""
+    try:
+        host.run("systemctl restart nftables.service")
+        assert wait_for_table(host), host.run("nft list tables").stdout
+    finally:
+        # Stopping it flushes every table again (Debian's ExecStop): load the project's.
+        host.run("systemctl stop nftables.service; systemctl start hymail-firewall.service")
+    assert wait_for_table(host)
+
+
+def wait_for_table(host, seconds: float = 10) -> bool:
+    """systemctl returns before the jobs it propagated to the firewall unit are done."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if f"table {TABLE}" in host.run("nft list tables").stdout:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def test_mail_ports_answer_from_the_controller(host):
     settings = inventory(host)
     with smtplib.SMTP(host.address, settings["smtp_port"], timeout=30) as smtp:
