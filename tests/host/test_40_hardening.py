@@ -1,12 +1,13 @@
-"""The hardening role on the deployed test host (issue 19, items 2 and 6; docs/hardening.md).
+"""The hardening role on the deployed test host (issue 19, items 2, 5 and 6; docs/hardening.md).
 
 The firewall table inet hymail is loaded at boot before the mail services, the mail ports
 answer from the controller, a port the inventory does not name is closed to it but open
 inside, SSH from the controller keeps working, other tables survive an apply, a hand edit of
-the table is undone by the next apply and left alone with hardening_enabled=false, and
-unattended-upgrades is set up for the security updates. Two playbook runs in all, each of
-the hardening part of playbooks/mailserver.yml only (the play with its condition, without the
-mailserver role, which the deploy has just applied): a task costs 1-3 s over SSH here.
+the table (live and file) is undone by the next apply and left alone with
+hardening_enabled=false, and unattended-upgrades is set up for the security updates.
+Two playbook runs in all, each of the hardening part of playbooks/mailserver.yml only (the
+play with its condition, without the mailserver role, which the deploy has just applied):
+a task costs 1-3 s over SSH here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ TABLE = "inet hymail"
 UNIT = "hymail-firewall.service"
 MAIL_UNITS = ("postfix@-.service", "dovecot.service")
 CLOSED_PORT = 8080  # opened by no variable of the inventory
+NFT_FILE = "/etc/hymail/nftables.nft"
+RECORD = "/var/lib/hymail/etc/managed/hardening.json"  # the example inventory's state_dir
+HAND_EDIT = "# sua tay (hand edit)"
 OTHER_TABLE = "inet hymail_test_other_team"  # stands for a table the project does not own
 
 
@@ -82,10 +86,11 @@ def ruleset(host) -> str:
 
 
 def changed_tasks(stdout: str) -> list[str]:
-    """The names of the tasks that reported a change, from ansible-playbook's output."""
-    blocks = stdout.split("\nTASK [")[1:] + stdout.split("\nRUNNING HANDLER [")[1:]
-    return sorted(block.split("]")[0] for block in blocks
-                  if re.search(r"^changed:", block.split("\nTASK [")[0], re.M))
+    """The names of the tasks and handlers that reported a change, from ansible-playbook's
+    output."""
+    parts = re.split(r"^(?:TASK|RUNNING HANDLER) \[(.+?)\] \**$", stdout, flags=re.M)
+    return sorted(name for name, body in zip(parts[1::2], parts[2::2], strict=True)
+                  if re.search(r"^changed:", body, re.M))
 
 
 @pytest.fixture(scope="module")
@@ -108,25 +113,37 @@ def rebooted(host):
 
 @pytest.fixture(scope="module")
 def applies(host, tmp_path_factory):
-    """Before: a table of someone else and a hand edit of the project's table opening
-    CLOSED_PORT, with a web server on it inside. Then the hardening play with
-    hardening_enabled=false, then as the inventory says."""
+    """Before: a table of someone else, a hand edit of the project's live table opening
+    CLOSED_PORT (a web server on it inside) and one of its file. Then the hardening play
+    with hardening_enabled=false, then as the inventory says."""
     play = hardening_play(tmp_path_factory.mktemp("hardening"))
+    seen = {"recorded": recorded_and_actual(host)}
+    host.run(f"echo '{HAND_EDIT}' >> {NFT_FILE}")
+    seen["edited"] = recorded_and_actual(host)
     host.run(f"nft add table {OTHER_TABLE}; "
              f"nft add chain {OTHER_TABLE} input '{{ type filter hook input priority 10; }}'; "
              f"nft add rule {OTHER_TABLE} input tcp dport 9 accept")
     host.run(f"nft add rule {TABLE} input tcp dport {CLOSED_PORT} accept")
     host.run(f"systemd-run --unit=hymail-test-http -p RuntimeMaxSec=900 "
              f"python3 -m http.server {CLOSED_PORT}")
-    seen = {"edited_open": wait_reachable(host.address, CLOSED_PORT)}
+    seen["edited_open"] = wait_reachable(host.address, CLOSED_PORT)
     seen["before_off"] = ruleset(host)
     seen["off"] = playbook(host, play, "-e", "hardening_enabled=false")
     seen["after_off"] = ruleset(host)
     seen["on"] = playbook(host, play)
     seen["after_on"] = ruleset(host)
+    seen["restored"] = recorded_and_actual(host)
     yield seen
     host.run("systemctl stop hymail-test-http", check=False)
     host.run(f"nft delete table {OTHER_TABLE}", check=False)
+
+
+def recorded_and_actual(host) -> tuple[str, str]:
+    """The table file's digest in the role's record (what `make drift` compares, HYD005)
+    and the file's own."""
+    record = json.loads(host.run(f"cat {RECORD}").stdout)
+    assert record["files"][NFT_FILE]["reader"] == "firewall"
+    return record["files"][NFT_FILE]["sha256"], host.run(f"sha256sum {NFT_FILE}").stdout.split()[0]
 
 
 def wait_reachable(address: str, port: int, seconds: float = 15) -> bool:
@@ -215,6 +232,18 @@ def test_hardening_disabled_leaves_nft_untouched(applies):
     assert applies["edited_open"], "the hand-opened port never answered: the probe is blind"
     assert applies["after_off"] == applies["before_off"]
     assert f"tcp dport {CLOSED_PORT} accept" in applies["after_off"]
+    assert changed_tasks(applies["off"].stdout) == []
+
+
+@pytest.mark.playbook
+def test_hand_edit_of_the_table_file_is_seen_and_undone_by_a_firewall_reload(applies):
+    recorded, actual = applies["recorded"]
+    assert recorded == actual
+    assert applies["edited"][0] == recorded != applies["edited"][1], "drift would not see it"
+    assert set(applies["restored"]) == {recorded}
+    assert changed_tasks(applies["on"].stdout) == [
+        "hungyen.mail.hardening : Ensure the nftables table of the project is written.",
+        "hungyen.mail.hardening : Reload the firewall."]
 
 
 @pytest.mark.playbook
@@ -223,10 +252,8 @@ def test_apply_replaces_only_its_own_table(applies):
     assert "tcp dport 9 accept" in other
     assert f"table {OTHER_TABLE}" in applies["after_on"]
     assert other in applies["after_on"]
-    # The hand edit was undone by a reload of the firewall unit only.
+    # The hand edit of the live table was undone by the reload of the firewall unit.
     assert f"tcp dport {CLOSED_PORT} accept" not in applies["after_on"]
-    assert changed_tasks(applies["on"].stdout) == [
-        "hungyen.mail.hardening : Ensure the live table is the one the file makes."]
 
 
 @pytest.mark.playbook
