@@ -1,0 +1,252 @@
+"""The first deploy to the test host, as an operator makes it, and what the deploy and fault
+tests share: playbook runs, the port probe, the units' state, delivery to a mailbox.
+
+The ``deployed`` fixture (conftest.py) calls :func:`deploy` once per session: ``plan.yml`` and
+``apply.yml --check`` against the bare host (nothing may change there), then the first
+``apply.yml`` while :class:`PortProbe` polls the mail ports every 100 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import pathlib
+import re
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+CHECKOUT = pathlib.Path(__file__).resolve().parent.parent.parent
+ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
+UNITS = ("postfix@-.service", "dovecot.service")
+PORTS = {25: "postfix@-.service", 143: "dovecot.service", 993: "dovecot.service"}
+STATE_DIR = "/var/lib/hymail"
+OPERATOR = "sotttt"  # the example inventory's operator_mailbox
+DOMAIN = "hungyen.gov.vn"
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+                   re.MULTILINE)
+
+
+# --- playbooks ------------------------------------------------------------------------------
+
+def playbook(host, name: str, *extra: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """``ansible-playbook playbooks/<name>`` with the host's inventory, as the operator runs it."""
+    command = [str(ANSIBLE_PLAYBOOK), "-i", str(host.inventory_dir), f"playbooks/{name}", *extra]
+    return subprocess.run(command, cwd=CHECKOUT, env=host.ansible_env(), text=True,
+                          capture_output=True, timeout=timeout, check=False)
+
+
+def recap(result: subprocess.CompletedProcess) -> dict[str, dict[str, int]]:
+    """The PLAY RECAP counts per host."""
+    return {host: {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable),
+                   "failed": int(failed)}
+            for host, ok, changed, unreachable, failed in RECAP.findall(result.stdout)}
+
+
+def ok(result: subprocess.CompletedProcess, what: str) -> None:
+    assert result.returncode == 0, \
+        f"{what} failed:\n{result.stdout[-5000:]}\n{result.stderr[-2000:]}"
+    output = result.stdout + result.stderr
+    assert "$argon2" not in output and "{ARGON2ID}" not in output, f"{what} printed a hash"
+
+
+# --- what answers on the mail ports ----------------------------------------------------------
+
+def role_banner(port: int, banner: str, hostname: str) -> bool:
+    """The role's own greeting: Postfix's ``220 <host> ESMTP``, Dovecot's ``<host> IMAP ready.``
+    (Debian's defaults say ``ESMTP Postfix (Debian/GNU)`` and ``Dovecot (Debian) ready.``)."""
+    if port == 25:
+        return banner == f"220 {hostname} ESMTP"
+    return banner.startswith("* OK ") and banner.endswith(f"{hostname} IMAP ready.")
+
+
+def greeting(address: str, port: int, hostname: str, ca_file: str | None,
+             timeout: float = 2) -> str | None:
+    """The first line a server sends on ``port`` (993: after a verified TLS handshake); None
+    when nothing listens. A certificate the test CA did not sign is an answer too."""
+    try:
+        sock = socket.create_connection((address, port), timeout=timeout)
+    except OSError:
+        return None
+    with contextlib.closing(sock):
+        sock.settimeout(timeout)
+        try:
+            if port == 993:
+                context = ssl.create_default_context(cafile=ca_file)
+                sock = context.wrap_socket(sock, server_hostname=hostname)
+            return sock.recv(512).decode("utf-8", "replace").split("\r\n")[0].strip()
+        except ssl.SSLCertVerificationError as exc:
+            return f"(certificate not the inventory's: {exc.verify_message})"
+        except OSError:
+            return ""  # closed or reset while starting: no greeting at all
+
+
+class PortProbe(threading.Thread):
+    """Polls the mail ports every ``interval`` s and records every greeting it reads."""
+
+    def __init__(self, host, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.host, self.interval = host, interval
+        self.seen: list[tuple[float, int, str]] = []
+        self.polls = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            for port in PORTS:
+                banner = greeting(self.host.address, port, self.host.hostname,
+                                  str(self.host.ca_file), timeout=1)
+                if banner:
+                    self.seen.append((time.monotonic(), port, banner))
+            self.polls += 1
+            self._halt.wait(self.interval)
+
+    def stop(self) -> PortProbe:
+        self._halt.set()
+        self.join(10)
+        return self
+
+    def foreign(self) -> list[tuple[int, str]]:
+        """Every greeting that was not the role's, in order (each once)."""
+        found = [(port, banner) for _at, port, banner in self.seen
+                 if not role_banner(port, banner, self.host.hostname)]
+        return list(dict.fromkeys(found))
+
+    def role_ports(self) -> set[int]:
+        return {port for _at, port, banner in self.seen
+                if role_banner(port, banner, self.host.hostname)}
+
+
+# --- the units ---------------------------------------------------------------------------------
+
+def unit_state(host, unit: str) -> dict[str, str]:
+    shown = host.run(f"systemctl show -p MainPID -p NRestarts -p ActiveState -p SubState {unit}")
+    return dict(line.split("=", 1) for line in shown.stdout.split())
+
+
+def units_state(host) -> dict[str, dict[str, str]]:
+    return {unit: unit_state(host, unit) for unit in UNITS}
+
+
+def wait_ports(host, timeout: float) -> float:
+    """Seconds until the role answers on every mail port (AssertionError after ``timeout``)."""
+    started = time.monotonic()
+    pending = set(PORTS)
+    while pending and time.monotonic() - started < timeout:
+        pending = {port for port in pending
+                   if not role_banner(port, greeting(host.address, port, host.hostname,
+                                                     str(host.ca_file)) or "", host.hostname)}
+        if pending:
+            time.sleep(0.2)
+    assert not pending, f"ports {sorted(pending)} not answering after {timeout} s"
+    return time.monotonic() - started
+
+
+def wait_active(host, timeout: float) -> dict[str, dict[str, str]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        states = units_state(host)
+        if all(state["ActiveState"] == "active" for state in states.values()):
+            return states
+        assert time.monotonic() < deadline, f"units not active after {timeout} s: {states}"
+        time.sleep(1)
+
+
+def listeners(host) -> dict[int, list[str]]:
+    """Mail port → the cgroup of every process listening on it (``ss -ltnp``), as
+    /proc/<pid>/cgroup says it (the unified ``0::`` line first, on a hybrid hierarchy)."""
+    out = host.run("ss -ltnpH").stdout
+    found: dict[int, list[str]] = {}
+    for line in out.splitlines():
+        fields = line.split()
+        port = int(fields[3].rsplit(":", 1)[1])
+        if port in PORTS:
+            for pid in sorted(set(re.findall(r"pid=(\d+)", line))):
+                lines = host.run(f"cat /proc/{pid}/cgroup", check=False).stdout.split()
+                unified = [line[3:] for line in lines if line.startswith("0::")]
+                found.setdefault(port, []).append(" ".join(unified + lines))
+    return found
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+def token() -> str:
+    return "hytest-" + uuid.uuid4().hex[:12]
+
+
+def send(host, recipient: str, subject: str, timeout: float = 10) -> None:
+    """One message over SMTP from the test machine (outside mynetworks)."""
+    with smtplib.SMTP(host.address, 25, timeout=timeout) as smtp:
+        smtp.ehlo("tester.example.org")
+        smtp.sendmail("tester@example.org", [recipient],
+                      f"From: tester@example.org\r\nTo: {recipient}\r\nSubject: {subject}\r\n"
+                      f"\r\n{subject}\r\n")
+
+
+def maildir(mailbox: str = OPERATOR) -> str:
+    return f"{STATE_DIR}/mail/{DOMAIN}/{mailbox}/Maildir"
+
+
+def delivered(host, subject: str, mailbox: str = OPERATOR) -> bool:
+    found = host.run(f"grep -rlF {subject} {maildir(mailbox)}/new {maildir(mailbox)}/cur",
+                     check=False)
+    return bool(found.stdout.strip())
+
+
+def wait_delivered(host, subject: str, timeout: float, mailbox: str = OPERATOR) -> float:
+    started = time.monotonic()
+    while not delivered(host, subject, mailbox):
+        assert time.monotonic() - started < timeout, \
+            f"{subject} not delivered to {mailbox} within {timeout} s:\n" \
+            + host.run("postqueue -p; journalctl -u postfix@- -n 15 --no-pager",
+                       check=False).stdout
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+# --- the deploy ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Deployment:
+    """What the session's first deploy did (the tests read it; the fixture asserts the apply)."""
+
+    host: object
+    bare_before: str = ""
+    bare_after: str = ""
+    plan: subprocess.CompletedProcess | None = None
+    check: subprocess.CompletedProcess | None = None
+    apply: subprocess.CompletedProcess | None = None
+    probe: PortProbe | None = None
+    started: float = 0.0
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+# What a bare host has that the role would change: packages, state, units, configuration.
+BARE_STATE = ("dpkg-query -W -f '${Package} ${Status}\\n' | sort | sha256sum; "
+              "ls -la /var/lib/hymail /etc/postfix /etc/dovecot 2>&1; "
+              "find /etc/systemd/system | sort; ss -ltnH | sort")
+
+
+def deploy(host) -> Deployment:
+    """plan.yml and apply.yml --check on the bare host, then the first apply under the probe."""
+    done = Deployment(host, started=time.time())
+    done.bare_before = host.run(BARE_STATE).stdout
+    for name, extra in (("plan", ("plan.yml",)), ("check", ("apply.yml", "--check"))):
+        started = time.monotonic()
+        setattr(done, name, playbook(host, *extra))
+        done.seconds[name] = time.monotonic() - started
+    done.bare_after = host.run(BARE_STATE).stdout
+    done.probe = PortProbe(host)
+    done.probe.start()
+    started = time.monotonic()
+    try:
+        done.apply = playbook(host, "apply.yml")
+    finally:
+        done.seconds["apply"] = time.monotonic() - started
+        done.probe.stop()
+    return done

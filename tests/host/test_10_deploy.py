@@ -1,0 +1,142 @@
+"""The first deploy to a bare Debian 12 host in systemd mode, as an operator makes it (issue 19,
+items 1 and 5; docs/mailserver.md): the units, their listeners, the configuration, what the
+operator's commands show, and a second apply that changes and restarts nothing.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import smtplib
+import time
+
+import pytest
+from deploy_support import (
+    CHECKOUT,
+    DOMAIN,
+    OPERATOR,
+    PORTS,
+    UNITS,
+    listeners,
+    maildir,
+    playbook,
+    recap,
+    token,
+    units_state,
+    wait_delivered,
+)
+
+pytestmark = [pytest.mark.testhost, pytest.mark.playbook]
+
+TEMPLATES = CHECKOUT / "roles" / "mailserver" / "templates"
+
+
+def template_keys(name: str) -> set[str]:
+    """Every setting a template of the role can write (``key =`` at the start of a line)."""
+    text = (TEMPLATES / name).read_text("utf-8")
+    return set(re.findall(r"^([a-z_0-9]+) =", text, re.MULTILINE))
+
+
+def test_plan_and_check_on_the_bare_host_succeed_change_nothing_and_write_under_build(deployed):
+    for name in ("plan", "check"):
+        result = getattr(deployed, name)
+        assert result.returncode == 0, f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr}"
+    assert deployed.bare_after == deployed.bare_before, "plan or --check changed the bare host"
+    for output in ("plan.json", "plan.md", "snapshot.json", "desired.json"):
+        path = CHECKOUT / "build" / output
+        assert path.is_file() and path.stat().st_mtime >= deployed.started - 1, \
+            f"build/{output} not written by this session's plan or --check"
+
+
+def test_the_first_apply_never_showed_debian_s_greeting(deployed):
+    probe = deployed.probe
+    assert probe.polls >= deployed.seconds["apply"] / 2, "the probe did not poll every 100 ms"
+    assert probe.foreign() == [], f"something else answered on the mail ports: {probe.foreign()}"
+    assert probe.role_ports() == set(PORTS), "the probe never saw the role's servers answer"
+
+
+def test_both_units_enabled_and_active(testhost, deployed):
+    for command, expected in (("is-enabled", "enabled"), ("is-active", "active")):
+        shown = testhost.run(f"systemctl {command} {' '.join(UNITS)}", check=False).stdout
+        assert shown.split() == [expected, expected], f"systemctl {command}: {shown}"
+    assert testhost.run("systemctl is-enabled dovecot.socket", check=False).stdout.strip() \
+        == "masked"
+
+
+def test_listeners_are_in_the_units_cgroups_none_in_an_ssh_session(testhost, deployed):
+    found = listeners(testhost)
+    assert set(found) == set(PORTS), f"listening mail ports: {found}"
+    for port, unit in PORTS.items():
+        for cgroup in found[port]:
+            unified = cgroup.split()[0]
+            assert unified.startswith("/system.slice/") and unified.endswith(f"/{unit}"), \
+                f"port {port}: {cgroup}"
+            assert "session-" not in cgroup and "user.slice" not in cgroup
+
+
+def test_the_configuration_is_the_role_s_own_and_self_contained(testhost, deployed):
+    doveconf = testhost.run("doveconf -n").stdout
+    assert "/etc/dovecot/dovecot.conf" in doveconf.splitlines()[0]
+    assert "!include" not in testhost.run("cat /etc/dovecot/dovecot.conf").stdout
+    dovecot_keys = set(re.findall(r"^([a-z_0-9]+) =", doveconf, re.MULTILINE))
+    assert dovecot_keys <= template_keys("dovecot.conf.j2"), \
+        f"settings not the role's: {dovecot_keys - template_keys('dovecot.conf.j2')}"
+    assert "driver = pam" not in doveconf and "driver = passwd\n" not in doveconf
+    postconf = testhost.run("postconf -n").stdout
+    postfix_keys = {line.split(" =", 1)[0] for line in postconf.splitlines()}
+    assert postfix_keys <= template_keys("main.cf.j2"), \
+        f"settings not the role's: {postfix_keys - template_keys('main.cf.j2')}"
+    assert "queue_directory = /var/lib/hymail/spool" in postconf
+    assert "maillog_file" not in postconf  # systemd mode logs to the journal
+    assert testhost.run("test ! -e /var/lib/hymail/bin/mailserverctl", check=False).returncode == 0
+
+
+def test_the_operator_s_commands_work(testhost, deployed):
+    for unit in UNITS:
+        status = testhost.run(f"systemctl status --no-pager {unit}", check=False)
+        assert status.returncode == 0 and "active (running)" in status.stdout, status.stdout
+    assert testhost.run("postqueue -p").returncode == 0
+    assert testhost.run("doveadm who").returncode == 0
+    assert testhost.run("journalctl -u dovecot -b --no-pager -q").stdout.strip()
+    assert "postfix" in testhost.run("journalctl -u postfix@- -b --no-pager -q").stdout
+
+
+def test_mail_to_root_on_the_host_reaches_the_operator_mailbox(testhost, deployed):
+    subject = token()
+    testhost.run(f"printf 'Subject: {subject}\\n\\ncron\\n' | /usr/sbin/sendmail root")
+    wait_delivered(testhost, subject, timeout=30)
+    assert maildir(OPERATOR).startswith("/var/lib/hymail/mail/")
+
+
+@pytest.mark.parametrize("local_part", ["root@mail1.hungyen.gov.vn", f"root@{DOMAIN}",
+                                        "postmaster@mail1.hungyen.gov.vn"])
+def test_root_never_accepts_mail_from_outside(testhost, deployed, local_part):
+    with smtplib.SMTP(testhost.address, 25, timeout=10) as smtp:
+        smtp.ehlo("tester.example.org")
+        smtp.mail("tester@example.org")
+        code, _text = smtp.rcpt(local_part)
+    assert code >= 550, f"{local_part} accepted from outside ({code})"
+
+
+def test_root_at_the_address_literal_is_refused_from_outside(testhost, deployed):
+    with smtplib.SMTP(testhost.address, 25, timeout=10) as smtp:
+        smtp.ehlo("tester.example.org")
+        smtp.mail("tester@example.org")
+        code, _text = smtp.rcpt(f"root@[{testhost.address}]")
+    assert code >= 550
+
+
+def test_a_second_apply_changes_nothing_and_restarts_nothing(testhost, deployed):
+    before = units_state(testhost)
+    # As the operator runs it: the outputs go to build/ again (the first apply's, unchanged).
+    result = playbook(testhost, "apply.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    counts = recap(result)
+    assert counts and all(host["changed"] == 0 for host in counts.values()), counts
+    time.sleep(1)
+    assert units_state(testhost) == before
+
+
+def test_the_inventory_is_the_example_with_only_the_host_values_changed(testhost, deployed):
+    written = (pathlib.Path(testhost.inventory_dir) / "group_vars" / "all.yml").read_text("utf-8")
+    assert "mailserver_service_manager: systemd" in written
