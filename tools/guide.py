@@ -61,6 +61,8 @@ FAMILIES = (
     (re.compile(r"^HYP"), "Mã báo cáo định kỳ (`HYP`)", "Dành cho người vận hành máy chủ thư."),
     (re.compile(r"^HYC"), "Mã đồng hồ của hệ thống (`HYC`)",
      "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYS"), "Mã chứng chỉ của máy chủ thư (`HYS`)",
+     "Dành cho người vận hành máy chủ thư."),
 )
 OTHER = "Mã khác"
 

@@ -1,6 +1,6 @@
 """Every coded message has one catalog entry, and the README lists every code.
 
-A code (HY, HP, and the operational HYB, HYR, HYH, HYN, HYG, HYD, HYP, HYC) is what an
+A code (HY, HP, and the operational HYB, HYR, HYH, HYN, HYG, HYD, HYP, HYC, HYS) is what an
 operator or a clerk searches for: it must mean one thing, be explained in one catalog
 (what went wrong, the article or basis, the fix) and be listed in README.md.
 """
@@ -17,7 +17,7 @@ from helpers import ROOT
 
 PACKAGE = "ansible_collections.hungyen.mail.plugins.module_utils"
 MODULE_UTILS = ROOT / "plugins" / "module_utils"
-CODE = re.compile(r"\b(?:HY[BRHNGDPC]?|HP)[0-9]{3}\b")
+CODE = re.compile(r"\b(?:HY[BRHNGDPCS]?|HP)[0-9]{3}\b")
 SCANNED = ("plugins", "roles", "playbooks")
 SUFFIXES = {".py", ".yml", ".yaml", ".j2", ".md", ".json", ".cfg", ".sh"}
 

@@ -184,4 +184,11 @@ TITLES = {
     "HYP003": "Dữ liệu báo cáo sai dạng",
     # The clock
     "HYC001": "Đồng hồ của hệ thống đặt sai",
+    # The mail host's TLS certificate (server/messages.py)
+    "HYS001": "Không có tệp chứng chỉ",
+    "HYS002": "Không có tệp khóa riêng",
+    "HYS003": "Không đọc được chứng chỉ",
+    "HYS004": "Khóa riêng không khớp với chứng chỉ",
+    "HYS005": "Chứng chỉ không mang tên máy chủ thư",
+    "HYS006": "Chứng chỉ sắp hết hạn",
 }
