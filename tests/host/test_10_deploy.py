@@ -8,10 +8,12 @@ from __future__ import annotations
 import pathlib
 import re
 import smtplib
+import subprocess
 import time
 
 import pytest
 from deploy_support import (
+    ANSIBLE_PLAYBOOK,
     CHECKOUT,
     DOMAIN,
     OPERATOR,
@@ -140,3 +142,27 @@ def test_a_second_apply_changes_nothing_and_restarts_nothing(testhost, deployed)
 def test_the_inventory_is_the_example_with_only_the_host_values_changed(testhost, deployed):
     written = (pathlib.Path(testhost.inventory_dir) / "group_vars" / "all.yml").read_text("utf-8")
     assert "mailserver_service_manager: systemd" in written
+
+
+def test_hashes_made_on_the_host_have_every_parameter_explicit(testhost, deployed):
+    """Debian 12's argon2-cffi 21.1 on the host would make 16-byte hashes by default."""
+    shown = testhost.run("cut -d: -f2 /var/lib/hymail/data/live/users.passwd").stdout.split()
+    assert shown, "no account on the host"
+    shapes = {(entry.split("$")[3], len(entry.split("$")[-2]), len(entry.split("$")[-1]))
+              for entry in shown}  # never printed: only the parameters and the lengths
+    assert shapes == {("m=65536,t=3,p=1", 22, 43)}, "not 16-byte salts and 32-byte hashes"
+
+
+def test_systemd_mode_is_refused_where_process_1_is_not_systemd(tmp_path):
+    """This machine's process 1 is not systemd: the first task stops the play (in check mode,
+    so that a regression could not change this machine)."""
+    if pathlib.Path("/proc/1/comm").read_text().strip() == "systemd":
+        pytest.skip("process 1 of this machine is systemd")
+    result = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", "inventory/local", "playbooks/mailserver.yml", "--check",
+         "-e", "mailserver_service_manager=systemd", "-e", f"state_dir={tmp_path}/state"],
+        cwd=CHECKOUT, text=True, capture_output=True, timeout=600, check=False)
+    assert result.returncode != 0
+    assert "cần systemd là process 1" in result.stdout, result.stdout[-2000:]
+    assert "changed=0" in result.stdout and "failed=1" in result.stdout
+    assert not (tmp_path / "state").exists()

@@ -104,7 +104,7 @@ def read(cert: str, key: str, run: Runner, exists: Callable[[str], bool]) -> Fac
     if rc != 0:
         return Facts(cert_error=" ".join(error.split())[:200] or f"openssl: {rc}")
     names, not_after = parse_x509(shown)
-    rc_cert, cert_key, _ = run(["openssl", "x509", "-in", cert, "-noout", "-pubkey"])
-    rc_key, key_key, _ = run(["openssl", "pkey", "-in", key, "-pubout"])
-    matches = rc_cert == 0 and rc_key == 0 and cert_key.strip() == key_key.strip()
+    from_cert = run(["openssl", "x509", "-in", cert, "-noout", "-pubkey"])
+    from_key = run(["openssl", "pkey", "-in", key, "-pubout"])
+    matches = from_cert[0] == 0 == from_key[0] and from_cert[1].strip() == from_key[1].strip()
     return Facts(key_matches=matches, names=names, not_after=not_after)
