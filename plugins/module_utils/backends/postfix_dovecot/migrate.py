@@ -1,19 +1,27 @@
-"""Migrating the layouts of earlier versions into generations.
+"""Migrating the layouts of earlier versions into generations, and a state moved from
+another ``state_dir``.
 
 Versions before generations kept the served files flat in ``data/``: the first run of this
 one moves them into generation 0. A file an earlier version did not write is added, empty,
-as a new generation.
+as a new generation. A state whose ``mail/`` and ``data/`` were copied from another
+state_dir (an embedded server moved to a host, docs/production.md) still names the old
+place in the homes pinned into passwd lines (a renamed account's): they are pointed at the
+same mailbox in this state_dir's mail tree, as a new generation.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from ...common import clock
 from .. import digests
+from . import read
+from .homes import tail_home, with_home
 from .layout import FILES, MAPS, Layout
 from .modes import apply_spec, role_spec, write_file
-from .stage import postmap, stage
+from .render import render
+from .stage import changed_files, postmap, stage
 
 
 def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
@@ -21,7 +29,8 @@ def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
     earlier versions (``data/<name>``) into it; add, as a new generation, a file an
     earlier version did not write. True when a generation was created."""
     if layout.generations.exists():
-        return _add_missing_files(layout, modes)
+        added = _add_missing_files(layout, modes)
+        return _rehome_moved_state(layout) or added
     staging = layout.generations.stage()
     for name in (*FILES, digests.DIGESTS_FILE):
         _move_flat_file(layout, staging, name, modes)
@@ -54,6 +63,35 @@ def _add_missing_files(layout: Layout, modes: dict[str, dict] | None) -> bool:
     for name in missing:
         os.unlink(os.path.join(staging, name))
         write_file(os.path.join(staging, name), "", role_spec(modes, name))
+    layout.generations.commit(staging)
+    layout.generations.prune()
+    return True
+
+
+def _rehome_moved_state(layout: Layout) -> bool:
+    """Point homes that name another state_dir's mail tree (``<old>/mail/<domain>/<name>``)
+    at this one's when ``<name>`` is here; True when a generation was committed. Any other
+    home (one kept outside the mail tree on purpose) stays."""
+    marker, own = f"/mail/{layout.domain}/", f"{layout.mail_dir}/"
+    if not any(marker in line and own not in line for line in read.lines(layout, "users.passwd")):
+        return False  # every apply passes here: no full load when no home is foreign
+    state = read.load(layout)
+    pattern = re.compile(rf"(/.+)/mail/{re.escape(layout.domain)}/([^/]+)")
+    moved = {}
+    for address, tail in state.tails.items():
+        home = tail_home(tail) or ""
+        found = pattern.fullmatch(home)
+        if not found or os.path.abspath(found[1]) == layout.state_dir:
+            continue
+        here = layout.maildir(found[2])
+        if os.path.isdir(here):
+            moved[address] = with_home(tail, here)
+    if not moved:
+        return False
+    state.tails.update(moved)
+    contents = render(layout, state)
+    staging = stage(layout, contents, changed_files(layout, contents), clock.now().isoformat(),
+                    name="rehome")
     layout.generations.commit(staging)
     layout.generations.prune()
     return True
