@@ -25,7 +25,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from e2e_support import ansible_env, json_extra_vars  # noqa: E402
+from e2e_support import Server, ansible_env, json_extra_vars  # noqa: E402,F401 (Server: for test_50)
 from test_notifications import credentials_in  # noqa: E402
 
 DOMAIN = "hungyen.gov.vn"
