@@ -13,10 +13,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PRODUCTION = ROOT / "inventory" / "production"
 EXAMPLE = ROOT / "inventory" / "production.example"
 # The keys whose values may differ (issue 19: "only the address, the SSH user and key, the
-# certificate paths and listen_address").
+# certificate paths and listen_address"; with the SSH side, the addresses the host's firewall
+# lets in over SSH, which are the site's own: docs/hardening.md).
 HOST_VALUES = {"ansible_host", "ansible_user", "ansible_ssh_private_key_file",
                "ansible_ssh_common_args", "listen_address", "mailserver_ssl_cert",
-               "mailserver_ssl_key"}
+               "mailserver_ssl_key", "hardening_ssh_allow"}
 SECRET_KEYS = {"ansible_password", "ansible_ssh_pass", "ansible_become_password",
                "ansible_become_pass", "ansible_ssh_private_key"}
 
