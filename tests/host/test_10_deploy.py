@@ -166,3 +166,19 @@ def test_systemd_mode_is_refused_where_process_1_is_not_systemd(tmp_path):
     assert "cần systemd là process 1" in result.stdout, result.stdout[-2000:]
     assert "changed=0" in result.stdout and "failed=1" in result.stdout
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(("setting", "code"), [
+    ("mailserver_ssl_cert=/etc/letsencrypt/live/missing/fullchain.pem", "HYS001"),
+    ("mailserver_ssl_key=/root/other-key.pem", "HYS004"),
+], ids=["missing-certificate", "key-of-another-certificate"])
+def test_a_bad_certificate_stops_the_apply_before_the_servers_are_touched(
+        testhost, deployed, setting, code):
+    testhost.run("test -e /root/other-key.pem || openssl genpkey -algorithm EC "
+                 "-pkeyopt ec_paramgen_curve:P-256 -out /root/other-key.pem")
+    before = units_state(testhost)
+    result = playbook(testhost, "mailserver.yml", "-e", setting)
+    assert result.returncode != 0
+    assert code in result.stdout, result.stdout[-3000:]
+    assert all(host["changed"] == 0 for host in recap(result).values()), recap(result)
+    assert units_state(testhost) == before
