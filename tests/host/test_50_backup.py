@@ -118,7 +118,22 @@ def embedded():
     stop_server(str(state_dir))
 
 
-def test_embedded_state_moved_to_the_host(host, embedded, tmp_path):
+SAVED = "/var/lib/hymail-saved-by-test-50"
+
+
+@pytest.fixture
+def host_state_put_back(host):
+    """The host's mail and data as they were before the move, put back afterwards (the
+    tests after this one, test_60_pipeline, build on the deployed province)."""
+    host.run(f"rm -rf {SAVED} && mkdir -m 0700 {SAVED} && "
+             f"cp -a {STATE_DIR}/mail {STATE_DIR}/data {SAVED}/")
+    yield
+    host.run(f"systemctl stop postfix@- dovecot && cd {STATE_DIR} && rm -rf mail data && "
+             f"mv {SAVED}/mail {SAVED}/data . && rmdir {SAVED} && "
+             "systemctl start postfix@- dovecot")
+
+
+def test_embedded_state_moved_to_the_host(host, host_state_put_back, embedded, tmp_path):
     created = tree(tmp_path / "created", {f"{MOVE_AGENCY}.yml": move_file(False)})
     changed = tree(tmp_path / "changed", {f"{MOVE_AGENCY}.yml": move_file(True)})
     local = Server(str(embedded))
