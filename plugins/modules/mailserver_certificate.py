@@ -50,10 +50,10 @@ not_after:
   returned: success
 """
 
-import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.server import certificate
 
 ARGUMENT_SPEC = {
@@ -72,9 +72,8 @@ def main() -> None:
         return module.run_command(argv)
 
     facts = certificate.read(params["cert"], params["key"], run, os.path.isfile)
-    now = datetime.datetime.now(datetime.UTC)
-    verdict = certificate.assess(facts, params["cert"], params["key"], params["hostname"], now,
-                                 params["warn_days"])
+    verdict = certificate.assess(facts, params["cert"], params["key"], params["hostname"],
+                                 clock.now(), params["warn_days"])
     if verdict.errors:
         module.fail_json(msg=" ".join(verdict.errors))
     for warning in verdict.warnings:

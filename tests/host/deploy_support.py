@@ -222,8 +222,10 @@ class Deployment:
     check: subprocess.CompletedProcess | None = None
     apply: subprocess.CompletedProcess | None = None
     probe: PortProbe | None = None
-    started: float = 0.0
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    # build/<file> → its modification time before plan and --check ran (None: absent).
+    outputs_before: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    outputs_after: dict[str, float | None] = dataclasses.field(default_factory=dict)
 
 
 # What a bare host has that the role would change: packages, state, units, configuration.
@@ -232,15 +234,28 @@ BARE_STATE = ("dpkg-query -W -f '${Package} ${Status}\\n' | sort | sha256sum; "
               "find /etc/systemd/system | sort; ss -ltnH | sort")
 
 
+OUTPUTS = ("plan.json", "plan.md", "snapshot.json", "desired.json")
+
+
+def outputs() -> dict[str, float | None]:
+    """The modification time of each controller-side output under build/ (None: absent)."""
+    found = {}
+    for name in OUTPUTS:
+        path = CHECKOUT / "build" / name
+        found[name] = path.stat().st_mtime_ns if path.exists() else None
+    return found
+
+
 def deploy(host) -> Deployment:
     """plan.yml and apply.yml --check on the bare host, then the first apply under the probe."""
-    done = Deployment(host, started=time.time())
+    done = Deployment(host, outputs_before=outputs())
     done.bare_before = host.run(BARE_STATE).stdout
     for name, extra in (("plan", ("plan.yml",)), ("check", ("apply.yml", "--check"))):
         started = time.monotonic()
         setattr(done, name, playbook(host, *extra))
         done.seconds[name] = time.monotonic() - started
     done.bare_after = host.run(BARE_STATE).stdout
+    done.outputs_after = outputs()
     done.probe = PortProbe(host)
     done.probe.start()
     started = time.monotonic()

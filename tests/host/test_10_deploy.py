@@ -44,9 +44,9 @@ def test_plan_and_check_on_the_bare_host_succeed_change_nothing_and_write_under_
         result = getattr(deployed, name)
         assert result.returncode == 0, f"{name} failed:\n{result.stdout[-4000:]}\n{result.stderr}"
     assert deployed.bare_after == deployed.bare_before, "plan or --check changed the bare host"
-    for output in ("plan.json", "plan.md", "snapshot.json", "desired.json"):
-        path = CHECKOUT / "build" / output
-        assert path.is_file() and path.stat().st_mtime >= deployed.started - 1, \
+    for output, before in deployed.outputs_before.items():
+        after = deployed.outputs_after[output]
+        assert after is not None and after != before, \
             f"build/{output} not written by this session's plan or --check"
 
 

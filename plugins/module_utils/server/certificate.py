@@ -59,7 +59,7 @@ def assess(facts: Facts, cert: str, key: str, hostname: str, now: datetime.datet
     if facts.not_after is not None and facts.not_after - now < datetime.timedelta(warn_days):
         days = max(0, (facts.not_after - now).days)
         verdict.warnings.append(render("HYS006", path=cert, days=days,
-                                       expires=facts.not_after.strftime("%d/%m/%Y %H:%M UTC")))
+                                       expires=facts.not_after.strftime("%d/%m/%Y")))
     return verdict
 
 

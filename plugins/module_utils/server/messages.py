@@ -16,14 +16,14 @@ OPERATION = ""
 # code: (what went wrong, the article or operational basis, how to fix it)
 CATALOG: Catalog = {
     "HYS001": ("không có tệp chứng chỉ {path} (mailserver_ssl_cert) trên máy chủ thư", OPERATION,
-               "đặt chứng chỉ (PEM, kèm chuỗi trung gian) vào đúng đường dẫn, hoặc sửa "
+               "đặt tệp chứng chỉ (kèm các chứng chỉ trung gian) vào đúng đường dẫn, hoặc sửa "
                "mailserver_ssl_cert trong inventory; máy chủ thư đang chạy chưa bị thay đổi"),
     "HYS002": ("không có tệp khóa riêng {path} (mailserver_ssl_key) trên máy chủ thư", OPERATION,
-               "đặt khóa riêng (PEM) vào đúng đường dẫn, hoặc sửa mailserver_ssl_key trong "
+               "đặt tệp khóa riêng vào đúng đường dẫn, hoặc sửa mailserver_ssl_key trong "
                "inventory; máy chủ thư đang chạy chưa bị thay đổi"),
     "HYS003": ("không đọc được chứng chỉ {path}: {detail}", OPERATION,
-               "kiểm tra tệp là chứng chỉ dạng PEM (BEGIN CERTIFICATE); máy chủ thư đang chạy "
-               "chưa bị thay đổi"),
+               "kiểm tra tệp đúng là chứng chỉ dạng văn bản (như tệp fullchain.pem của "
+               "certbot); máy chủ thư đang chạy chưa bị thay đổi"),
     "HYS004": ("khóa riêng {key} không khớp với chứng chỉ {path}", OPERATION,
                "dùng đúng cặp chứng chỉ và khóa riêng được cấp cùng nhau (với certbot: "
                "fullchain.pem và privkey.pem cùng một thư mục); máy chủ thư đang chạy chưa bị "
@@ -31,7 +31,7 @@ CATALOG: Catalog = {
     "HYS005": ("chứng chỉ {path} không mang tên {hostname} (tên trong chứng chỉ: {names})",
                OPERATION, "cấp lại chứng chỉ có tên {hostname}, hoặc sửa mailserver_hostname "
                "cho đúng tên trong chứng chỉ"),
-    "HYS006": ("chứng chỉ {path} hết hạn lúc {expires} (còn {days} ngày)", OPERATION,
+    "HYS006": ("chứng chỉ {path} hết hạn ngày {expires} (còn {days} ngày)", OPERATION,
                "gia hạn chứng chỉ (certbot renew), rồi nạp lại máy chủ thư"),
 }
 
