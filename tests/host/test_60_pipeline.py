@@ -256,6 +256,19 @@ def test_a_wrong_host_key_fails_before_any_task(pipeline):
     assert journal(pipeline.host) == before
 
 
+def test_a_key_without_its_host_key_never_connects(pipeline):
+    """An empty HYMAIL_SSH_KNOWN_HOSTS: the job stops before ssh is ever started."""
+    repo = pipeline.repo
+    empty = pipeline.top / "empty" / "known_hosts"
+    empty.parent.mkdir()
+    empty.write_text("")
+    result = pipeline.run({"CI_COMMIT_BEFORE_SHA": repo.git("rev-parse", "main~1"),
+                           "CI_COMMIT_SHA": repo.git("rev-parse", "main")}, empty)
+    assert result.returncode == 1 and failed(result) == {"apply"}, result.stdout[-4000:]
+    assert "Thiếu HYMAIL_SSH_KNOWN_HOSTS" in result.stdout, result.stdout[-4000:]
+    assert "PLAY RECAP" not in result.stdout
+
+
 def test_merge_request_plan_from_the_published_snapshot_with_the_host_unreachable(pipeline):
     repo = pipeline.repo
     commit_on_branch(repo, "them-nguoi", "later", "Trung tâm Kiểm thử: thêm Ông Văn Mới")
