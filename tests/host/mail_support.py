@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
@@ -115,7 +116,7 @@ def smtp_session(host) -> SMTP:
 def send(host, local: str, subject: str) -> None:
     """One message from outside; raises SMTPRecipientsRefused when RCPT is refused."""
     message = (f"From: gui@example.org\r\nTo: {full(local)}\r\nSubject: {subject}\r\n"
-               f"Message-ID: <{time.time_ns()}@example.org>\r\n\r\nNoi dung thu.\r\n")
+               f"Message-ID: <{uuid.uuid4().hex}@example.org>\r\n\r\nNoi dung thu.\r\n")
     with smtp_session(host) as smtp:
         smtp.sendmail("gui@example.org", [full(local)], message.encode())
 
