@@ -1,16 +1,19 @@
 """The drift report against the real server: undeclared mailboxes, hand edits of the data
-files (by the digests the backend records), and emergency holds."""
+files (by the digests the backend records), emergency holds, and hand edits of the
+configuration the role wrote (HYD005, by the role's record under state_dir/etc/managed)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import drift, emergency
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
     backend_from_settings,
 )
-from e2e_support import DOMAIN, mailbox
+from e2e_support import DOMAIN, mailbox, run_playbook
 
 pytestmark = pytest.mark.server
 
@@ -77,3 +80,46 @@ def test_active_hold_is_in_the_report(province):
 def _edited(result: dict, name: str) -> str | None:
     states = {e["file"]: e["state"] for e in result["report"]["hand_edits"]}
     return states.get(name)
+
+
+def test_hand_edit_of_the_embedded_main_cf_is_hyd005_until_undone(province):
+    """Embedded mode records its configuration under state_dir/etc too (mailserver.yml's
+    last task): a hand edit of main.cf there is HYD005, naming it and Postfix."""
+    main_cf = province.server.state_dir / "etc" / "postfix" / "main.cf"
+    original = main_cf.read_bytes()
+    assert not _config_edits(report(province))
+    try:
+        main_cf.write_bytes(original + b"# sua tay\n")
+        result = report(province)
+        assert _config_edits(result) == [(os.path.realpath(main_cf), "postfix", "edited")]
+        assert "HYD005" in result["msg"] and "dịch vụ đọc tệp: Postfix" in result["markdown"]
+    finally:
+        main_cf.write_bytes(original)
+    assert not _config_edits(report(province))
+
+
+def _config_edits(result: dict) -> list[tuple[str, str, str]]:
+    return [(os.path.realpath(e["file"]), e["reader"], e["state"])
+            for e in result["report"]["config_edits"]]
+
+
+@pytest.mark.playbook
+def test_the_next_setup_restores_the_embedded_main_cf_and_reloads_postfix_only(province):
+    """mailserver.yml writes the edited file again and runs only Postfix's reload handler."""
+    state_dir = province.server.state_dir
+    main_cf = state_dir / "etc" / "postfix" / "main.cf"
+    original = main_cf.read_bytes()
+    pids = _master_pids(state_dir)
+    main_cf.write_bytes(original + b"# sua tay\n")
+    result = run_playbook("mailserver.yml", str(state_dir))
+    assert result.returncode == 0, f"mailserver.yml failed:\n{result.stdout[-4000:]}"
+    assert main_cf.read_bytes() == original
+    handlers = re.findall(r"^RUNNING HANDLER \[[^:]+: (.+?)\]", result.stdout, re.M)
+    assert handlers == ["Reload Postfix."]
+    assert _master_pids(state_dir) == pids, "a server was restarted, not reloaded"
+    assert not _config_edits(report(province))
+
+
+def _master_pids(state_dir) -> tuple[str, str]:
+    return ((state_dir / "spool" / "pid" / "master.pid").read_text().strip(),
+            (state_dir / "run" / "dovecot" / "master.pid").read_text().strip())
