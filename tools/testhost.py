@@ -56,6 +56,12 @@ BOOT_TIMEOUT = 120
 STOP_TIMEOUT = 60
 
 
+def known_hosts_option(path: Path) -> str:
+    """ssh's UserKnownHostsFile option for one file: quoted, since ssh reads a path with a
+    space (a checkout in "~/my work") as two files."""
+    return f'UserKnownHostsFile="{path}"'
+
+
 class TestHostError(RuntimeError):
     """The test host could not be booted, reached or removed; the message says why."""
 
@@ -555,7 +561,7 @@ class TestHost:
 
     def ssh_command(self, known_hosts: Path | None = None) -> list[str]:
         return ["ssh", "-i", str(self.key_file), "-o", "IdentitiesOnly=yes",
-                "-o", f"UserKnownHostsFile={known_hosts or self.known_hosts}",
+                "-o", known_hosts_option(known_hosts or self.known_hosts),
                 "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
                 "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
                 f"{DEPLOY_USER}@{self.address}"]
@@ -683,7 +689,7 @@ class TestHost:
         example = self.checkout / "inventory" / "production.example"
         remove_tree(self.inventory_dir)
         shutil.copytree(example, self.inventory_dir)
-        ssh_args = (f"-o UserKnownHostsFile={shlex.quote(str(self.known_hosts))} "
+        ssh_args = (f"-o {shlex.quote(known_hosts_option(self.known_hosts))} "
                     "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes")
         # (key, value, the line a key missing from the example goes after)
         host_values = [("ansible_host", self.address, None),

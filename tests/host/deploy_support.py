@@ -248,6 +248,10 @@ def outputs() -> dict[str, float | None]:
 
 def deploy(host) -> Deployment:
     """plan.yml and apply.yml --check on the bare host, then the first apply under the probe."""
+    # Written afresh by this session's plan and --check: fetch leaves an identical file as it
+    # was, so an output of an earlier session would pass for a new one.
+    for name in OUTPUTS:
+        (CHECKOUT / "build" / name).unlink(missing_ok=True)
     done = Deployment(host, outputs_before=outputs())
     done.bare_before = host.run(BARE_STATE).stdout
     for name, extra in (("plan", ("plan.yml",)), ("check", ("apply.yml", "--check"))):

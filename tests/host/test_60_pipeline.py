@@ -16,11 +16,13 @@ import json
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
 
 import pytest
+import testhost
 from gitlab_fake import FakeGitLab
 from pipeline_repo import GCL, ROOT, Repo, initial_commit
 
@@ -108,7 +110,7 @@ class HostPipeline:
         """The base province, applied as an operator does (their own key and known_hosts)."""
         env = dict(self.repo.env, ANSIBLE_PRIVATE_KEY_FILE=str(self.host.key_file),
                    ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s "
-                   f"-o UserKnownHostsFile={self.host.known_hosts} "
+                   f"-o {shlex.quote(testhost.known_hosts_option(self.host.known_hosts))} "
                    "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes")
         done = subprocess.run(["make", "apply", f"INVENTORY={self.inventory}"], cwd=self.repo.path,
                               env=env, text=True, capture_output=True, timeout=1800, check=False)
