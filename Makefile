@@ -251,9 +251,20 @@ $(GCL_STAMP): $(GCL_DIR)/package-lock.json
 	@touch $@
 
 ## test: lint, ansible-test sanity, then the whole suite against a real Postfix + Dovecot
-##   started by the tests
+##   started by the tests, and beside it the tests against a Debian 12 test host
+# The test-host tests (tests/host, marker testhost: a Debian 12 host booted beside, deployed
+# over SSH) mostly wait on that host: they run at the same time as the rest of the suite, in
+# a second pytest whose output follows the suite's (docs/testhost.md). Exit status 5 (no test
+# selected, e.g. ARGS naming other tests) counts as success for either.
+HOST_TESTS_LOG := build/host-tests.log
 test: lint sanity test-deps
-	pytest $(ARGS)
+	@mkdir -p build; \
+	pytest -m testhost -p no:cacheprovider $(ARGS) > "$(HOST_TESTS_LOG)" 2>&1 & host=$$!; \
+	pytest -m "not testhost" $(ARGS); suite=$$?; \
+	wait $$host; hosts=$$?; \
+	echo "=== tests/host, run beside the suite ($(HOST_TESTS_LOG)):"; cat "$(HOST_TESTS_LOG)"; \
+	[ $$suite -eq 5 ] && suite=0; [ $$hosts -eq 5 ] && hosts=0; \
+	exit $$(( suite != 0 || hosts != 0 ))
 
 clean:
 	rm -rf .pytest_cache .ruff_cache
