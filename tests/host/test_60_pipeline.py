@@ -34,6 +34,8 @@ AGENCY = "ttktqt"
 AUTHOR, APPROVER = "vanthu-sotttt", "pheduyet-sotttt"
 LOCK, UNLOCK, REVOKE, CREATE, LATER = "ktkhoa", "lvmo", "mthuy", "nvtao", "ovmoi"
 OLD_DIVISION, NEW_DIVISION = f"pqt.{AGENCY}", f"pqts.{AGENCY}"
+# This test's own mailboxes (others of the session may be on the host too).
+MINE = {AGENCY, CREATE, LOCK, UNLOCK, REVOKE, LATER, NEW_DIVISION, OLD_DIVISION}
 BASE_LETTER = '{number: "1/TTKTQT", date: "2026-11-02"}'
 MERGE_LETTER = '{number: "2/TTKTQT", date: "2026-11-20"}'
 LATER_LETTER = '{number: "3/TTKTQT", date: "2026-11-25"}'
@@ -202,6 +204,10 @@ def publish(setup: HostPipeline, result_job: str) -> dict:
     return json.loads(snapshot.read_text("utf-8"))
 
 
+def local_part(address: str) -> str:
+    return address.split("@")[0]
+
+
 def accounts(snapshot: dict) -> dict[str, dict]:
     return {account["address"]: account for account in snapshot["accounts"]}
 
@@ -214,7 +220,10 @@ def test_one_merge_applies_create_lock_unlock_rename_revoke_over_ssh(pipeline):
     review = pipeline.run(variables)
     assert review.returncode == 0, review.stdout[-6000:]
     plan = json.loads(repo.artifact("plan", "build/plan.json").read_text("utf-8"))
-    assert sorted((c["action"], c["address"]) for c in plan["changes"]) == sorted([
+    # Mailboxes other tests of the session left on the host show as undeclared: only this
+    # test's own addresses are compared.
+    assert sorted((c["action"], c["address"]) for c in plan["changes"]
+                  if local_part(c["address"]) in MINE) == sorted([
         ("create", CREATE), ("lock", LOCK), ("unlock", UNLOCK), ("rename", NEW_DIVISION),
         ("revoke", REVOKE)])
 
@@ -234,7 +243,8 @@ def test_one_merge_applies_create_lock_unlock_rename_revoke_over_ssh(pipeline):
     assert NEW_DIVISION in live and OLD_DIVISION not in live
     assert f"{OLD_DIVISION}@hungyen.gov.vn" in " ".join(live[NEW_DIVISION]["aliases"]) or \
         OLD_DIVISION in live[NEW_DIVISION]["aliases"]
-    applied = journal(pipeline.host)[before:]
+    applied = [entry for entry in journal(pipeline.host)[before:]
+               if local_part(entry["address"]) in MINE]
     assert {(entry["action"], entry["address"].split("@")[0]) for entry in applied} >= {
         ("create", CREATE), ("lock", LOCK), ("unlock", UNLOCK), ("rename", NEW_DIVISION),
         ("revoke", REVOKE)}
@@ -285,7 +295,8 @@ def test_merge_request_plan_from_the_published_snapshot_with_the_host_unreachabl
     assert review.returncode == 0, review.stdout[-6000:]
     assert passed(review) == MR_JOBS
     plan = json.loads(repo.artifact("plan", "build/plan.json").read_text("utf-8"))
-    assert [(c["action"], c["address"]) for c in plan["changes"]] == [("create", LATER)]
+    assert [(c["action"], c["address"]) for c in plan["changes"]
+            if local_part(c["address"]) in MINE] == [("create", LATER)]
     repo.git("checkout", "-q", "main")
 
 
@@ -297,9 +308,8 @@ def test_scheduled_drift_reads_the_host_over_ssh(pipeline):
         assert report[kind] == [], f"{kind}: {report[kind]}"
     # Only what other tests of the session left on the host (mailboxes this repository does
     # not declare, their emergency holds) may differ; with none the job passes.
-    mine = {AGENCY, CREATE, LOCK, UNLOCK, REVOKE, NEW_DIVISION, OLD_DIVISION}
     assert not [item for item in report["undeclared"] + report["holds"]
-                if item["address"].split("@")[0] in mine]
+                if local_part(item["address"]) in MINE]
     assert (result.returncode == 0) == (not report["drift"]), result.stdout[-4000:]
     assert accounts(json.loads(pipeline.repo.artifact("drift", "build/snapshot.json")
                                .read_text("utf-8")))[LOCK]["status"] == "locked"
