@@ -239,7 +239,7 @@ def wipe(state_dir: str) -> None:
             target.write_bytes(b"")
             shutil.copymode(path, target)
             os.chown(target, path.stat().st_uid, path.stat().st_gid)
-    for name in ("vmailbox", "valias", "recipient_access"):
+    for name in ("vmailbox", "valias", "recipient_access", "sender_logins"):
         subprocess.run(["postmap", "-c", f"{state_dir}/etc/postfix", f"hash:{staging / name}"],
                        check=True)
     backend.generations.commit(str(staging))

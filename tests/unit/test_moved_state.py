@@ -30,6 +30,8 @@ def moved_state(tmp_path) -> Layout:
     state = tmp_path / "hymail"
     data = state / "data"
     data.mkdir(parents=True)
+    (state / "etc" / "postfix").mkdir(parents=True)  # postmap indexes the maps rendered anew
+    (state / "etc" / "postfix" / "main.cf").write_text("")
     for name in FILES:
         (data / name).write_text("")
     for name in MAPS:

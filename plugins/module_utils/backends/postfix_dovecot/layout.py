@@ -11,7 +11,7 @@ import os
 
 from ..generations import STAGING, Generations
 
-MAPS = ("vmailbox", "valias", "recipient_access")
+MAPS = ("vmailbox", "valias", "recipient_access", "sender_logins")
 # What read.load() reads (its cache is valid while none of them changed).
 LOADED_FILES = ("accounts.json", "users.passwd", "valias", "deny.passwd", "recipient_access",
                 "acl")

@@ -21,7 +21,11 @@ from .homes import tail_home, with_home
 from .layout import FILES, MAPS, Layout
 from .modes import apply_spec, role_spec, write_file
 from .render import render
+from .senders import SENDER_LOGINS
 from .stage import changed_files, postmap, stage
+
+# Files an earlier version did not write whose content follows from the accounts.
+RENDERED_WHEN_MISSING = frozenset({SENDER_LOGINS})
 
 
 def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
@@ -31,11 +35,29 @@ def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
     if layout.generations.exists():
         added = _add_missing_files(layout, modes)
         return _rehome_moved_state(layout) or added
+    flat = {name for name in FILES if os.path.isfile(os.path.join(layout.data_dir, name))}
+    derived = sorted(RENDERED_WHEN_MISSING - flat) if flat else []
+    contents = render(layout, read.load(layout)) if derived else {}  # the flat files' accounts
     staging = layout.generations.stage()
     for name in (*FILES, digests.DIGESTS_FILE):
         _move_flat_file(layout, staging, name, modes)
+    if derived:
+        _write_maps(layout, staging, {name: contents[name] for name in derived}, modes)
     layout.generations.commit(staging)
     return True
+
+
+def _write_maps(layout: Layout, staging: str, contents: dict[str, str],
+                modes: dict | None) -> None:
+    """Files rendered into generation 0 (indexed when maps) and their digests recorded."""
+    for name, content in contents.items():
+        target = os.path.join(staging, name)
+        write_file(target, content, role_spec(modes, name))
+        if name in MAPS:
+            postmap(layout, target)
+            apply_spec(target + layout.db, role_spec(modes, name))
+    digests.record(staging, contents, clock.now().isoformat(),
+                   base=digests.recorded(staging).get("files", {}))
 
 
 def _move_flat_file(layout: Layout, staging: str, name: str, modes: dict | None) -> None:
@@ -59,13 +81,22 @@ def _add_missing_files(layout: Layout, modes: dict[str, dict] | None) -> bool:
     missing = [name for name in FILES if not os.path.exists(os.path.join(live, name))]
     if not missing:
         return False
-    staging = stage(layout, {}, [], clock.now().isoformat(), name="layout")
-    for name in missing:
-        os.unlink(os.path.join(staging, name))
-        write_file(os.path.join(staging, name), "", role_spec(modes, name))
+    _add_files(layout, modes, missing)
+    return True
+
+
+def _add_files(layout: Layout, modes: dict[str, dict] | None, names: list[str]) -> None:
+    """A new generation adding files an earlier version did not write: empty, or, for
+    one derived from the accounts (``sender_logins``), rendered from them, so the
+    officials of an upgraded server keep sending before the next apply."""
+    rendered = render(layout, read.load(layout)) if RENDERED_WHEN_MISSING & set(names) else {}
+    contents = {name: rendered.get(name, "") for name in names}
+    staging = stage(layout, contents, names, clock.now().isoformat(), name="layout")
+    for name in names:
+        for suffix in layout.suffixes(name):
+            apply_spec(os.path.join(staging, name + suffix), role_spec(modes, name))
     layout.generations.commit(staging)
     layout.generations.prune()
-    return True
 
 
 def _rehome_moved_state(layout: Layout) -> bool:

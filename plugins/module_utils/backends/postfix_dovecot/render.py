@@ -9,6 +9,7 @@ from ...common.glossary import ascii_label, cite
 from ...plan.accounts import Account
 from .homes import home_in
 from .layout import Layout
+from .senders import SENDER_LOGINS, sender_lines
 from .state import PASSWD_TAIL, ServerState
 
 
@@ -43,6 +44,7 @@ def render(layout: Layout, state: ServerState,
         "valias": text(sorted(state.kept_aliases) + _alias_lines(layout, accounts)),
         "recipient_access": text(f"{full(a.address)} {REVOKED_REPLY}"
                                  for a in accounts if a.status == "revoked"),
+        SENDER_LOGINS: text(sender_lines(accounts, full)),
         "acl": text(_acl_lines(layout, accounts)),
         "shared-mailboxes.dict": _shared_dict(layout, accounts),
         "accounts.json": metadata_json(state),
