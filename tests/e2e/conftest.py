@@ -14,6 +14,7 @@ import tempfile
 import pytest
 from e2e_support import Province, Server, run_playbook, wipe
 from helpers import stop_server
+from outside_support import OutsideWorld
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +39,12 @@ def server():
 @pytest.fixture
 def province(server, tmp_path) -> Province:
     return Province(server, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def outside():
+    """The outside world (tests/e2e/outside_support.py): the receiving server on the relay
+    port, where the mail server sends mail for other domains. Ask for it before the mail
+    server sends: what Postfix relays while nobody listens waits in its queue."""
+    with OutsideWorld() as world:
+        yield world
