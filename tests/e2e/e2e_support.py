@@ -29,7 +29,9 @@ DOMAIN = "hungyen.gov.vn"
 # Away from a developer's server (2525...); HYMAIL_E2E_SMTP_PORT etc. move them again, so
 # that two test runs on one machine do not clash.
 PORTS = {key: int(os.environ.get(f"HYMAIL_E2E_{key.upper()}", default))
-         for key, default in (("smtp_port", 12525), ("imap_port", 11143))}
+         for key, default in (("smtp_port", 12525), ("imap_port", 11143),
+                              ("submission_port", 15870), ("submissions_port", 14650),
+                              ("imaps_port", 19930), ("relay_port", 12526))}
 CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
 LETTER = Request("101/ĐN-E2E", "2026-11-29")
 
@@ -41,12 +43,23 @@ def ansible_env() -> dict:
     return env
 
 
+def port_variables(ports: dict) -> dict:
+    """The inventory variables that put a server on ``ports`` (keys as in PORTS)."""
+    names = {"smtp_port": "smtp_port", "imap_port": "imap_port",
+             "submission_port": "mailserver_submission_port",
+             "submissions_port": "mailserver_submissions_port",
+             "imaps_port": "mailserver_imaps_port"}
+    variables = {names[key]: str(value) for key, value in ports.items() if key in names}
+    if "relay_port" in ports:
+        variables["mailserver_relayhost"] = f"[127.0.0.1]:{ports['relay_port']}"
+    return variables
+
+
 def run_playbook(playbook: str, state_dir: str, *extra: str) -> subprocess.CompletedProcess:
     """ansible-playbook on the local inventory, pointed at the test server."""
     args = ["ansible-playbook", "-i", "inventory/local", f"playbooks/{playbook}",
             "-e", f"state_dir={state_dir}"]
-    for key, value in PORTS.items():
-        args += ["-e", f"{key}={value}"]
+    args += ["-e", json.dumps(port_variables(PORTS))]
     return subprocess.run(args + json_extra_vars(extra), cwd=ROOT, env=ansible_env(),
                           text=True, capture_output=True, timeout=1800, check=False)
 

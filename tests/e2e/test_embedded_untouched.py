@@ -6,6 +6,7 @@ APT settings and systemd units exactly as they were. The hardening role is for s
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pathlib
 import shutil
@@ -13,11 +14,12 @@ import subprocess
 import tempfile
 
 import pytest
-from e2e_support import run_playbook
+from e2e_support import port_variables, run_playbook
 from helpers import stop_server
 
 # Ports of this test's own server, away from the session's (HYMAIL_E2E_*) and a developer's.
-PORTS = {"smtp_port": 26525, "imap_port": 26143}
+PORTS = {"smtp_port": 26525, "imap_port": 26143, "submission_port": 26587,
+         "submissions_port": 26465, "imaps_port": 26993, "relay_port": 26526}
 SYSTEMD_DIRS = ("/etc/systemd/system", "/lib/systemd/system")
 # Test hosts (tools/testhost.py) of other checkouts on this machine add and remove their own
 # NAT tables at any time; the playbook never writes a table of that name.
@@ -85,7 +87,7 @@ def test_embedded_mailserver_leaves_firewall_apt_and_units_alone():
     state_dir = tempfile.mkdtemp(prefix="hymail-untouched-")
     os.chmod(state_dir, 0o755)  # the vmail user walks into mail/ below it
     try:
-        extra = [arg for key, value in PORTS.items() for arg in ("-e", f"{key}={value}")]
+        extra = ["-e", json.dumps(port_variables(PORTS))]
         result = run_playbook("mailserver.yml", state_dir, *extra)
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr
         hardening = hardening_results(result.stdout)

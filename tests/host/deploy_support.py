@@ -24,7 +24,8 @@ import uuid
 CHECKOUT = pathlib.Path(__file__).resolve().parent.parent.parent
 ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).parent / "ansible-playbook"
 UNITS = ("postfix@-.service", "dovecot.service")
-PORTS = {25: "postfix@-.service", 143: "dovecot.service", 993: "dovecot.service"}
+PORTS = {25: "postfix@-.service", 587: "postfix@-.service", 465: "postfix@-.service",
+         143: "dovecot.service", 993: "dovecot.service"}
 STATE_DIR = "/var/lib/hymail"
 OPERATOR = "sotttt"  # the example inventory's operator_mailbox
 DOMAIN = "hungyen.gov.vn"

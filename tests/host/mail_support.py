@@ -12,6 +12,7 @@ import contextlib
 import email
 import email.policy
 import imaplib
+import json
 import pathlib
 import re
 import shlex
@@ -397,7 +398,9 @@ def province(host, workdir: pathlib.Path) -> Province:
 
 # The embedded server of the move test: its own ports, away from the suite's (12525/11143)
 # and a developer's (2525/1143).
-EMBEDDED_PORTS = {"smtp_port": 28525, "imap_port": 28143}
+EMBEDDED_PORTS = {"smtp_port": 28525, "imap_port": 28143, "mailserver_submission_port": 28587,
+                  "mailserver_submissions_port": 28465, "mailserver_imaps_port": 28993,
+                  "mailserver_relayhost": "[127.0.0.1]:28526"}
 MOVED = ("mail", "data")  # the runbook moves these; outbox/ is sent, bootstrap/ read first
 
 
@@ -407,8 +410,7 @@ def local_playbook(name: str, state_dir: pathlib.Path, workdir: pathlib.Path,
     args = ["ansible-playbook", "-i", "inventory/local", f"playbooks/{name}",
             "-e", f"state_dir={state_dir}", "-e", f"desired_file={workdir}/desired.json",
             "-e", f"snapshot_file={workdir}/snapshot.json"]
-    for key, value in EMBEDDED_PORTS.items():
-        args += ["-e", f"{key}={value}"]
+    args += ["-e", json.dumps(EMBEDDED_PORTS)]
     return subprocess.run(args + json_extra_vars(extra), cwd=ROOT, env=ansible_env(),
                           text=True, capture_output=True, timeout=1800, check=False)
 
