@@ -43,6 +43,14 @@ def recover(backend: MailBackend) -> dict:
     return backend.recover(JournalAndNotices(backend.state_dir, backend.domain))
 
 
+def sessions_warnings(recovered: dict | None, applied: dict | None) -> list[str]:
+    """HYR019 when the sessions a batch must end could not be (backends' ``sessions``):
+    the apply's own attempt when it applied (it retries what the recovery left), else
+    the recovery's. The batch is applied either way: a warning, not a failure."""
+    attempt = (applied or recovered or {}).get("sessions") or {}
+    return [attempt["error"]] if attempt.get("error") else []
+
+
 class JournalAndNotices(AfterCommit):
     """An apply's journal entries, notices and bootstrap files, through ``pending.json``."""
 

@@ -55,6 +55,9 @@ def run(backend: MailBackend, state_dir: str, params: dict, check_mode: bool = F
         result["diff"] = backend.diff([change] if change else [])
     if not check_mode:
         result["applied"] = _act(backend, state_dir, holds, hold, change)
+        warnings = after_commit.sessions_warnings(None, result["applied"])
+        if warnings:  # locked, but the hijacker's open sessions may still run: say so
+            result["warnings"] = warnings
     return result
 
 

@@ -45,6 +45,9 @@ def _reconcile(params: dict, check_mode: bool, diff_mode: bool) -> dict:
         result = _plan_and_apply(backend, params, check_mode, diff_mode)
     if any(recovered[key] for key in ("removed", "notices", "bootstrap")):
         result["recovered"] = recovered
+    warnings = after_commit.sessions_warnings(recovered, result.get("applied"))
+    if warnings:
+        result["warnings"] = warnings
     return result
 
 

@@ -2,9 +2,10 @@
 
 Every module and every test asks for its backend here, with the settings the inventory
 gives the module (``state_dir``, ``domain``, and for the Postfix + Dovecot backend
-``postmap``, ``postfix_config_dir``, ``map_type``); a setting left out or None keeps the
-backend's default. A ``snapshot_file`` parameter instead names a snapshot of the live state:
-its backend reads only (a merge request's plan, computed without the mail host).
+``postmap``, ``postfix_config_dir``, ``map_type``, ``dovecot_config``); a setting left out
+or None keeps the backend's default. A ``snapshot_file`` parameter instead names a
+snapshot of the live state: its backend reads only (a merge request's plan, computed
+without the mail host).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from .base import MailBackend
 from .postfix_dovecot import PostfixDovecotBackend
 from .snapshot import SnapshotBackend
 
-SETTINGS = ("postmap", "postfix_config_dir", "map_type")
+SETTINGS = ("postmap", "postfix_config_dir", "map_type", "dovecot_config")
 
 
 def backend_from_settings(state_dir: str, domain: str, **settings) -> MailBackend:

@@ -127,6 +127,7 @@ TITLES = {
     "HYR016": "Không có thư mục thư dùng được",
     "HYR017": "Ảnh chụp trạng thái chỉ để lập kế hoạch",
     "HYR018": "Không dùng được ảnh chụp trạng thái",
+    "HYR019": "Chưa ngắt được phiên đăng nhập đang mở",
     # Emergency measures
     "HYH001": "Thao tác khẩn cấp không dùng được",
     "HYH002": "Thiếu lý do của biện pháp khẩn cấp",

@@ -51,6 +51,14 @@ CATALOG: Catalog = {
     "HYR016": ("không có thư mục thư dùng được cho {home}: {why}", SERVER,
                "đặt state_dir không có dấu hai chấm, dấu cách; dọn các thư mục thư cũ "
                "không còn dùng trong mail_dir"),
+    # After the switch (backends/postfix_dovecot/sessions.py): the batch is applied
+    "HYR019": ("chưa ngắt được các phiên đăng nhập đang mở của tài khoản vừa bị "
+               + label("lock") + ", " + label("revoke") + " hoặc " + label("reset_password")
+               + ", hay của " + label("delegate_person") + " vừa bị bỏ: {command} lỗi: {stderr}",
+               cite("7.1.b"),
+               "thay đổi đã được áp dụng (đăng nhập mới bị từ chối); sửa lỗi của Dovecot rồi "
+               "chạy lại lần áp dụng (lần sau sẽ ngắt các phiên này), hoặc ngắt ngay bằng "
+               "doveadm kick <địa chỉ>"),
     # A snapshot of the live state (backends/snapshot.py): plans only
     "HYR017": ("ảnh chụp trạng thái {path} chỉ dùng để lập kế hoạch: không {what} được",
                ON_REQUEST, "áp dụng bằng make apply trên máy chủ thư (không có -e snapshot)"),

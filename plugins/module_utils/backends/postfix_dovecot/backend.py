@@ -17,7 +17,7 @@ from ...plan.planner import Change
 from .. import digests
 from ..base import LOCK_TIMEOUT, AfterCommit, BackendError, Batch, Credentials, MailBackend
 from ..generations import LockTimeout
-from . import migrate, read, switch
+from . import migrate, read, sessions, switch
 from . import modes as file_modes
 from .folding import fold_batch
 from .homes import home_in
@@ -30,8 +30,10 @@ class PostfixDovecotBackend(MailBackend):
     """Dovecot passwd-files, Postfix hash maps and a global ACL file, all under state_dir."""
 
     def __init__(self, state_dir: str, domain: str, postmap: str = "postmap",
-                 postfix_config_dir: str | None = None, map_type: str = "hash"):
-        self.layout = Layout(state_dir, domain, postmap, postfix_config_dir, map_type)
+                 postfix_config_dir: str | None = None, map_type: str = "hash",
+                 dovecot_config: str | None = None):
+        self.layout = Layout(state_dir, domain, postmap, postfix_config_dir, map_type,
+                             dovecot_config)
         self.state_dir, self.domain = self.layout.state_dir, self.layout.domain
         self.data_dir, self.mail_dir = self.layout.data_dir, self.layout.mail_dir
         self.generations = self.layout.generations
@@ -79,19 +81,28 @@ class PostfixDovecotBackend(MailBackend):
         Under the lock: finish an interrupted apply first, fold the batch into the server
         picture, stage every file of the next generation with the work that must follow
         (``after.stage``) beside it, switch the ``live`` symlink (the commit point), then
-        have ``after`` do that work. See generations.py.
+        have ``after`` do that work, then end the sessions of the logins the batch takes
+        rights from (sessions.py). See generations.py.
         """
         todo = [change for change in changes if change.applies]
         if not todo:
-            return {"changed": False, "files": [], "generation": None, **after.finish(None)}
+            return {"changed": False, "files": [], "generation": None, **after.finish(None),
+                "sessions": sessions.end(self.layout, None)}
         with self.locked(lock_timeout):
             recovered = self.recover(after)
             state, now = self.load(), clock.now().isoformat()
             new_state = fold_batch(self.layout, state, todo, credentials, record, now)
             staged = stage_batch(self.layout, state, new_state, now)
             batch = Batch(todo, credentials, record, new_state.accounts, now)
-            live = switch.commit(self.layout, staged, now,
-                                 lambda directory: after.stage(directory, batch))
+            # what a failed kick left (recover) follows into the new generation
+            logins = sorted(set(sessions.ending(self.layout, state, new_state))
+                            | set(sessions.pending(self.generations.live_dir())))
+
+            def before_switch(directory: str) -> None:
+                sessions.stage(directory, logins)
+                after.stage(directory, batch)
+
+            live = switch.commit(self.layout, staged, now, before_switch)
             done = self._after_commit(after, live)
         return {"changed": True, "files": staged.changed, "generation": os.path.basename(live),
                 **done, "recovered": recovered}
@@ -128,9 +139,10 @@ class PostfixDovecotBackend(MailBackend):
 
     def _after_commit(self, after: AfterCommit, live: str | None) -> dict:
         """Drop superseded generations (Postfix reopens its maps), then have ``after`` do
-        the committed generation's pending work."""
+        the committed generation's pending work, then end the sessions it lists (a failure
+        there is reported, ``sessions.error``, and retried by the next apply)."""
         self.generations.prune()
-        return after.finish(live)
+        return {**after.finish(live), "sessions": sessions.end(self.layout, live)}
 
     # --- layout, owners and modes --------------------------------------------------
 

@@ -25,14 +25,21 @@ class Layout:
     """The paths of one server, its postmap settings, and its domain's addresses."""
 
     def __init__(self, state_dir: str, domain: str, postmap: str = "postmap",
-                 postfix_config_dir: str | None = None, map_type: str = "hash"):
+                 postfix_config_dir: str | None = None, map_type: str = "hash",
+                 dovecot_config: str | None = None):
         self.state_dir = os.path.abspath(state_dir)  # homes in the passwd-file are absolute
         self.domain = domain.lower()
         self.data_dir = os.path.join(self.state_dir, "data")
         self.mail_dir = os.path.join(self.state_dir, "mail", self.domain)
         self.postmap = postmap
-        self.postfix_config_dir = postfix_config_dir or os.path.join(self.state_dir, "etc",
-                                                                     "postfix")
+        embedded = os.path.join(self.state_dir, "etc", "postfix")
+        self.postfix_config_dir = postfix_config_dir or embedded
+        # doveadm's configuration: the embedded server's beside its Postfix one; in systemd
+        # mode (Postfix in /etc/postfix) "" = Dovecot's default, /etc/dovecot/dovecot.conf.
+        if dovecot_config is None:
+            dovecot_config = (os.path.join(self.state_dir, "etc", "dovecot", "dovecot.conf")
+                              if os.path.abspath(self.postfix_config_dir) == embedded else "")
+        self.dovecot_config = dovecot_config
         self.map_type = map_type
         self.generations = Generations(self.data_dir)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
 
 from ...common.glossary import ascii_label, cite
 from ...plan.accounts import Account
@@ -99,19 +100,20 @@ def _acl_lines(layout: Layout, accounts: list[Account]) -> list[str]:
     of one owner shares the same two patterns.
     """
     return [f"shared/{owner}{suffix} user={delegate} {DELEGATE_RIGHTS}"
-            for owner, delegate in _delegations(layout, accounts) for suffix in ("", "/*")]
+            for owner, delegate in delegations(layout, accounts) for suffix in ("", "/*")]
 
 
 def _shared_dict(layout: Layout, accounts: list[Account]) -> str:
     """Dovecot file dict of ``acl_shared_dict``: key line, value line (shows in LIST)."""
     lines = []
-    for owner, delegate in _delegations(layout, accounts):
+    for owner, delegate in delegations(layout, accounts):
         lines += [f"shared/shared-boxes/user/{delegate}/{owner}", "1"]
     return text(lines)
 
 
-def _delegations(layout: Layout, accounts: list[Account]) -> list[tuple[str, str]]:
-    """(owner, delegate) full addresses; a revoked mailbox is shared with no one."""
+def delegations(layout: Layout, accounts: Iterable[Account]) -> list[tuple[str, str]]:
+    """(owner, delegate) full addresses; a revoked mailbox is shared with no one (the ACL;
+    sessions.py ends the sessions of a delegate whose pair is gone)."""
     return [(layout.full(a.address), layout.full(d)) for a in accounts
             if a.status != "revoked" for d in a.delegates]
 
