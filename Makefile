@@ -16,7 +16,7 @@ ARGS ?=
 
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
 	code-warnings guide messages \
-	directory lint sanity unit test test-deps clean drift emergency notify report bench \
+	directory dns lint sanity unit test test-deps clean drift emergency notify report bench \
 	backup restore purge mailserver-destroy glossary testhost testhost-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
@@ -176,6 +176,11 @@ messages: setup
 ## glossary: write docs/thuat-ngu.md, the glossary page, from common/glossary.py (commit it too)
 glossary: setup
 	$(COLLECTION_PYTHON) tools/glossary_page.py
+
+## dns: the mail records of mail_domain (MX, SPF, DKIM, DMARC, SRV) for the province's DNS
+##   administrators, from the mail host's DKIM key: build/dns/<mail_domain>.zone (docs/dns.md)
+dns: setup
+	$(MESSAGES_CALLBACK) $(PLAYBOOK) playbooks/dns.yml $(ARGS)
 
 ## directory: build the published directory (danh bạ) into build/directory/
 directory: setup

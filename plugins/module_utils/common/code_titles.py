@@ -192,4 +192,6 @@ TITLES = {
     "HYS004": "Khóa riêng không khớp với chứng chỉ",
     "HYS005": "Chứng chỉ không mang tên máy chủ thư",
     "HYS006": "Chứng chỉ sắp hết hạn",
+    "HYS007": "Không có khóa công khai DKIM",
+    "HYS008": "Tệp khóa công khai DKIM không đọc được",
 }

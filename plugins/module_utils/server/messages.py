@@ -2,7 +2,7 @@
 
 Same shape as every catalog (``common/messages.py``): ``CODE <what went wrong>
 (<article or basis>). Cách sửa: <how to fix>``. HYS001-HYS004 stop the apply before a
-running server is touched; HYS005 and HYS006 are warnings.
+running server is touched; HYS005 and HYS006 are warnings; HYS007 and HYS008 stop ``make dns``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ CATALOG: Catalog = {
                "cho đúng tên trong chứng chỉ"),
     "HYS006": ("chứng chỉ {path} hết hạn ngày {expires} (còn {days} ngày)", OPERATION,
                "gia hạn chứng chỉ (certbot renew), rồi nạp lại máy chủ thư"),
+    # make dns (dns/zone.py): the DKIM record is built from the mail host's public key.
+    "HYS007": ("không có khóa công khai DKIM {path} trên máy chủ thư", OPERATION,
+               "chạy make mailserver để tạo khóa DKIM (selector {selector}), hoặc sửa "
+               "mailserver_dkim_selector trong inventory cho đúng khóa DKIM đang dùng; chưa ghi "
+               "tệp bản ghi DNS nào"),
+    "HYS008": ("tệp {path} trên máy chủ thư không phải khóa công khai DKIM dạng văn bản",
+               OPERATION, "tạo lại khóa DKIM bằng make mailserver (tệp .pub là khóa công khai "
+               "dạng văn bản do openssl ghi); chưa ghi tệp bản ghi DNS nào"),
 }
 
 
