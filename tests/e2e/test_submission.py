@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import imaplib
 import smtplib
+import socket
 import ssl
 import subprocess
 import uuid
@@ -102,6 +103,26 @@ def test_auth_is_offered_only_after_starttls_and_the_certificate_verifies(server
         smtp.starttls(context=tls(server))
         smtp.ehlo("client.example.org")
         assert not smtp.has_extn("auth"), "port 25 must not take passwords"
+
+
+def test_imap_takes_no_password_in_clear_text_from_outside_the_host(server):
+    """From 127.0.0.2 (the Internet) IMAP offers STARTTLS and refuses LOGIN before it; from
+    the host itself (127.0.0.1) a clear-text LOGIN stays allowed (the other tests use it)."""
+    with socket.create_connection(("127.0.0.1", PORTS["imap_port"]), timeout=30,
+                                  source_address=(OUTSIDE, 0)) as sock:
+        lines = sock.makefile("rb")
+        assert lines.readline().startswith(b"* OK")
+        sock.sendall(b"a CAPABILITY\r\n")
+        capability = lines.readline().upper()
+        assert b"STARTTLS" in capability and b"LOGINDISABLED" in capability
+        assert lines.readline().startswith(b"a OK")
+        sock.sendall(b"b LOGIN nobody@hungyen.gov.vn x\r\n")
+        answer = [lines.readline() for _ in range(2)]
+        assert b"Plaintext authentication not allowed" in answer[0]
+        assert answer[1].startswith(b"b NO")
+    with imaplib.IMAP4("127.0.0.1", PORTS["imap_port"], timeout=60) as imap:
+        imap.starttls(ssl_context=tls(server))  # the certificate verifies on 143 too
+        assert "AUTH=PLAIN" in imap.capabilities
 
 
 def test_right_password_235_wrong_locked_revoked_535(province):
