@@ -1,14 +1,19 @@
 """The first deploy to a bare Debian 12 host in systemd mode, as an operator makes it (issue 19,
-items 1 and 5; docs/mailserver.md): the units, their listeners, the configuration, what the
-operator's commands show, and a second apply that changes and restarts nothing.
+items 1, 3, 5 and 6; docs/mailserver.md): the units, their listeners, the configuration, what
+the operator's commands show, a second apply that changes and restarts nothing, every systemd
+unit and timer the roles install checked for real, and `make plan` from the same controller
+after a reboot, showing no change.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import pathlib
 import re
 import smtplib
 import subprocess
+import sys
 import time
 
 import pytest
@@ -18,6 +23,7 @@ from deploy_support import (
     DOMAIN,
     OPERATOR,
     PORTS,
+    STATE_DIR,
     UNITS,
     listeners,
     maildir,
@@ -25,7 +31,9 @@ from deploy_support import (
     recap,
     token,
     units_state,
+    wait_active,
     wait_delivered,
+    wait_ports,
 )
 
 pytestmark = [pytest.mark.testhost, pytest.mark.playbook]
@@ -182,3 +190,109 @@ def test_a_bad_certificate_stops_the_apply_before_the_servers_are_touched(
     assert code in result.stdout, result.stdout[-3000:]
     assert all(host["changed"] == 0 for host in recap(result).values()), recap(result)
     assert units_state(testhost) == before
+
+
+# --- every unit the roles install (issue 19 item 6) ----------------------------------------
+
+SYSTEM_DIR = "/etc/systemd/system/"
+
+
+def records(host) -> dict[str, dict]:
+    """The roles' records of the files they wrote (hungyen.mail.managed_files):
+    ``<state_dir>/etc/managed/<role>.json``, by role."""
+    code = ("import glob, json, os; print(json.dumps({os.path.basename(p)[:-5]: json.load(open(p))"
+            f" for p in glob.glob({STATE_DIR + '/etc/managed/*.json'!r})}}))")
+    return json.loads(host.run(f"python3 -c {json.dumps(code)}").stdout)
+
+
+def role_units(host) -> dict[str, set[str]]:
+    """Every systemd unit a role installed or changed (a unit file in /etc/systemd/system, or
+    a drop-in in its ``<unit>.d/``), from the roles' records: unit -> the files."""
+    units: dict[str, set[str]] = {}
+    for record in records(host).values():
+        for path in record["files"]:
+            if path.startswith(SYSTEM_DIR):
+                first = path[len(SYSTEM_DIR):].split("/")[0]
+                units.setdefault(first.removesuffix(".d"), set()).add(path)
+    return units
+
+
+def test_every_unit_and_timer_the_roles_install_runs(testhost, deployed):
+    """Each service active, each timer listed by `systemctl list-timers` with its service
+    started once by hand and succeeding. Later issues' units are found the same way."""
+    found = role_units(testhost)
+    assert set(records(testhost)) >= {"mailserver", "hardening"}, records(testhost)
+    assert set(UNITS) | {"hymail-firewall.service"} <= set(found), found
+    # Nothing under /etc/systemd/system that no role answers for (links: enabled, masked).
+    recorded = set().union(*found.values())
+    files = set(testhost.run(f"find {SYSTEM_DIR} -type f").stdout.split())
+    assert files <= recorded, f"unit files no role records: {sorted(files - recorded)}"
+    timers = [unit for unit in found if unit.endswith(".timer")]
+    listed = testhost.run("systemctl list-timers --all --no-legend --plain").stdout
+    for unit in sorted(found):
+        shown = testhost.run(f"systemctl show -p ActiveState,LoadState,Unit {unit}").stdout
+        props = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+        assert props["LoadState"] == "loaded", (unit, props)
+        assert props["ActiveState"] == "active", (unit, props)
+        if unit in timers:
+            assert unit in listed, f"{unit} not in systemctl list-timers:\n{listed}"
+            service = props["Unit"]
+            started = testhost.run(f"systemctl start {service}", check=False, timeout=900)
+            result = testhost.run(f"systemctl show -p Result,ExecMainStatus {service}").stdout
+            assert started.returncode == 0 and "Result=success" in result \
+                and "ExecMainStatus=0" in result, (service, started.stderr, result)
+    assert not testhost.run("systemctl --failed --no-legend --plain").stdout.strip(), \
+        testhost.run("systemctl --failed --no-legend --plain").stdout
+
+
+@pytest.fixture(scope="module")
+def rebooted(testhost, deployed):
+    """The deployed host after a clean reboot, both units back; the units that failed by then."""
+    testhost.reboot()
+    wait_ports(testhost, 60)
+    wait_active(testhost, 30)
+    time.sleep(3)  # the boot's last oneshot units
+    return testhost.run("systemctl --failed --no-legend --plain").stdout.strip()
+
+
+def test_postfix_resolvconf_does_not_fail_after_a_boot_or_a_resolv_conf_change(
+        testhost, rebooted):
+    """Debian's postfix-resolvconf.service (at boot, and from its .path unit on a change of
+    /etc/resolv.conf) copies it into <queue_directory>/etc, which the role's Postfix (no
+    chroot) does not have: it failed at every boot until the role masked it."""
+    unit = "postfix-resolvconf.service"
+    assert rebooted == "", f"units failed after the boot: {rebooted}"
+    original = testhost.run("cat /etc/resolv.conf").stdout
+    try:
+        testhost.run("echo '# hytest' >> /etc/resolv.conf")
+        deadline = time.monotonic() + 10
+        while True:  # the path unit's trigger, if any, and the service's run
+            shown = testhost.run(f"systemctl show -p Result,ActiveState,LoadState {unit}").stdout
+            if "ActiveState=activ" not in shown and time.monotonic() > deadline - 7:
+                break
+            assert time.monotonic() < deadline, shown
+            time.sleep(0.5)
+    finally:
+        testhost.run("cat > /etc/resolv.conf", input=original)
+    assert "Result=success" in shown and "ActiveState=failed" not in shown, \
+        shown + testhost.run(f"journalctl -u {unit} -b -n 20 --no-pager", check=False).stdout
+    failed = testhost.run("systemctl --failed --no-legend --plain").stdout.strip()
+    assert failed == "", failed
+
+
+def test_plan_after_a_reboot_succeeds_and_shows_no_change(testhost, rebooted, tmp_path):
+    """First apply, second apply (above), then a reboot and `make plan` from the same
+    controller, as the operator runs it (its outputs in tmp_path, not the shared build/)."""
+    extra = tmp_path / "vars.json"
+    plan_file = tmp_path / "plan.json"
+    extra.write_text(json.dumps({"plan_file": str(plan_file),
+                                 "desired_file": str(tmp_path / "desired.json")}))
+    env = testhost.ansible_env()
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(
+        ["make", "--no-print-directory", "plan", f"INVENTORY={testhost.inventory_dir}",
+         f"ARGS=-e @{extra}"],
+        cwd=CHECKOUT, env=env, text=True, capture_output=True, timeout=1200, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    plan = json.loads(plan_file.read_text("utf-8"))
+    assert plan["changes"] == [] and plan["drift"] == [], plan["summary"]
