@@ -4,9 +4,11 @@ The firewall table inet hymail is loaded at boot before the mail services, the m
 answer from the controller, a port the inventory does not name is closed to it but open
 inside, SSH from the controller keeps working, other tables survive an apply, a hand edit of
 the table (live and file) is undone by the next apply and left alone with
-hardening_enabled=false, and unattended-upgrades is set up for the security updates.
-Two playbook runs in all, each of the hardening part of playbooks/mailserver.yml only (the
-play with its condition, without the mailserver role, which the deploy has just applied):
+hardening_enabled=false (which drops the role's record of its files, so that `make drift` no
+longer reports them), and unattended-upgrades is set up for the security updates.
+Two playbook runs and a drift run in all, each playbook of the hardening part of
+playbooks/mailserver.yml only (the play with its condition, without the mailserver role,
+which the deploy has just applied):
 a task costs 1-3 s over SSH here.
 """
 
@@ -25,6 +27,7 @@ import time
 
 import pytest
 import yaml
+from mail_support import playbook as host_playbook
 
 pytestmark = pytest.mark.testhost
 
@@ -130,12 +133,21 @@ def applies(host, tmp_path_factory):
     seen["before_off"] = ruleset(host)
     seen["off"] = playbook(host, play, "-e", "hardening_enabled=false")
     seen["after_off"] = ruleset(host)
+    seen["record_after_off"] = host.run(f"test -e {RECORD}", check=False).returncode
+    seen["drift_after_off"] = drift_edits(host, tmp_path_factory.mktemp("drift"))
     seen["on"] = playbook(host, play)
     seen["after_on"] = ruleset(host)
     seen["restored"] = recorded_and_actual(host)
     yield seen
     host.run("systemctl stop hymail-test-http", check=False)
     host.run(f"nft delete table {OTHER_TABLE}", check=False)
+
+
+def drift_edits(host, workdir: pathlib.Path) -> list[dict]:
+    """The configuration edits (HYD005) of drift.yml as `make drift` runs it."""
+    result = host_playbook(host, "drift.yml", workdir)
+    assert result.returncode in (0, 2), result.stdout[-4000:] + result.stderr[-2000:]
+    return json.loads((workdir / "drift.json").read_text("utf-8"))["config_edits"]
 
 
 def recorded_and_actual(host) -> tuple[str, str]:
@@ -232,7 +244,20 @@ def test_hardening_disabled_leaves_nft_untouched(applies):
     assert applies["edited_open"], "the hand-opened port never answered: the probe is blind"
     assert applies["after_off"] == applies["before_off"]
     assert f"tcp dport {CLOSED_PORT} accept" in applies["after_off"]
-    assert changed_tasks(applies["off"].stdout) == []
+    assert changed_tasks(applies["off"].stdout) == [
+        "hungyen.mail.hardening : Ensure no record of the role's files is kept when the role "
+        "is switched off."]
+
+
+@pytest.mark.playbook
+def test_hardening_disabled_keeps_no_record_and_drift_does_not_report_its_files(applies):
+    """The table file was edited by hand before the switch-off run (and is still): with the
+    record gone, `make drift` says nothing of the role's files."""
+    assert applies["edited"][0] != applies["edited"][1], "the table file was not edited"
+    assert applies["record_after_off"] != 0, f"{RECORD} still there after hardening_enabled=false"
+    stale = [edit for edit in applies["drift_after_off"]
+             if edit["role"] == "hardening" or edit["file"] == NFT_FILE]
+    assert stale == [], stale
 
 
 @pytest.mark.playbook
@@ -243,6 +268,7 @@ def test_hand_edit_of_the_table_file_is_seen_and_undone_by_a_firewall_reload(app
     assert set(applies["restored"]) == {recorded}
     assert changed_tasks(applies["on"].stdout) == [
         "hungyen.mail.hardening : Ensure the nftables table of the project is written.",
+        "hungyen.mail.hardening : Ensure the record of the files the role wrote is up to date.",
         "hungyen.mail.hardening : Reload the firewall."]
 
 
