@@ -86,8 +86,8 @@ class PostfixDovecotBackend(MailBackend):
         """
         todo = [change for change in changes if change.applies]
         if not todo:
-            return {"changed": False, "files": [], "generation": None, **after.finish(None),
-                "sessions": sessions.end(self.layout, None)}
+            return {"changed": False, "files": [], "generation": None,
+                    **after.finish(None), "sessions": sessions.end(self.layout, None)}
         with self.locked(lock_timeout):
             recovered = self.recover(after)
             state, now = self.load(), clock.now().isoformat()

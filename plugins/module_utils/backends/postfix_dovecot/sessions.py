@@ -57,7 +57,7 @@ def ending(layout: Layout, old: ServerState, new: ServerState) -> list[str]:
             logins.add(layout.full(address))
     removed = (set(delegations(layout, old.accounts.values()))
                - set(delegations(layout, new.accounts.values())))
-    logins.update(delegate for _, delegate in removed)
+    logins.update(delegate for _owner, delegate in removed)
     return sorted(logins)
 
 
