@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
+import os
 import pathlib
 import re
 import smtplib
@@ -61,14 +63,14 @@ def ok(result: subprocess.CompletedProcess, what: str) -> None:
 def role_banner(port: int, banner: str, hostname: str) -> bool:
     """The role's own greeting: Postfix's ``220 <host> ESMTP``, Dovecot's ``<host> IMAP ready.``
     (Debian's defaults say ``ESMTP Postfix (Debian/GNU)`` and ``Dovecot (Debian) ready.``)."""
-    if port == 25:
+    if port in (25, 587, 465):
         return banner == f"220 {hostname} ESMTP"
     return banner.startswith("* OK ") and banner.endswith(f"{hostname} IMAP ready.")
 
 
 def greeting(address: str, port: int, hostname: str, ca_file: str | None,
              timeout: float = 2) -> str | None:
-    """The first line a server sends on ``port`` (993: after a verified TLS handshake); None
+    """The first line a server sends on ``port`` (993, 465: after a verified TLS handshake); None
     when nothing listens. A certificate the test CA did not sign is an answer too."""
     try:
         sock = socket.create_connection((address, port), timeout=timeout)
@@ -77,7 +79,7 @@ def greeting(address: str, port: int, hostname: str, ca_file: str | None,
     with contextlib.closing(sock):
         sock.settimeout(timeout)
         try:
-            if port == 993:
+            if port in (993, 465):
                 context = ssl.create_default_context(cafile=ca_file)
                 sock = context.wrap_socket(sock, server_hostname=hostname)
             return sock.recv(512).decode("utf-8", "replace").split("\r\n")[0].strip()
@@ -270,3 +272,119 @@ def deploy(host) -> Deployment:
         done.seconds["apply"] = time.monotonic() - started
         done.probe.stop()
     return done
+
+# --- runs in the background, and the host seen without the network -------------------------
+# The test host's files and processes are on this machine: a fault test watches them while
+# the link to the host is down or the controller's ssh processes are being killed.
+
+def start_playbook(host, name: str, workdir: pathlib.Path, *extra: str,
+                   env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``ansible-playbook playbooks/<name>`` in the background, its outputs (desired, snapshot,
+    drift) under ``workdir`` (never the checkout's build/, which other runs share) and its
+    output in ``workdir/<name>-<n>.log``; :func:`finish` waits for it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"{name}-{len(list(workdir.glob(f'{name}-*.log')))}.log"
+    command = [str(ANSIBLE_PLAYBOOK), "-i", str(host.inventory_dir), f"playbooks/{name}"]
+    for key, value in (("desired_file", workdir / "desired.json"),
+                       ("snapshot_file", workdir / "snapshot.json"),
+                       ("drift_file", workdir / "drift.json")):
+        command += ["-e", json.dumps({key: str(value)})]
+    for index, arg in enumerate(extra):
+        is_value = index > 0 and extra[index - 1] == "-e" and "=" in arg and arg[0] not in "{@"
+        command.append(json.dumps(dict([arg.split("=", 1)])) if is_value else arg)
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=CHECKOUT, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, text=True,
+                                   env=host.ansible_env() | {"ANSIBLE_NOCOLOR": "1"} | (env or {}))
+    process.log = log
+    return process
+
+
+def finish(process: subprocess.Popen, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Wait for a :func:`start_playbook` run; its output is the result's stdout."""
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(30)
+        raise AssertionError(f"{process.args[3]} still running after {timeout} s:\n"
+                             + process.log.read_text()[-4000:]) from None
+    return subprocess.CompletedProcess(process.args, process.returncode,
+                                       process.log.read_text(), "")
+
+
+def run_playbook(host, name: str, workdir: pathlib.Path, *extra: str,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return finish(start_playbook(host, name, workdir, *extra, env=env))
+
+
+def task_result(result: subprocess.CompletedProcess, task: str) -> str | None:
+    """What the output says of one task of the role (ok, changed, skipping, failed, ...),
+    None when the task did not run."""
+    found = re.search(rf"^TASK \[[^\]]*: {re.escape(task)}\] \*+\n(\w+):", result.stdout,
+                      re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def host_path(host, path: str) -> pathlib.Path:
+    """A path of the host's file system, as this machine sees it: through the root of the
+    host's process 1, since the host mounts file systems of its own (/tmp, /run)."""
+    record = json.loads((pathlib.Path(host.out_dir) / "testhost.json").read_text())
+    init = record["container_init_pid"]
+    assert in_host(host, init), f"process 1 of {host.name} ({init}) is not running"
+    return pathlib.Path(f"/proc/{init}/root") / path.lstrip("/")
+
+
+def in_host(host, pid: int) -> bool:
+    """Whether a process of this machine runs inside the host (its root is the host's)."""
+    try:
+        seen, root = os.stat(f"/proc/{pid}/root"), os.stat(host.root)
+    except OSError:
+        return False
+    return (seen.st_dev, seen.st_ino) == (root.st_dev, root.st_ino)
+
+
+def processes(names: set[str]) -> list[tuple[int, str]]:
+    """(pid, command line) of this machine's processes whose name (comm) is in names; a
+    zombie (an empty command line) is no longer running and is left out."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if pathlib.Path(f"/proc/{entry}/comm").read_text().strip() in names:
+                argv = pathlib.Path(f"/proc/{entry}/cmdline").read_bytes()
+                command = argv.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+                if command:
+                    found.append((int(entry), command))
+    return found
+
+
+def host_processes(host, names: set[str]) -> list[tuple[int, str]]:
+    """(pid, command line) of the host's processes named (comm) one of names."""
+    return [(pid, command) for pid, command in processes(names) if in_host(host, pid)]
+
+
+def lock_holders(host, path: str) -> list[int]:
+    """The host's processes holding a lock on ``path`` (this machine's /proc/locks)."""
+    try:
+        inode = os.stat(host_path(host, path)).st_ino
+    except FileNotFoundError:
+        return []
+    holders = []
+    for line in pathlib.Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) < 6 or fields[1] == "->":  # "->": waiting for the lock, not holding it
+            continue
+        pid, where = fields[4], fields[5]
+        if where.rsplit(":", 1)[-1] == str(inode) and pid.isdigit() and in_host(host, int(pid)):
+            holders.append(int(pid))
+    return holders
+
+
+def ssh_processes(control_dir: str) -> list[tuple[int, str]]:
+    """This machine's ssh processes of one ansible-playbook run whose ControlPath directory
+    is ``control_dir`` (ANSIBLE_SSH_CONTROL_PATH_DIR): its ssh clients name the socket in
+    their arguments, the ControlMaster in its title (``ssh: <socket> [mux]``)."""
+    return [(pid, command) for pid, command in processes({"ssh"})
+            if f"{control_dir}/" in command]
