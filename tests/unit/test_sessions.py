@@ -164,6 +164,16 @@ def test_a_bulk_batch_kicks_only_the_connected_logins(server):
     apply(server, [box(p) for p in people])
     result = apply(server, [box(p, "revoked") for p in people])
     done = calls(server)
-    assert len([c for c in done if "auth cache flush" in c]) == 1
+    # one flush of the whole cache: auth-master takes at most 1024 bytes a request
+    assert [c.split(" ", 2)[-1] for c in done if "auth cache flush" in c] == [
+        "auth cache flush"]
     assert [c.split()[-1] for c in done if " kick " in c] == [f"u5@{DOMAIN}"]
     assert result["sessions"] == {"ended": 1, "error": None}
+
+
+def test_a_flush_request_stays_below_auth_masters_line_limit():
+    logins = [f"{'x' * 60}{n}@{DOMAIN}" for n in range(sessions.DIRECT_KICKS)]
+    batches = sessions._flush_batches(logins)  # noqa: SLF001 (the limit is the point)
+    assert [login for batch in batches for login in batch] == logins and len(batches) > 1
+    assert all(len(" ".join(batch)) < 1024 - 100 for batch in batches)
+    assert sessions._flush_batches(logins + ["one@x"]) == [[]]  # noqa: SLF001

@@ -39,7 +39,9 @@ PENDING = ".end-sessions"
 # Up to this many logins, each is kicked by name; more (a bulk revoke), only those
 # ``doveadm who`` lists as connected, so a batch never runs thousands of doveadm.
 DIRECT_KICKS = 20
-FLUSH_CHUNK = 500  # logins per ``doveadm auth cache flush``
+# Dovecot's auth-master takes a request line of at most 1024 bytes: the logins of one
+# ``doveadm auth cache flush`` stay well below; more than DIRECT_KICKS flush the whole cache.
+FLUSH_BYTES = 768
 TIMEOUT = 30
 NO_USER_KICKED = 68  # doveadm's EX_NOUSER: nobody of that name was connected
 NOT_RUNNING = ("No such file or directory", "Connection refused")
@@ -94,6 +96,21 @@ def end(layout: Layout, live: str | None) -> dict:
     return {"ended": kicked, "error": None}
 
 
+def _flush_batches(logins: list[str]) -> list[list[str]]:
+    """The logins of each ``doveadm auth cache flush``: a few per call, or (a bulk batch)
+    one call with none, which empties the whole cache (a cache only: logins still work)."""
+    if len(logins) > DIRECT_KICKS:
+        return [[]]
+    batches, size = [[]], 0
+    for login in logins:
+        if batches[-1] and size + len(login) + 1 > FLUSH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(login)
+        size += len(login) + 1
+    return batches
+
+
 def _second_after_switch(layout: Layout) -> None:
     """Wait for the second after the switch: Dovecot's auth looks at a passwd-file's stamp
     at most once a second, so a client kicked in the switch's own second and logging in
@@ -116,8 +133,8 @@ class Doveadm:
         No Dovecot (not installed, not set up, not running) means no session: 0."""
         if shutil.which("doveadm") is None or (self.config and not os.path.exists(self.config)):
             return 0
-        for start in range(0, len(logins), FLUSH_CHUNK):
-            if not self._run(["auth", "cache", "flush", *logins[start:start + FLUSH_CHUNK]]):
+        for names in _flush_batches(logins):
+            if self._run(["auth", "cache", "flush", *names]) is None:
                 return 0
         targets = logins if len(logins) <= DIRECT_KICKS else self._connected(logins)
         kicked = 0
