@@ -117,8 +117,8 @@ def _second_after_switch(layout: Layout) -> None:
     again at once could still pass with the old file (deny.passwd without it). From the
     next second on, every lookup sees the new generation."""
     with contextlib.suppress(FileNotFoundError):
-        switched = os.lstat(layout.generations.live).st_mtime
-        time.sleep(max(0.0, math.floor(switched) + 1.05 - time.time()))
+        wait = math.floor(os.lstat(layout.generations.live).st_mtime) + 1.05 - time.time()
+        time.sleep(max(0.0, wait))
 
 
 class Doveadm:
