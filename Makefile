@@ -10,7 +10,7 @@ STAMP := $(VENV_PATH)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export PATH := $(VENV_PATH)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 INVENTORY ?= inventory/local
-PLAYBOOK := ansible-playbook -i $(INVENTORY)
+PLAYBOOK := ansible-playbook -i "$(INVENTORY)"
 # Extra arguments for ansible-playbook, e.g. make plan ARGS="-e plan_file=/tmp/plan.json"
 ARGS ?=
 

@@ -207,10 +207,21 @@ def moved(host, workdir, old_layout):
 def test_mailserverctl_is_stopped_and_removed(host, moved):
     for name in OLD_FILES:
         assert host.run(f"test ! -e {STATE_DIR}/{name}", check=False).returncode == 0, name
-    # No process of the old layout is left (its configuration was under state_dir/etc).
+    # No process of the old layout is left (its servers' configuration was under
+    # state_dir/etc/postfix and etc/dovecot; other services may keep theirs under etc/).
     processes = host.run("ps -eo pid,args --no-headers").stdout
-    assert f"{STATE_DIR}/etc/" not in processes, processes
+    assert not re.search(rf"{STATE_DIR}/etc/(postfix|dovecot)\b", processes), processes
     assert not re.search(r"mailserverctl", processes), processes
+    # Every server process (the old layout ran rspamd and policyd-rate-limit too, with the
+    # same state_dir paths) belongs to a unit, none to the SSH session that started the old.
+    cgroups = host.run(
+        "for pid in $(pgrep -f"
+        " 'postfix/sbin/[m]aster|sbin/[d]ovecot|[r]spamd|[p]olicyd-rate-limit');"
+        " do echo \"$pid $(cat /proc/$pid/cgroup 2>/dev/null)\"; done").stdout.split("\n")
+    # ([x] keeps the pattern from matching the shell that runs it; a process gone meanwhile
+    # prints no cgroup.)
+    outside = [line for line in cgroups if len(line.split()) > 1 and "/system.slice/" not in line]
+    assert not outside, "\n".join(outside) + "\n" + processes
 
 
 def test_both_units_are_enabled_and_active_and_hold_the_listeners(host, moved):
