@@ -142,6 +142,8 @@ class PostfixDovecotBackend(MailBackend):
         the committed generation's pending work, then end the sessions it lists (a failure
         there is reported, ``sessions.error``, and retried by the next apply)."""
         self.generations.prune()
+        if live is not None:  # the notices may go to a mailbox this batch created
+            sessions.second_after_switch(self.layout)
         return {**after.finish(live), "sessions": sessions.end(self.layout, live)}
 
     # --- layout, owners and modes --------------------------------------------------

@@ -86,7 +86,7 @@ def end(layout: Layout, live: str | None) -> dict:
     logins = pending(live)
     if not logins:
         return {"ended": 0, "error": None}
-    _second_after_switch(layout)
+    second_after_switch(layout)
     try:
         kicked = Doveadm(layout).end(logins)
     except BackendError as error:
@@ -111,11 +111,13 @@ def _flush_batches(logins: list[str]) -> list[list[str]]:
     return batches
 
 
-def _second_after_switch(layout: Layout) -> None:
+def second_after_switch(layout: Layout) -> None:
     """Wait for the second after the switch: Dovecot's auth looks at a passwd-file's stamp
     at most once a second, so a client kicked in the switch's own second and logging in
-    again at once could still pass with the old file (deny.passwd without it). From the
-    next second on, every lookup sees the new generation."""
+    again at once could still pass with the old file (deny.passwd without it), and mail for
+    a mailbox created by the batch, accepted by Postfix (whose maps are new at once), could be
+    refused by Dovecot's LMTP as an unknown user and bounce. From the next second on, every
+    lookup sees the new generation."""
     with contextlib.suppress(FileNotFoundError):
         wait = math.floor(os.lstat(layout.generations.live).st_mtime) + 1.05 - time.time()
         time.sleep(max(0.0, wait))
