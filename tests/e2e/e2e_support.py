@@ -263,3 +263,24 @@ def wipe(state_dir: str) -> None:
                       pathlib.Path(state_dir, "bootstrap")):
         for child in directory.glob("*"):
             shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def tcp_listening_ports(pid: int) -> set[int]:
+    """Ports of the TCP sockets process ``pid`` holds in state LISTEN."""
+    inodes = set()
+    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as handle:
+            next(handle)
+            for line in handle:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports

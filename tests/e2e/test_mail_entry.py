@@ -8,7 +8,6 @@ another domain without authentication; mail through SMTP still arrives.
 
 from __future__ import annotations
 
-import os
 import pathlib
 import pwd
 import re
@@ -20,7 +19,7 @@ import subprocess
 import sys
 
 import pytest
-from e2e_support import DOMAIN, PORTS, mailbox
+from e2e_support import DOMAIN, PORTS, mailbox, tcp_listening_ports
 
 pytestmark = pytest.mark.server
 # As a local user with no rights: uid and gid of nobody, no supplementary groups.
@@ -44,27 +43,6 @@ def lmtp_listeners(config: str) -> list[str]:
     block = re.search(r"^service lmtp \{\n(.*?)^\}", config, re.S | re.M)
     assert block, "no service lmtp in the Dovecot configuration"
     return re.findall(r"^  ((?:unix|inet|fifo)_listener\b.*?) \{", block.group(1), re.M)
-
-
-def tcp_listening_ports(pid: int) -> set[int]:
-    """Ports of the TCP sockets process ``pid`` holds in state LISTEN."""
-    inodes = set()
-    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as handle:
-            next(handle)
-            for line in handle:
-                fields = line.split()
-                if fields[3] == "0A" and fields[9] in inodes:
-                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 def as_nobody(*command: str, stdin: str = "") -> subprocess.CompletedProcess:

@@ -15,7 +15,6 @@ import email
 import email.policy
 import grp
 import json
-import os
 import pathlib
 import pwd
 import smtplib
@@ -29,7 +28,7 @@ import dkim
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import load_templates
 from ansible_collections.hungyen.mail.plugins.modules import mail_notify, mailbox_backup
-from e2e_support import DOMAIN, PORTS, ROOT, mailbox
+from e2e_support import DOMAIN, PORTS, ROOT, mailbox, tcp_listening_ports
 
 pytestmark = pytest.mark.server
 INTERNET = "127.0.0.2"
@@ -222,30 +221,13 @@ def test_rspamd_listens_on_its_unix_socket_only(server):
     assert nobody.returncode == 13, "a local user reaches rspamd's milter"
     pids = rspamd_pids(server)
     assert len(pids) >= 2, "rspamd's main process and its proxy worker are not both running"
-    assert not any(listening_tcp(pid) for pid in pids), "rspamd listens on a TCP port"
+    assert not any(tcp_listening_ports(pid) for pid in pids), "rspamd listens on a TCP port"
 
 
 def rspamd_pids(server) -> list[int]:
     main = int((server.state_dir / "run" / "rspamd" / "rspamd.pid").read_text().strip())
     children = pathlib.Path(f"/proc/{main}/task/{main}/children").read_text().split()
     return [main] + [int(pid) for pid in children]
-
-
-def listening_tcp(pid: int) -> bool:
-    inodes = set()
-    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table, encoding="ascii") as handle:
-            next(handle)
-            if any(f.split()[3] == "0A" and f.split()[9] in inodes for f in handle):
-                return True
-    return False
 
 
 def test_postfix_passes_every_message_to_rspamd(server):
