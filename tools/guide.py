@@ -63,6 +63,9 @@ FAMILIES = (
      "Dành cho người vận hành máy chủ thư."),
     (re.compile(r"^HYS"), "Mã chứng chỉ của máy chủ thư (`HYS`)",
      "Dành cho người vận hành máy chủ thư."),
+    (re.compile(r"^HYM"), "Mã đổi mật khẩu và đăng nhập (`HYM`)",
+     "Cán bộ, công chức gặp các mã này ở trang đổi mật khẩu, khi đăng nhập hoặc khi phần mềm "
+     "thư tự cấu hình; người vận hành máy chủ thư xử lý khi mã báo dịch vụ gặp lỗi."),
 )
 OTHER = "Mã khác"
 

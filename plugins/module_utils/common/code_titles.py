@@ -194,4 +194,17 @@ TITLES = {
     "HYS006": "Chứng chỉ sắp hết hạn",
     "HYS007": "Không có khóa công khai DKIM",
     "HYS008": "Tệp khóa công khai DKIM không đọc được",
+    # The password page and the mail clients' set-up (web/messages.py)
+    "HYM040": "Thiếu trường của yêu cầu đổi mật khẩu",
+    "HYM041": "Hai lần nhập mật khẩu mới khác nhau",
+    "HYM042": "Trang đổi mật khẩu đã cũ",
+    "HYM043": "Sai địa chỉ thư hoặc mật khẩu hiện tại",
+    "HYM044": "Nhập sai quá nhiều lần",
+    "HYM045": "Dịch vụ đổi mật khẩu đang bận",
+    "HYM046": "Địa chỉ thuộc miền khác",
+    "HYM047": "Yêu cầu đổi mật khẩu không đọc được",
+    "HYM048": "Yêu cầu tự cấu hình của Outlook không đọc được",
+    "HYM049": "Phương thức không dùng được",
+    "HYM050": "Không có trang",
+    "HYM051": "Dịch vụ đổi mật khẩu gặp lỗi",
 }
