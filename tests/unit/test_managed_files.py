@@ -265,5 +265,5 @@ def test_a_report_without_config_edits_reads_as_before():
 
 def test_every_reader_the_module_accepts_has_words_in_the_report():
     assert set(managed_files.READERS) == {"postfix", "dovecot", "systemd", "firewall", "apt",
-                                          "rspamd"}
+                                          "rspamd", "nginx", "web"}
     assert all(words and "`" not in words for words in managed_files.READERS.values())

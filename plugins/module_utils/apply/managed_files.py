@@ -25,7 +25,8 @@ VERSION = 1
 # Who reads a file, as the drift report names it: the service an apply reloads for it.
 READERS = {"postfix": "Postfix", "dovecot": "Dovecot", "systemd": "systemd",
            "firewall": "tường lửa (nftables)", "apt": "APT (cập nhật tự động)",
-           "rspamd": "rspamd (lọc thư rác, ký DKIM)"}
+           "rspamd": "rspamd (lọc thư rác, ký DKIM)", "nginx": "nginx (máy chủ web)",
+           "web": "dịch vụ đổi mật khẩu"}
 _ROLE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
