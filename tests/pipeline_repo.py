@@ -16,7 +16,8 @@ GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-lo
 # HYMAIL_PIPELINE_SMTP_PORT etc. move them again (two test runs on one machine).
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_PIPELINE_{name}_PORT", default)
          for name, default in (("SMTP", "13525"), ("IMAP", "13143"), ("SUBMISSION", "13587"),
-                               ("SUBMISSIONS", "13465"), ("IMAPS", "13993"), ("RELAY", "13526"))}
+                               ("SUBMISSIONS", "13465"), ("IMAPS", "13993"), ("RELAY", "13526"),
+                               ("WEB", "13080"))}
 MODULE_UTILS = "ansible_collections.hungyen.mail.plugins.module_utils"
 SKIPPED = ("mailboxes/", "approvals/", "CODEOWNERS", ".ci/gitlab-ci-local/node_modules/")
 

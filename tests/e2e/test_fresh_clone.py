@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.server, pytest.mark.playbook]
 
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_CLONE_{name}_PORT", default)
          for name, default in (("SMTP", "14525"), ("IMAP", "14143"), ("SUBMISSION", "14587"),
-                               ("SUBMISSIONS", "14465"), ("IMAPS", "14993"), ("RELAY", "14526"))}
+                               ("SUBMISSIONS", "14465"), ("IMAPS", "14993"), ("RELAY", "14526"),
+                               ("WEB", "14080"))}
 OPERATOR = f"sotttt@{DOMAIN}"
 
 
