@@ -207,4 +207,6 @@ TITLES = {
     "HYM049": "Phương thức không dùng được",
     "HYM050": "Không có trang",
     "HYM051": "Dịch vụ đổi mật khẩu gặp lỗi",
+    # What Dovecot answers a login it refuses on purpose (server/login_messages.py)
+    "HYM060": "Chưa đổi mật khẩu ban đầu",
 }

@@ -15,8 +15,10 @@ MAPS = ("vmailbox", "valias", "recipient_access", "sender_logins")
 # What read.load() reads (its cache is valid while none of them changed).
 LOADED_FILES = ("accounts.json", "users.passwd", "valias", "deny.passwd", "recipient_access",
                 "acl")
-FILES = ("users.passwd", "deny.passwd", "delivery.passwd", *MAPS, "acl", "shared-mailboxes.dict",
-         "accounts.json")
+# must-change.passwd: the active accounts still on the password they were issued (Điều 12.1),
+# whose right password Dovecot refuses with HYM060 (roles/mailserver/templates/dovecot.conf.j2).
+FILES = ("users.passwd", "deny.passwd", "must-change.passwd", "delivery.passwd", *MAPS, "acl",
+         "shared-mailboxes.dict", "accounts.json")
 MAP_SUFFIXES = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
 STAGING_NEXT = f"{STAGING}next"
 

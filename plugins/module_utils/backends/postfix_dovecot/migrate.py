@@ -24,8 +24,10 @@ from .render import render
 from .senders import SENDER_LOGINS
 from .stage import changed_files, postmap, stage
 
-# Files an earlier version did not write whose content follows from the accounts.
-RENDERED_WHEN_MISSING = frozenset({SENDER_LOGINS})
+# Files an earlier version did not write whose content follows from the accounts (an
+# upgraded server refuses an initial password at once, not from the next apply that
+# changes something).
+RENDERED_WHEN_MISSING = frozenset({SENDER_LOGINS, "must-change.passwd"})
 
 
 def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:

@@ -11,7 +11,7 @@ from ...plan.accounts import Account
 from .homes import home_in
 from .layout import Layout
 from .senders import SENDER_LOGINS, sender_lines
-from .state import PASSWD_TAIL, ServerState
+from .state import PASSWD_TAIL, ServerState, hash_digest
 
 
 def ascii_text(text: str) -> str:
@@ -35,11 +35,15 @@ def render(layout: Layout, state: ServerState,
     new in this batch, kept in the delivery-only userdb for the apply after it)."""
     full = layout.full
     accounts = sorted(state.accounts.values(), key=lambda a: a.address)
+
+    def passwd_line(account: Account) -> str:
+        address = account.address
+        return f"{full(address)}:{state.hashes[address]}{state.tails.get(address, PASSWD_TAIL)}"
+
     return {
-        "users.passwd": text(
-            f"{full(a.address)}:{state.hashes[a.address]}"
-            f"{state.tails.get(a.address, PASSWD_TAIL)}" for a in accounts),
+        "users.passwd": text(passwd_line(a) for a in accounts),
         "deny.passwd": text(full(a.address) for a in accounts if a.status != "active"),
+        "must-change.passwd": text(passwd_line(a) for a in accounts if must_change(state, a)),
         "delivery.passwd": _delivery_text(layout, state, early or {}),
         "vmailbox": text(f"{full(a.address)} OK" for a in accounts if a.status != "revoked"),
         "valias": text(sorted(state.kept_aliases) + _alias_lines(layout, accounts)),
@@ -50,6 +54,15 @@ def render(layout: Layout, state: ServerState,
         "shared-mailboxes.dict": _shared_dict(layout, accounts),
         "accounts.json": metadata_json(state),
     }
+
+
+def must_change(state: ServerState, account: Account) -> bool:
+    """An active account still on the password it was issued (create, unlock, reset,
+    reinstate): Dovecot refuses that password, right, with HYM060 (Điều 12.1). A password
+    the user changed has a hash the ``issued`` digest no longer matches."""
+    issued = state.issued.get(account.address)
+    return (account.status == "active" and account.must_change and issued is not None
+            and issued == hash_digest(state.hashes[account.address]))
 
 
 def early_addresses(layout: Layout, state: ServerState,
