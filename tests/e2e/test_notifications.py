@@ -197,10 +197,15 @@ def test_many_refused_recipients_do_not_stop_the_batch(province):
 
 @pytest.mark.playbook
 def test_apply_playbook_leaves_each_agency_its_notice(server, tmp_path):
-    """``make apply`` on a small province: apply.yml, which ends with notify.yml."""
+    """``make apply`` on a small province: apply.yml, which ends with notify.yml.
+
+    apply.yml sets up the session's server too: its postmaster@ and abuse@ stay with the
+    inventory's operator (``mailserver_root_recipient``), so that the tests after this one
+    find the server as the suite set it up."""
     result = run_playbook(
         "apply.yml", str(server.state_dir), "-e", f"mailboxes_dir={ROOT}/tests/fixtures/notify",
         "-e", f"desired_file={tmp_path}/desired.json", "-e", "operator_mailbox=sonv",
+        "-e", f"mailserver_root_recipient={INVENTORY['operator_mailbox']}@{DOMAIN}",
         "-e", "commit=e2e-apply", "-e", "approved_by=pheduyet")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert "bootstrap/sonv@hungyen.gov.vn.credentials" in result.stdout
