@@ -83,7 +83,7 @@ def call(app, method: str, path: str, body: bytes = b"", content_type: str = "",
     """One request through the WSGI ``app``."""
     env = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
            "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
-           "CONTENT_TYPE": content_type, **environ}
+           "CONTENT_TYPE": content_type, "wsgi.url_scheme": "https", **environ}
     setup_testing_defaults(env)
     started = []
     chunks = app(env, lambda status, headers: started.append((status, headers)))
@@ -158,7 +158,7 @@ def test_the_form_uses_nothing_from_elsewhere(app):
 def test_the_form_token_is_the_cookie_s_and_stays_across_loads(app):
     first = call(app, "GET", "/doimatkhau")
     (cookie,) = first.cookies
-    assert cookie.startswith("__Host-hymail-csrf=")  # https: the __Host- prefix and Secure
+    assert cookie.startswith("__Host-hymail-csrf=")  # over https: __Host- prefix and Secure
     assert {"Path=/", "HttpOnly", "SameSite=Strict", "Secure"} <= set(cookie.split("; "))
     token = cookie.split(";")[0].split("=", 1)[1]
     assert f'name="{csrf.FIELD}" value="{token}"' in first.text
@@ -166,11 +166,18 @@ def test_the_form_token_is_the_cookie_s_and_stays_across_loads(app):
     assert f'value="{token}"' in again.text  # a second tab keeps working
 
 
-def test_a_plain_http_page_sets_a_cookie_without_secure(helper, clock):
-    app = web.make_app({**CONFIG, "web_url": "http://127.0.0.1:8080"}, change=helper,
-                       clock=clock)
-    (cookie,) = call(app, "GET", "/doimatkhau").cookies
+def test_a_plain_http_page_sets_a_cookie_without_secure(app, helper):
+    plain = {"wsgi.url_scheme": "http"}
+    (cookie,) = call(app, "GET", "/doimatkhau", **plain).cookies
     assert cookie.startswith("hymail-csrf=") and "Secure" not in cookie
+    token = cookie.split(";")[0].split("=", 1)[1]
+    body = urllib.parse.urlencode({**form_fields(), csrf.FIELD: token}).encode()
+    answer = call(app, "POST", "/doimatkhau", body, "application/x-www-form-urlencoded",
+                  HTTP_COOKIE=cookie.split(";")[0], **plain)
+    assert answer.status == 200 and len(helper.calls) == 1
+    https = call(app, "POST", "/doimatkhau", body, "application/x-www-form-urlencoded",
+                 HTTP_COOKIE=cookie.split(";")[0])
+    assert https.status == 403  # the https page's cookie is another one
 
 
 def test_the_address_of_the_link_is_filled_in_escaped(app):
@@ -480,3 +487,36 @@ def test_the_pages_follow_the_glossary(app, clock):
              "mail clients": "\n".join(PAGE.values())}
     for where, text in pages.items():
         assert findings(text, where) == []
+
+
+# ---------------------------------------------------------------------------------- serve.py
+
+def test_waitress_listens_on_the_socket_trusting_nginx_s_scheme_only():
+    from ansible_collections.hungyen.mail.plugins.module_utils.web import serve
+
+    options = serve.serve_options(serve.arguments(["--config", "web.json", "--socket",
+                                                   "/run/web/app.sock"]))
+    assert (options["unix_socket"], options["unix_socket_perms"]) == ("/run/web/app.sock", "660")
+    assert options["trusted_proxy"] == "localhost"  # waitress's name for a unix socket peer
+    assert options["trusted_proxy_headers"] == {"x-forwarded-proto"}
+    assert options["clear_untrusted_proxy_headers"] is True
+    assert options["expose_tracebacks"] is False and 1 <= options["threads"] <= 8
+
+
+def test_serve_stops_on_a_bad_configuration_before_waitress(tmp_path, capsys):
+    from ansible_collections.hungyen.mail.plugins.module_utils.web import serve
+
+    config = tmp_path / "web.json"
+    config.write_text(json.dumps({"domain": DOMAIN}), "utf-8")
+    socket = str(tmp_path / "app.sock")
+    assert serve.main(["--config", str(config), "--socket", socket]) == 2
+    assert "missing helper_socket, password_page, hostname" in capsys.readouterr().err
+    assert serve.main(["--config", str(tmp_path / "none.json"), "--socket", socket]) == 2
+
+
+def test_the_configuration_s_defaults_are_filled_in(tmp_path):
+    path = tmp_path / "web.json"
+    path.write_text(json.dumps(CONFIG), "utf-8")
+    config = web.load_config(str(path))
+    assert config["min_length"] == 10 and config["throttle_limit"] == 5
+    assert config["imaps_port"] == 993 and config["shared_clients"] == ["127.0.0.1", "::1"]

@@ -39,7 +39,7 @@ key                default  meaning
 domain             required the mail domain; other addresses are refused (HYM046)
 helper_socket      required the password helper's unix socket
 password_page      required the change page's public URL (autoconfig's visiturl)
-web_url            required the public URL of the web service (https: Secure cookies)
+web_url            ""       the web service's public URL (read by the role and the tests)
 hostname           required the mail host's name clients connect to
 imap_port          143      IMAP with STARTTLS (0 or null: not offered to clients)
 imaps_port         993      IMAP over TLS (0 or null: not offered)
@@ -77,10 +77,10 @@ from .messages import PAGE, RULES, render
 from .throttle import Throttle
 
 LOG = logging.getLogger("hymail.web")
-REQUIRED = ("domain", "helper_socket", "password_page", "web_url", "hostname")
+REQUIRED = ("domain", "helper_socket", "password_page", "hostname")
 DEFAULTS = {
     "imap_port": 143, "imaps_port": 993, "submission_port": 587, "submissions_port": 465,
-    "min_length": 8, "display_name": "", "helper_timeout": 60, "throttle_limit": 5,
+    "min_length": 8, "web_url": "", "display_name": "", "helper_timeout": 60, "throttle_limit": 5,
     "throttle_window": 900, "throttle_hold": 900, "throttle_max_keys": 10000,
     "trusted_proxies": [], "shared_clients": ["127.0.0.1", "::1"], "max_body_bytes": 16384,
 }
@@ -117,6 +117,8 @@ def load_config(path: str) -> dict:
 
 
 def checked_config(config: dict) -> dict:
+    if not isinstance(config, dict):
+        raise ValueError("web configuration: not a JSON object")
     missing = [key for key in REQUIRED if not config.get(key)]
     if missing:
         raise ValueError(f"web configuration: missing {', '.join(missing)}")
@@ -155,7 +157,6 @@ class PasswordService:
     def __init__(self, config: dict, change: Callable[..., dict],
                  clock: Callable[[], float]) -> None:
         self.config, self.change = config, change
-        self.secure = str(config["web_url"]).startswith("https://")
         self.throttle = Throttle(config["throttle_limit"], config["throttle_window"],
                                  config["throttle_hold"], config["throttle_max_keys"], clock)
 
@@ -190,9 +191,10 @@ class PasswordService:
     def form(self, environ: dict) -> Response:
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         address = (query.get("address") or [""])[0][:254]
-        token = csrf.from_cookies(environ.get("HTTP_COOKIE", ""), self.secure) or csrf.new_token()
+        secure = over_https(environ)
+        token = csrf.from_cookies(environ.get("HTTP_COOKIE", ""), secure) or csrf.new_token()
         return Response(200, form_page(self.config, address, token), "text/html; charset=utf-8",
-                        [csrf.set_cookie(token, self.secure)])
+                        [csrf.set_cookie(token, secure)])
 
     def form_post(self, environ: dict) -> Response:
         try:
@@ -200,7 +202,7 @@ class PasswordService:
         except BadRequest as error:
             return self.page(400, answer("HYM040", render("HYM040", field=str(error))))
         address = data.get("address", "")
-        cookie = csrf.from_cookies(environ.get("HTTP_COOKIE", ""), self.secure)
+        cookie = csrf.from_cookies(environ.get("HTTP_COOKIE", ""), over_https(environ))
         if not csrf.valid(cookie, data.get(csrf.FIELD, "")):
             return self.page(403, answer("HYM042", render("HYM042")), address)
         try:
@@ -375,6 +377,11 @@ def _fields(data: dict, names: tuple[str, ...]) -> dict[str, str]:
         if not isinstance(value, str) or not value or len(value) > FIELD_MAX:
             raise BadRequest(name)
     return {name: data[name] for name in names}
+
+
+def over_https(environ: dict) -> bool:
+    """Whether the browser used HTTPS: waitress's scheme, from nginx's X-Forwarded-Proto."""
+    return environ.get("wsgi.url_scheme") == "https"
 
 
 def client_address(environ: dict, config: dict) -> str:

@@ -1,7 +1,8 @@
 """The form's protection against cross-site requests: a double-submit token.
 
 ``GET /doimatkhau`` sets a random token in a cookie (HttpOnly, SameSite=Strict, Path=/; named
-with the ``__Host-`` prefix and Secure when the page is served over HTTPS) and writes the
+with the ``__Host-`` prefix and Secure when the browser came over HTTPS: nginx's
+X-Forwarded-Proto, which waitress turns into ``wsgi.url_scheme``) and writes the
 same token in a hidden field; ``POST /doimatkhau`` goes on only when both are present and
 equal (compared in constant time). Another site can neither read the cookie nor make the
 browser send it (SameSite=Strict), so it cannot fill in the field. No server-side state.

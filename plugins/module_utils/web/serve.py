@@ -45,13 +45,13 @@ def serve_options(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         app = make_app(load_config(args.config))
     except (OSError, ValueError) as error:
-        print(f"web: cannot read {args.config}: {error}", file=sys.stderr)
+        sys.stderr.write(f"web: cannot read {args.config}: {error}\n")
         return 2
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     import waitress  # Debian's python3-waitress; only the server needs it
 
     os.umask(0o007)
@@ -60,4 +60,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
