@@ -26,6 +26,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.web.messages import (
     RULES,
 )
 from glossary_check import findings
+from secrets_scan import Scanner, describe
 
 DOMAIN = "hungyen.gov.vn"
 ADDRESS = "nvan@hungyen.gov.vn"
@@ -464,8 +465,10 @@ def test_no_password_is_in_any_answer_or_log_line(caplog):
     shown = [a.text + json.dumps(a.headers) for a in answers]
     shown += [record.getMessage() for record in caplog.records]
     assert any(ADDRESS in text for text in shown)  # the scan reads real outputs
-    for secret in (CURRENT, NEW, WRONG):
-        assert not [text for text in shown if secret in text], secret
+    scanner = Scanner(passwords={"current": CURRENT, "new": NEW, "wrong": WRONG})
+    found = [f for number, text in enumerate(shown) for f in scanner.text(f"#{number}", text)]
+    assert not found, describe(found)
+    assert scanner.text("planted", f"<p>{NEW}</p>")  # the scan finds what it looks for
 
 
 # ---------------------------------------------------------------------------------- words
