@@ -22,7 +22,8 @@ CHEAP = HashSettings(time_cost=1, memory_kib=8192, parallelism=1)
     ("matkhau#7890", False),       # no upper case
     ("MATKHAU#7890", False),       # no lower case
     ("MatKhau#abcd", False),       # no digit
-    ("MatKhau$7890", False),       # `$` is not in the list of Điều 8
+    ("MatKhau$7890", True),        # `$` is a special character (the regulation's example)
+    ("MatKhau 7890", False),       # a space is not
     ("MatKhau17890", False),       # no special character
     ("Ab1!Ab1!Ab1!", True),
     ("Ab1&cdefghij", True),

@@ -18,10 +18,11 @@ from ..plan.planner import Change
 JOURNAL_VERSION = 1
 # Root only: only the apply, the reports and the drift check (root on the mail host) read it.
 JOURNAL_MODE = 0o600
-# What an entry may hold; anything else is dropped before writing (no secret can slip in).
+# What an entry may hold (``client``: the address a password change came from, issue 14);
+# anything else is dropped before writing (no secret can slip in).
 FIELDS = ("v", "at", "action", "address", "old_address", "agency", "from_agency", "kind",
           "name", "status", "lock_reason", "request", "commit", "approved_by",
-          "author", "approvers", "merger", "reason", "backup")
+          "author", "approvers", "merger", "reason", "backup", "client")
 
 
 def journal_path(state_dir: str) -> str:

@@ -105,6 +105,25 @@ class MailBackend(ABC):
         (waiting up to ``lock_timeout`` seconds); ``after`` does the work that follows the
         commit. Return what was done (no secrets)."""
 
+    def password_hash(self, address: str) -> str | None:
+        """The live hash of the active account ``address`` (local part), None for any other
+        (unknown, locked, revoked): only to verify its user's current password."""
+        return None
+
+    def change_password(self, address: str, new_hash: str, *, expected_hash: str, now: str,
+                        lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
+        """The password an account's user chose (issue 14): under the lock, while the
+        live hash of the active ``address`` is still ``expected_hash`` (the one the caller
+        verified the current password against), a new generation with ``new_hash``. The
+        record of the issued password is kept, so the account no longer must change it; no
+        notice, no change of anything else, no session ended; Dovecot's cache for the login
+        is flushed and the second after the switch waited for, so the old password is
+        refused on return. ``after.stage`` gets an empty batch (its journal entry is the
+        caller's). Returns ``changed`` (False, ``stale``: the hash moved or the account is
+        not active; nothing written) and what was done (no secrets)."""
+        raise BackendError("HYR017", what="đổi mật khẩu",
+                           path=self.describe().get("snapshot_file") or self.describe()["backend"])
+
     @abstractmethod
     def locked(self, timeout: float = LOCK_TIMEOUT) -> contextlib.AbstractContextManager:
         """The one-apply-at-a-time lock (re-entrant): wait up to ``timeout`` seconds for the

@@ -107,6 +107,45 @@ class PostfixDovecotBackend(MailBackend):
         return {"changed": True, "files": staged.changed, "generation": os.path.basename(live),
                 **done, "recovered": recovered}
 
+    def password_hash(self, address: str) -> str | None:
+        state = self.load()
+        account = state.accounts.get(address)
+        return state.hashes.get(address) if account and account.status == "active" else None
+
+    def change_password(self, address: str, new_hash: str, *, expected_hash: str, now: str,
+                        lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
+        """The user's own new hash as a new generation (see MailBackend.change_password):
+        only users.passwd, accounts.json and the must-change file differ; the logins a
+        failed kick left still end, this one's sessions are left alone."""
+        with self.locked(lock_timeout):
+            recovered = self.recover(after)
+            state = self.load()
+            account = state.accounts.get(address)
+            if (account is None or account.status != "active"
+                    or state.hashes.get(address) != expected_hash):
+                return {"changed": False, "stale": True, "generation": None,
+                        "recovered": recovered}
+            new_state = ServerState(dict(state.accounts), dict(state.hashes), dict(state.tails),
+                                    dict(state.issued), list(state.kept_aliases),
+                                    list(state.history))
+            new_state.hashes[address] = new_hash
+            new_state.accounts[address] = account.evolve(must_change=False,
+                                                         password_changed=now)
+            staged = stage_batch(self.layout, state, new_state, now)
+            logins = sessions.pending(self.generations.live_dir())
+            batch = Batch([], {}, None, new_state.accounts, now)
+
+            def before_switch(directory: str) -> None:
+                sessions.stage(directory, logins)
+                after.stage(directory, batch)
+
+            live = switch.commit(self.layout, staged, now, before_switch)
+            done = self._after_commit(after, live)
+            flushed = sessions.flush(self.layout, [self.layout.full(address)])
+        return {"changed": True, "stale": False, "files": staged.changed,
+                "generation": os.path.basename(live), **done, "flushed": flushed,
+                "recovered": recovered}
+
     @contextlib.contextmanager
     def locked(self, timeout: float = LOCK_TIMEOUT):
         """One apply (or backup, or restore) at a time on a server: wait up to ``timeout``

@@ -96,6 +96,17 @@ def end(layout: Layout, live: str | None) -> dict:
     return {"ended": kicked, "error": None}
 
 
+def flush(layout: Layout, logins: list[str]) -> dict:
+    """Flush Dovecot's authentication cache for ``logins``, ending no session (a password
+    its user changed: the old one must be refused at once, open sessions stay).
+    ``{"flushed": <count>, "error": None}`` or the coded message (HYR019); never raises."""
+    try:
+        done = Doveadm(layout).flush(logins)
+    except BackendError as error:
+        return {"flushed": 0, "error": str(error)}
+    return {"flushed": done, "error": None}
+
+
 def _flush_batches(logins: list[str]) -> list[list[str]]:
     """The logins of each ``doveadm auth cache flush``: a few per call, or (a bulk batch)
     one call with none, which empties the whole cache (a cache only: logins still work)."""
@@ -143,6 +154,15 @@ class Doveadm:
         for login in targets:
             kicked += self._run(["kick", login], ok=(0, NO_USER_KICKED)) is not None
         return kicked
+
+    def flush(self, logins: list[str]) -> int:
+        """Flush the cache for ``logins``; how many were flushed (0: no Dovecot running)."""
+        if shutil.which("doveadm") is None or (self.config and not os.path.exists(self.config)):
+            return 0
+        for names in _flush_batches(logins):
+            if self._run(["auth", "cache", "flush", *names]) is None:
+                return 0
+        return len(logins)
 
     def _connected(self, logins: list[str]) -> list[str]:
         """The logins among ``logins`` that have a session now."""
