@@ -71,6 +71,12 @@ options:
         include), as read on the controller from C(playbooks/templates/notify/).
     type: dict
     required: true
+  password_page:
+    description:
+      - Where an official changes the password a notice hands over (the inventory's
+        C(mailserver_password_page)); the notices name it. Empty, they name no address.
+    type: str
+    default: ""
   only:
     description: Send only the notices of these recipients (local parts); default all.
     type: list
@@ -145,6 +151,7 @@ ARGUMENT_SPEC = {
     "smtp_port": {"type": "int", "default": 25},
     "smtp_starttls": {"type": "bool", "default": False},
     "templates": {"type": "dict", "required": True},
+    "password_page": {"type": "str", "default": ""},
     "only": {"type": "list", "elements": "str", "default": []},
     "lock_timeout": {"type": "int", "default": 120},
 }
@@ -161,7 +168,8 @@ def run(params: dict, check_mode: bool = False) -> dict:
     settings = SmtpSettings(host=params["smtp_host"], port=params["smtp_port"],
                             sender=f"{sender}@{domain}", domain=domain,
                             starttls=params["smtp_starttls"], operator=operator,
-                            regulation=Regulation.from_vars(_given(params["regulation"])))
+                            regulation=Regulation.from_vars(_given(params["regulation"])),
+                            password_page=params["password_page"] or "")
     return send_pending(params["state_dir"], params["templates"], settings, check_mode,
                         params["only"], params["lock_timeout"])
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import threading
 
+MUST_CHANGE = "must_change"
 
 def base_dir(dovecot_conf: str) -> str:
     """Where the running Dovecot keeps its sockets (its configuration's base_dir)."""
@@ -55,7 +56,8 @@ class _Connection:
 def authenticate(socket_dir: str, pairs: list[tuple[str, str]],
                  timeout: float = 60) -> list[str]:
     """PLAIN logins for (user, password) pairs: "ok", "disabled" (a deny passdb matched:
-    a locked account) or "fail", in the order of ``pairs``.
+    a locked account), "must_change" (the right password, refused until it is changed:
+    HYM060) or "fail", in the order of ``pairs``.
 
     Without penalty (Dovecot would hold a failure up to 15 s); failures still wait for
     the next flush of the failure queue, half a second, so every request is in flight at
@@ -78,7 +80,9 @@ def _auth_result(fields: list[str]) -> str:
     if fields[0] == "OK":
         return "ok"
     if fields[0] == "FAIL":
-        return "disabled" if "code=user_disabled" in fields[2:] else "fail"
+        if "code=user_disabled" in fields[2:]:
+            return "disabled"
+        return MUST_CHANGE if any(f.startswith("reason=HYM060 ") for f in fields[2:]) else "fail"
     return "unexpected " + " ".join(fields[:1] + fields[2:])
 
 

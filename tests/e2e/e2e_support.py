@@ -17,10 +17,13 @@ import subprocess
 import sys
 import time
 
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import passwords
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
     backend_from_settings,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
+from ansible_collections.hungyen.mail.plugins.module_utils.password import change
 from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 from secrets_scan import Scanner, describe
 
@@ -34,6 +37,7 @@ PORTS = {key: int(os.environ.get(f"HYMAIL_E2E_{key.upper()}", default))
                               ("imaps_port", 19930), ("relay_port", 12526),
                               ("web_port", 18080))}
 CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
+CHEAP_SETTINGS = passwords.HashSettings(time_cost=1, memory_kib=8192, parallelism=1)
 LETTER = Request("101/ĐN-E2E", "2026-11-29")
 
 
@@ -120,6 +124,13 @@ class Server:
         return [p for sub in ("new", "cur") for p in (self.maildir(local) / sub).glob("*")
                 if p.is_file()]
 
+    def must_change(self, local: str) -> bool:
+        """Whether the server refuses ``local``'s right password until it is changed."""
+        path = self.live / "must-change.passwd"
+        prefix = f"{local}@{DOMAIN}:"
+        return path.exists() and any(line.startswith(prefix)
+                                     for line in path.read_text("utf-8").splitlines())
+
     def assert_login(self, local: str, password: str) -> None:
         """A login that must work; a failure names the mailbox, never the password."""
         if not self.can_login(local, password):
@@ -131,14 +142,25 @@ class Server:
 
     def can_login(self, local: str, password: str) -> bool:
         """One IMAP login (a failed one costs seconds here: keep them few)."""
+        return self.login_answer(local, password) == "OK"
+
+    def login_answer(self, local: str, password: str) -> str:
+        """The text of the answer to one IMAP LOGIN: ``OK``, or what follows ``NO``."""
         imap = imaplib.IMAP4("127.0.0.1", PORTS["imap_port"], timeout=60)
         try:
             imap.login(f"{local}@{DOMAIN}", password)
-        except imaplib.IMAP4.error:
-            return False
+        except imaplib.IMAP4.error as error:
+            text = error.args[0]
+            return text.decode() if isinstance(text, bytes) else str(text)
         finally:
             _quietly_logout(imap)
-        return True
+        return "OK"
+
+    def assert_initial_password(self, local: str, password: str) -> None:
+        """``password`` is ``local``'s right password, refused until it is changed (HYM060);
+        a failure names the mailbox, never the password."""
+        answer = self.login_answer(local, password)
+        assert answer.startswith("[ALERT] HYM060 "), f"{local}: {answer[:60]}"
 
     def imap(self, local: str, password: str) -> imaplib.IMAP4:
         imap = imaplib.IMAP4("127.0.0.1", PORTS["imap_port"], timeout=60)
@@ -164,6 +186,7 @@ class Province:
         self.desired_file = workdir / "desired.json"
         self.mailboxes: dict[str, Mailbox] = {}
         self.results: list[dict] = []
+        self.changed: dict[str, tuple[str, str]] = {}  # local -> (issued, changed to)
 
     def declare(self, *mailboxes: Mailbox) -> None:
         """Declare (or redeclare) mailboxes by address."""
@@ -195,10 +218,22 @@ class Province:
         return results
 
     def password(self, local: str) -> str:
+        """A password ``local`` logs in with: the latest one issued, or, while the server
+        still refuses that one until it is changed (must-change.passwd), a new one it was
+        changed to, in-process, as the password page changes it (remembered per issue)."""
+        issued = self.issued_password(local)
+        changed = self.changed.get(local)
+        if changed is not None and changed[0] == issued:
+            return changed[1]
+        if not self.server.must_change(local):
+            return issued
+        new = change_password(self.server, local, issued)
+        self.changed[local] = (issued, new)
+        return new
+
+    def issued_password(self, local: str) -> str:
         """The latest password the notices (or the bootstrap file) hold for ``local``."""
-        found = {item["address"]: item["password"] for item in issued_credentials(self.server)}
-        assert f"{local}@{DOMAIN}" in found, f"no credential notice for {local}"
-        return found[f"{local}@{DOMAIN}"]
+        return issued_password(self.server, local)
 
     def _params(self) -> dict:
         return {"desired_file": str(self.desired_file), "state_dir": str(self.server.state_dir),
@@ -208,6 +243,26 @@ class Province:
 def _next_second() -> None:
     """Dovecot looks at a changed passwd-file at most once a second: let that second pass."""
     time.sleep(1.05 - time.time() % 1)
+
+
+def issued_password(server: Server, local: str) -> str:
+    """The latest password the notices (or the bootstrap file) hold for ``local``."""
+    found = {item["address"]: item["password"] for item in issued_credentials(server)}
+    assert f"{local}@{DOMAIN}" in found, f"no credential notice for {local}"
+    return found[f"{local}@{DOMAIN}"]
+
+
+def change_password(server: Server, local: str, current: str) -> str:
+    """Change ``local``'s password from ``current`` to a new one meeting Điều 8, as the
+    password page does (a new generation, the must-change flag gone); the new password."""
+    new = passwords.generate()
+    backend = backend_from_settings(str(server.state_dir), DOMAIN)
+    result = change.change_password(
+        backend, f"{local}@{DOMAIN}", current, new, now=clock.now().isoformat(),
+        min_length=8, hash_settings=CHEAP_SETTINGS, lock_timeout=60)
+    assert result.get("status") == 200, f"{local}: the change was refused: {result}"
+    assert not server.must_change(local), f"{local} must still change its password"
+    return new
 
 
 def issued_credentials(server: Server) -> list[dict]:

@@ -102,6 +102,7 @@ def test_emergency_revoke_held_then_released_lets_apply_restore_the_declaration(
     assert act(server, "tthukhan", "release")["changed"] is False
     result = province.run()
     assert [c["action"] for c in result["changes"]] == ["reinstate"]
+    server.assert_initial_password("tthukhan", province.issued_password("tthukhan"))
     new_password = province.password("tthukhan")
     assert new_password != old_password, "the unlock issued no new password"
     server.assert_login("tthukhan", new_password)

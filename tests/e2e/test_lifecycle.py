@@ -36,15 +36,17 @@ def test_create_gives_login_and_delivery(province):
     # one notice for the agency; the agency mailbox's password goes to the operator's
     assert results[0]["summary"]["create"] == 2 and results[1]["applied"]["notices"] == {
         "sotttt": 1, "tcreate": 1}
-    password = province.password("tmoi")
-    assert meets_policy(password) and len(password) >= 12
+    issued = province.issued_password("tmoi")
+    assert meets_policy(issued) and len(issued) >= 12
     assert passwd_hash(server, "tmoi").startswith("{ARGON2ID}$argon2id$")
     assert account_record(server, "tmoi")["must_change"] is True
     assert stat.S_IMODE((server.outbox / "tcreate.jsonl").stat().st_mode) == 0o600
-    assert not stat.S_IMODE((server.live / "users.passwd").stat().st_mode) & 0o007
+    for name in ("users.passwd", "must-change.passwd"):
+        assert not stat.S_IMODE((server.live / name).stat().st_mode) & 0o007
     server.send("tmoi", "chao mung")
     assert server.delivered("tmoi", "chao mung")
-    server.assert_login("tmoi", password)
+    server.assert_initial_password("tmoi", issued)  # refused until changed (Điều 12.1)
+    server.assert_login("tmoi", province.password("tmoi"))
 def test_locked_mailbox_refuses_login_but_receives_mail_then_unlock_issues_new_password(
         province):
     server = province.server
@@ -59,6 +61,7 @@ def test_locked_mailbox_refuses_login_but_receives_mail_then_unlock_issues_new_p
 
     province.declare(mailbox("tkhoa", "tlock"))
     assert province.four_steps()[0]["summary"]["unlock"] == 1
+    server.assert_initial_password("tkhoa", province.issued_password("tkhoa"))
     new_password = province.password("tkhoa")
     assert new_password != old_password
     server.assert_login("tkhoa", new_password)
@@ -88,6 +91,7 @@ def test_revoked_address_refused_at_rcpt_and_mail_kept_then_reinstated(province)
     server.assert_no_login("tthuhoi", password)
     province.declare(mailbox("tthuhoi", "trevoke"))
     assert province.four_steps()[0]["summary"]["reinstate"] == 1
+    server.assert_initial_password("tthuhoi", province.issued_password("tthuhoi"))
     new_password = province.password("tthuhoi")
     assert new_password != password, "no new password"
     server.assert_login("tthuhoi", new_password)
@@ -142,10 +146,10 @@ def test_reset_password_on_request(province):
     results = province.four_steps()
     assert [c["action"] for c in results[0]["changes"]] == ["reset_password"]
     assert results[0]["changes"][0]["request"]["number"] == RESET_LETTER.number
-    new_password = province.password("tdatlai")
     assert not verify(passwd_hash(server, "tdatlai"), old_password)
-    server.assert_login("tdatlai", new_password)
     assert account_record(server, "tdatlai")["must_change"] is True
+    server.assert_initial_password("tdatlai", province.issued_password("tdatlai"))
+    server.assert_login("tdatlai", province.password("tdatlai"))
 
 
 def test_delegate_reads_agency_mailbox_with_own_login(province):
@@ -235,4 +239,4 @@ def test_plan_file_holds_no_secret(province, tmp_path):
     markdown = plan_file.with_suffix(".md").read_text("utf-8")
     assert "Cấp lại mật khẩu" in markdown
     for text in (plan_file.read_text("utf-8"), markdown):
-        assert province.password("tkehoach") not in text and "$argon2" not in text
+        assert province.issued_password("tkehoach") not in text and "$argon2" not in text

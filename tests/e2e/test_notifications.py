@@ -20,7 +20,15 @@ from ansible_collections.hungyen.mail.plugins.module_utils.notices import outbox
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notices import new_notice
 from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import load_templates
 from ansible_collections.hungyen.mail.plugins.modules import mail_notify
-from e2e_support import DOMAIN, PORTS, ROOT, assert_no_secret, mailbox, run_playbook
+from e2e_support import (
+    DOMAIN,
+    PORTS,
+    ROOT,
+    assert_no_secret,
+    change_password,
+    mailbox,
+    run_playbook,
+)
 
 pytestmark = pytest.mark.server
 TEMPLATES = load_templates(str(ROOT / "playbooks" / "templates" / "notify"))
@@ -103,9 +111,15 @@ def test_notice_chain_from_bootstrap_to_the_new_person(province):
     assert (result["sent"], result["kept"]) == (2, 0)
     assert not (server.outbox / "tthongbao.jsonl").exists()
 
-    [operator_notice] = read_notices(server, "tdieuhanh", bootstrap_password(server, "tdieuhanh"))
+    # each initial password opens its mailbox only once changed at the password page
+    operator_password = bootstrap_password(server, "tdieuhanh")
+    server.assert_initial_password("tdieuhanh", operator_password)
+    operator_password = change_password(server, "tdieuhanh", operator_password)
+    [operator_notice] = read_notices(server, "tdieuhanh", operator_password)
     agency_password = credentials_in(operator_notice)[f"tthongbao@{DOMAIN}"]
-    [notice] = read_notices(server, "tthongbao", agency_password)
+    server.assert_initial_password("tthongbao", agency_password)
+    [notice] = read_notices(server, "tthongbao",
+                            change_password(server, "tthongbao", agency_password))
     assert notice["Subject"].startswith("[Thư điện tử công vụ] Thông báo kết quả xử lý hộp thư")
     assert notice["From"].addresses[0].addr_spec == f"tdieuhanh@{DOMAIN}"
     assert notice["Content-Language"] == "vi"
@@ -115,7 +129,7 @@ def test_notice_chain_from_bootstrap_to_the_new_person(province):
     assert operator_notice.get_body(("plain",)).get_content().startswith(
         f"Kính gửi: {OPERATOR['technical_unit']}\n")
     assert list(credentials_in(notice)) == [f"tnguoimoi@{DOMAIN}"]  # its own stays with Sở TTTT
-    server.assert_login("tnguoimoi", credentials_in(notice)[f"tnguoimoi@{DOMAIN}"])
+    server.assert_initial_password("tnguoimoi", credentials_in(notice)[f"tnguoimoi@{DOMAIN}"])
 
 
 def test_revocation_is_journaled_and_not_notified(province):
@@ -150,7 +164,7 @@ def test_failed_send_keeps_the_notice_and_the_next_run_delivers_it(province):
     retried = notify(server, ["tguilai"], sender="sotttt")
     assert (retried["sent"], retried["kept"]) == (1, 0) and not outbox.exists()
     [notice] = read_notices(server, "tguilai", province.password("tguilai"))
-    server.assert_login("tthulai", credentials_in(notice)[f"tthulai@{DOMAIN}"])
+    server.assert_initial_password("tthulai", credentials_in(notice)[f"tthulai@{DOMAIN}"])
 
 
 def test_a_transfer_is_told_to_the_receiving_agency_by_its_own_name(province):
@@ -218,4 +232,4 @@ def test_apply_playbook_leaves_each_agency_its_notice(server, tmp_path):
     assert set(passwords) == {f"{a}@{DOMAIN}" for a in (
         "btnanh", "kimdong", "pnv.kimdong", "hvthu", "toanthang", "dthong")}
     assert not any(password in result.stdout for password in passwords.values())
-    server.assert_login("dthong", passwords[f"dthong@{DOMAIN}"])
+    server.assert_initial_password("dthong", passwords[f"dthong@{DOMAIN}"])

@@ -30,7 +30,7 @@ from ansible_collections.hungyen.mail.plugins.modules import (
     mailbox_report,
     report_write,
 )
-from e2e_support import CHEAP_HASH, DOMAIN, PORTS, ROOT, mailbox
+from e2e_support import CHEAP_HASH, DOMAIN, PORTS, ROOT, change_password, mailbox
 from secrets_scan import (
     HASH,
     PASSWORD,
@@ -45,6 +45,8 @@ from test_notifications import TEMPLATES, credentials_in, delivered_notices
 pytestmark = pytest.mark.server
 OPERATOR, AGENCY, PERSON = "tbmdieuhanh", "tbmcoquan", "tbmcanbo"
 ACCOUNT_FILE = "users.passwd"
+# The same lines, for the accounts still on the password they were issued (issue 14).
+MUST_CHANGE_FILE = "must-change.passwd"
 
 
 class Planted:
@@ -167,8 +169,8 @@ def test_a_planted_password_is_only_in_its_notice_and_hashed_in_the_account_file
 
     assert_only_in_notices_before_sending(server, scanner)
     send_notices(server, module_args, mine, outputs)
-    logged_in = server.can_login(owner, planted.password)
-    assert logged_in, f"{owner} cannot log in over IMAP with the planted password"
+    # Dovecot verifies the planted password: right, and refused until changed (HYM060)
+    server.assert_initial_password(owner, planted.password)
     lock_and_release(server, outputs)
     assert_only_in_mailboxes_after_sending(server, scanner)
     read_as_reviewers_and_public(province, tmp_path, outputs)
@@ -205,13 +207,18 @@ def apply_three_mailboxes(province, module_args, tmp_path, outputs: dict) -> dic
 
 def assert_only_in_notices_before_sending(server, scanner) -> None:
     """Each password in exactly one notice (or the bootstrap file), each hash in the
-    account file only, and nothing else anywhere in the state."""
-    account_file = os.path.relpath(served(server, ACCOUNT_FILE).resolve(), server.state_dir)
+    account files only, and nothing else anywhere in the state."""
+    account_files = served_paths(server, ACCOUNT_FILE, MUST_CHANGE_FILE)
     found = scanner.paths(server.state_dir)
     assert where(server, found, PASSWORD) == {
         (PERSON, f"outbox/{AGENCY}.jsonl"), (AGENCY, f"outbox/{OPERATOR}.jsonl"),
         (OPERATOR, f"bootstrap/{OPERATOR}@{DOMAIN}.credentials")}, describe(found)
-    assert {path for _, path in where(server, found, HASH)} == {account_file}, describe(found)
+    assert {path for _, path in where(server, found, HASH)} == account_files, describe(found)
+
+
+def served_paths(server, *names: str) -> set[str]:
+    """Where the live generation's files are, relative to the state directory."""
+    return {os.path.relpath(served(server, name).resolve(), server.state_dir) for name in names}
 
 
 def send_notices(server, module_args, mine: dict, outputs: dict) -> None:
@@ -243,7 +250,7 @@ def lock_and_release(server, outputs: dict) -> None:
 
 def assert_only_in_mailboxes_after_sending(server, scanner) -> None:
     """The notices left the outbox for the agencies' mailboxes."""
-    account_file = os.path.relpath(served(server, ACCOUNT_FILE).resolve(), server.state_dir)
+    account_files = served_paths(server, ACCOUNT_FILE, MUST_CHANGE_FILE)
     assert not clean_spool(server, scanner), "a delivered notice is still in Postfix's queue"
     found = scanner.paths(server.state_dir)
     expected_homes = {PERSON: home(server, AGENCY), AGENCY: home(server, OPERATOR)}
@@ -253,7 +260,7 @@ def assert_only_in_mailboxes_after_sending(server, scanner) -> None:
     assert {(label, path) for label, path in where(server, found, PASSWORD)
             if not path.startswith("mail/")} == {
         (OPERATOR, f"bootstrap/{OPERATOR}@{DOMAIN}.credentials")}, describe(found)
-    assert {path for _, path in where(server, found, HASH)} == {account_file}, describe(found)
+    assert {path for _, path in where(server, found, HASH)} == account_files, describe(found)
 
 
 def read_as_reviewers_and_public(province, tmp_path, outputs: dict) -> None:
@@ -339,7 +346,9 @@ def test_state_files_are_private_to_the_services_that_read_them(province):
 
     # Private, and still read by the services that need them: Dovecot logs in, Postfix
     # accepts and delivers (a locked mailbox still receives).
-    logged_in = server.can_login("tbmriengtu", issued(server)["tbmriengtu"])
+    initial = issued(server)["tbmriengtu"]
+    server.assert_initial_password("tbmriengtu", initial)  # must-change.passwd is read
+    logged_in = server.can_login("tbmriengtu", change_password(server, "tbmriengtu", initial))
     assert logged_in, "Dovecot cannot log tbmriengtu in: can it still read the account file?"
     server.send("tbmkhoa", "quyen tep van giao thu")
     assert server.delivered("tbmkhoa", "quyen tep van giao thu")

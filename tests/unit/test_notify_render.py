@@ -31,8 +31,9 @@ INVENTORY = yaml.safe_load((ROOT / "inventory" / "local" / "group_vars" / "all.y
     encoding="utf-8"))
 OPERATOR = Operator.from_vars(INVENTORY["operator"] | {"mailbox": "sotttt"})
 REGULATION = Regulation.from_vars(INVENTORY["regulation"])
+PAGE = "https://mail.hungyen.gov.vn/doimatkhau"
 SETTINGS = notify.SmtpSettings("127.0.0.1", 25, f"sotttt@{DOMAIN}", DOMAIN,
-                               operator=OPERATOR, regulation=REGULATION)
+                               operator=OPERATOR, regulation=REGULATION, password_page=PAGE)
 # Another province's operator: no trace of the first may remain in what it sends.
 SECOND = Operator("sokhcn", "Sở Khoa học và Công nghệ tỉnh Hưng Yên", "Sở KH&CN",
                   "Trung tâm Chuyển đổi số")
@@ -43,8 +44,9 @@ TIENLU = {"agency_name": "Ủy ban nhân dân huyện Tiên Lữ"}
 ANVIEN = {"agency_name": "Ủy ban nhân dân xã An Viên"}
 INTRO = (f"Căn cứ {REGULATION.reference()}, {OPERATOR.name} thông báo kết quả xử lý hộp thư "
          "điện tử công vụ của Quý cơ quan như sau:")
-DUTY = ("Lưu ý: người nhận phải đổi mật khẩu ngay khi đăng nhập lần đầu (khoản 1 Điều 12). "
-        "Mật khẩu mới phải có ít nhất 08 ký tự")
+DUTY = ("Lưu ý: người nhận phải đổi mật khẩu ngay khi đăng nhập lần đầu (khoản 1 Điều 12), "
+        f"tại trang đổi mật khẩu {PAGE} (mở bằng trình duyệt web). Trước khi đổi, hộp thư "
+        "vẫn nhận thư nhưng chưa đọc thư và chưa gửi thư được")
 COURTESY = ("Đề nghị bộ phận văn thư chuyển riêng mật khẩu đến từng cá nhân; không chuyển "
             "tiếp thư này.")
 RESTORE = ("Để khôi phục hộp thư, Thủ trưởng cơ quan gửi văn bản đề nghị khôi phục tới Sở TTTT "
@@ -304,7 +306,8 @@ def test_operator_copy_is_addressed_to_its_technical_unit():
     assert "- UBND huyện Tiên Lữ (Ủy ban nhân dân huyện Tiên Lữ)" in body
     assert "Mật khẩu: Agency#Pass23x" in body and "Person#Pass45y" not in body
     assert "Lưu ý: Thủ trưởng cơ quan, đơn vị phải đổi mật khẩu ngay khi đăng nhập lần đầu " \
-           "(khoản 1 Điều 12)." in body
+           f"(khoản 1 Điều 12), tại trang đổi mật khẩu {PAGE} (mở bằng trình duyệt web). " \
+           "Trước khi đổi, hộp thư vẫn nhận thư nhưng chưa đọc thư và chưa gửi thư được." in body
     assert message["Subject"] == ("[Thư điện tử công vụ] Mật khẩu hộp thư cơ quan, đơn vị "
                                   "(ngày 29/11/2026)")
 
@@ -395,3 +398,12 @@ def test_long_vietnamese_names_survive_the_headers():
     assert message["To"].addresses[0].display_name == notice["agency_name"]
     assert message["From"].addresses[0].display_name == OPERATOR.name
     assert message["Subject"].endswith(f"của {notice['agency_name']} (ngày 29/11/2026)")
+
+
+def test_without_a_password_page_the_notice_names_no_address():
+    settings = notify.SmtpSettings("127.0.0.1", 25, f"sotttt@{DOMAIN}", DOMAIN,
+                                   operator=OPERATOR, regulation=REGULATION)
+    _, body = rendered(make_notices()["tienlu"], settings)
+    assert ("Lưu ý: người nhận phải đổi mật khẩu ngay khi đăng nhập lần đầu (khoản 1 Điều 12). "
+            "Trước khi đổi, hộp thư vẫn nhận thư") in body
+    assert "/doimatkhau" not in body and "tại trang" not in body

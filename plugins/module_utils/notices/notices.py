@@ -169,8 +169,9 @@ def bootstrap_text(item: dict, now: str) -> str:
     return (
         f"# Mật khẩu ban đầu của hộp thư {GENERIC_OPERATOR}, cấp lúc {vietnam_time(now)} "
         f"({cite('8', '12.1')}).\n"
-        "# Chỉ người quản trị được đọc tệp này. Đề nghị đăng nhập, đổi mật khẩu ngay, rồi "
-        "xóa tệp.\n"
+        "# Chỉ người quản trị được đọc tệp này. Đề nghị đổi mật khẩu ngay tại trang đổi "
+        "mật khẩu (/doimatkhau trên địa chỉ web của hệ thống thư), rồi xóa tệp: trước khi "
+        "đổi, hộp thư vẫn nhận thư nhưng chưa đọc và chưa gửi thư được.\n"
         f"address: {item['address']}\n"
         f"password: {item['password']}\n"
         f"issued: {now}\n"

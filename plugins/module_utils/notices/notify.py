@@ -64,6 +64,9 @@ class SmtpSettings:
     starttls: bool = False
     operator: Operator = Operator.from_vars(None)
     regulation: Regulation = Regulation.from_vars(None)
+    # Where an official changes the password issued (the inventory's
+    # mailserver_password_page); "": the notice names no address.
+    password_page: str = ""
 
 
 # ---------------------------------------------------------------- rendering (pure)
@@ -95,9 +98,9 @@ def environment(templates: dict[str, str]):
 
 
 def context(notice: dict, operator: Operator | None = None,
-            regulation: Regulation | None = None) -> dict:
+            regulation: Regulation | None = None, password_page: str = "") -> dict:
     """What the templates see: the notice, with labels, citations and dates made readable,
-    and the operator and the regulation as the inventory names them."""
+    and the operator, the regulation and the password page as the inventory names them."""
     operator = operator or Operator.from_vars(None)
     regulation = regulation or Regulation.from_vars(None)
     glossed: set[str] = set()  # a reason is glossed at its first mention only
@@ -108,7 +111,7 @@ def context(notice: dict, operator: Operator | None = None,
         "domain": notice["to"].rpartition("@")[2], "reference": reference(notice["id"]),
         "greeting": greeting(notice, operator), "operator_name": operator.name,
         "operator_short_name": operator.short_name, "technical_unit": operator.technical_unit,
-        "regulation": regulation.reference(), "cite": cite,
+        "regulation": regulation.reference(), "cite": cite, "password_page": password_page,
         "changes": [_change_view(item, glossed) for item in notice.get("changes", [])],
         "credentials": [_credential_view(item) for item in notice.get("credentials", [])],
         "unit_credentials": [_credential_view(i) for i in notice.get("unit_credentials", [])],
@@ -213,7 +216,7 @@ def render(notice: dict, env, settings: SmtpSettings) -> Message:
     Built with the compat32 API: the default policy's folding drops the space between two
     encoded words of a long Vietnamese subject (CPython's header folder).
     """
-    view = context(notice, settings.operator, settings.regulation)
+    view = context(notice, settings.operator, settings.regulation, settings.password_page)
     subject = " ".join(env.get_template(SUBJECT_TEMPLATE).render(view).split())
     message = MIMEText(env.get_template(BODY_TEMPLATE).render(view), "plain", "utf-8")
     message["From"] = _address(settings.operator.name, settings.sender)
