@@ -10,8 +10,13 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import signal
+import socket
 import stat
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import after_commit, journal
@@ -24,7 +29,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dove
     PostfixDovecotBackend,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
-from ansible_collections.hungyen.mail.plugins.module_utils.password import change
+from ansible_collections.hungyen.mail.plugins.module_utils.password import change, client
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
 
 DOMAIN = "hungyen.gov.vn"
@@ -222,3 +227,99 @@ def test_a_malformed_request_is_refused(server, address, current, new, detail):
     result = change.change_password(backend, address, current, new, now=NOW.isoformat(),
                                     hash_settings=CHEAP)
     assert (result["status"], result["code"]) == (400, "HYM025") and detail in result["message"]
+
+
+# --- the helper daemon and its client, over a real unix socket ----------------------------
+
+HELPER = "ansible_collections.hungyen.mail.plugins.module_utils.password.helper"
+
+
+@pytest.fixture(name="helper")
+def fixture_helper(server):
+    """The helper running on the tmp state (idle timeout 1 s); stopped with SIGTERM."""
+    sock = server / "run" / "password" / "helper.sock"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), HYMAIL_NOW=NOW.isoformat())
+    process = subprocess.Popen(
+        [sys.executable, "-m", HELPER, "--state-dir", str(server), "--domain", DOMAIN,
+         "--socket", str(sock), "--min-length", "8", "--hash-time-cost", "1",
+         "--hash-memory-kib", "8192", "--hash-parallelism", "1", "--idle-timeout", "1",
+         "--lock-timeout", "2"],
+        env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not sock.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sock.exists(), "the helper did not start"
+    process.sock = sock
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    process.wait(10)
+
+
+def raw(sock, data: bytes, shut: bool = True) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(10)
+        connection.connect(str(sock))
+        connection.sendall(data)
+        if shut:
+            connection.shutdown(socket.SHUT_WR)
+        return connection.makefile("rb").read()
+
+
+def test_the_helper_has_a_help():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    shown = subprocess.run([sys.executable, "-m", HELPER, "--help"], env=env, text=True,
+                           capture_output=True, check=True).stdout
+    for option in ("--state-dir", "--socket", "--group", "--min-length", "--hash-time-cost",
+                   "--hash-memory-kib", "--hash-parallelism", "--domain", "--lock-timeout",
+                   "--idle-timeout", "--max-request", "--postfix-config-dir"):
+        assert option in shown, option
+
+
+def test_a_change_through_the_helper(helper, server):
+    assert stat.S_IMODE(helper.sock.stat().st_mode) == 0o660
+    assert stat.S_IMODE(helper.sock.parent.stat().st_mode) == 0o750
+    wrong = client.request_change(str(helper.sock), f"nvan@{DOMAIN}", "Sai#MatKhau1", NEW,
+                                  client="192.0.2.9")
+    assert (wrong["status"], wrong["code"]) == (401, "HYM021")
+    weak = client.request_change(str(helper.sock), f"nvan@{DOMAIN}", INITIAL, "abcdefgh")
+    assert weak["status"] == 400 and [p["code"] for p in weak["problems"]][:2] == [
+        "HYM002", "HYM004"]
+    done = client.request_change(str(helper.sock), f"nvan@{DOMAIN}", INITIAL, NEW,
+                                 client="192.0.2.9")
+    assert (done["status"], done["code"]) == (200, "HYM020"), done
+    assert verify(live_hash(server, "nvan"), NEW)
+    helper.send_signal(signal.SIGTERM)
+    assert helper.wait(10) == 0 and not helper.sock.exists()
+    log = helper.stderr.read()
+    assert "change 200 HYM020 address nvan client 192.0.2.9" in log
+    assert "change 401 HYM021 address (not logged)" in log
+    for secret in (INITIAL, NEW, "Sai#MatKhau1", "abcdefgh", "argon2"):
+        assert secret not in log
+
+
+@pytest.mark.parametrize(("data", "detail"), [
+    (b"not json\n", "không phải JSON"),
+    (b'{"op": "read", "address": "nvan"}\n', "chỉ nhận thao tác đổi mật khẩu"),
+    (b"[1, 2]\n", "chỉ nhận thao tác đổi mật khẩu"),
+    (b'{"op": "change", "address": "' + b"x" * 9000 + b'"}\n', "quá dài"),
+    (b'{"op": "change"}', "không kết thúc bằng dòng mới"),
+])
+def test_the_helper_refuses_anything_but_one_change(helper, data, detail):
+    answer = json.loads(raw(helper.sock, data))
+    assert (answer["status"], answer["code"]) == (400, "HYM025") and detail in answer["message"]
+
+
+def test_the_helper_answers_one_request_per_connection_and_drops_a_silent_client(helper):
+    line = json.dumps({"op": "change", "address": "khongco", "current": "x", "new": "y"})
+    answers = raw(helper.sock, (line + "\n" + line + "\n").encode()).splitlines()
+    assert len(answers) == 1 and json.loads(answers[0])["status"] == 401
+    started = time.monotonic()
+    assert raw(helper.sock, b"", shut=False) == b""  # closed by the helper after 1 s
+    assert time.monotonic() - started < 5
+
+
+def test_the_client_answers_503_when_the_helper_is_away(tmp_path):
+    away = client.request_change(str(tmp_path / "none.sock"), "nvan", INITIAL, NEW)
+    assert (away["status"], away["code"]) == (503, "HYM024")
+    assert "thử lại sau một phút" in away["message"]
