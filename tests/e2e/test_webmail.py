@@ -35,7 +35,7 @@ def notify(server, only: list[str], sender: str) -> dict:
     params = {"state_dir": str(server.state_dir), "domain": DOMAIN, "templates": templates,
               "smtp_port": PORTS["smtp_port"], "only": only, "sender": sender,
               "operator": INVENTORY["operator"] | {"mailbox": sender},
-              "regulation": INVENTORY["regulation"]}
+              "regulation": INVENTORY["regulation"], "password_page": PASSWORD_PAGE}
     return mail_notify.run(params)
 
 

@@ -228,4 +228,6 @@ TITLES = {
     "HYM051": "Dịch vụ đổi mật khẩu gặp lỗi",
     # What Dovecot answers a login it refuses on purpose (server/login_messages.py)
     "HYM060": "Chưa đổi mật khẩu ban đầu",
+    # The webmail (server/webmail_messages.py)
+    "HYM070": "Đăng nhập webmail bằng mật khẩu ban đầu",
 }
