@@ -28,6 +28,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords impor
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
     PostfixDovecotBackend,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.backup import site
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox, Request
 from ansible_collections.hungyen.mail.plugins.module_utils.password import change, client
 from ansible_collections.hungyen.mail.plugins.module_utils.plan.planner import plan_changes
@@ -323,3 +324,36 @@ def test_the_client_answers_503_when_the_helper_is_away(tmp_path):
     away = client.request_change(str(tmp_path / "none.sock"), "nvan", INITIAL, NEW)
     assert (away["status"], away["code"]) == (503, "HYM024")
     assert "thử lại sau một phút" in away["message"]
+
+
+# --- a restore keeps the passwords the users chose ----------------------------------------
+
+
+def test_a_restore_from_before_a_change_keeps_the_users_password(server, clock_at):
+    backend = PostfixDovecotBackend(str(server), DOMAIN)
+    backups = str(server / "backups")
+    site.run(backend, {"action": "backup", "backup_dir": backups})  # both on INITIAL
+    clock_at(NOW + datetime.timedelta(hours=1))
+    assert run(server, "nvan", INITIAL, NEW)["status"] == 200
+    history = (server / "private" / "password-history.json").read_bytes()
+    clock_at(NOW + datetime.timedelta(hours=2))
+    result = site.run(PostfixDovecotBackend(str(server), DOMAIN),
+                      {"action": "restore", "backup_dir": backups})
+    assert result["changed"]
+    after = PostfixDovecotBackend(str(server), DOMAIN)
+    hashed = after.load().hashes["nvan"]
+    assert verify(hashed, NEW) and not verify(hashed, INITIAL)  # the clerk's is not back
+    state = after.read_state()
+    assert not state["nvan"].must_change and state["tthuong"].must_change
+    assert verify(after.load().hashes["tthuong"], INITIAL)  # unchanged: the backup's
+    assert (server / "private" / "password-history.json").read_bytes() == history
+    assert after.hand_edits() == []
+    assert result["generation"] == os.readlink(server / "data" / "live").rsplit("/", 1)[-1]
+    kept = [e for e in journal.read(journal.journal_path(str(server)))
+            if e["action"] == "password_kept"]
+    assert [(e["address"], e["at"]) for e in kept] == [
+        ("nvan", (NOW + datetime.timedelta(hours=2)).isoformat())]
+    # a second restore keeps it again
+    site.run(PostfixDovecotBackend(str(server), DOMAIN),
+             {"action": "restore", "backup_dir": backups})
+    assert verify(PostfixDovecotBackend(str(server), DOMAIN).load().hashes["nvan"], NEW)

@@ -114,13 +114,25 @@ class MailBackend(ABC):
                         lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
         """The password an account's user chose (issue 14): under the lock, while the
         live hash of the active ``address`` is still ``expected_hash`` (the one the caller
-        verified the current password against), a new generation with ``new_hash``. The
-        record of the issued password is kept, so the account no longer must change it; no
-        notice, no change of anything else, no session ended; Dovecot's cache for the login
-        is flushed and the second after the switch waited for, so the old password is
-        refused on return. ``after.stage`` gets an empty batch (its journal entry is the
-        caller's). Returns ``changed`` (False, ``stale``: the hash moved or the account is
-        not active; nothing written) and what was done (no secrets)."""
+        verified the current password against), a new generation with ``new_hash``.
+        Returns ``changed`` (False, ``stale``: the hash moved or the account is not active;
+        nothing written) and what was done (no secrets). See ``set_password_hashes``."""
+        done = self.set_password_hashes({address: (expected_hash, new_hash, now)}, now=now,
+                                        lock_timeout=lock_timeout, after=after)
+        return {**done, "stale": bool(done["stale"])}
+
+    def set_password_hashes(self, updates: dict[str, tuple[str, str, str]], *, now: str,
+                            lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
+        """Hashes chosen by the accounts' users, ``{address: (expected live hash, new hash,
+        when it was chosen)}``, as one new generation made at ``now`` under the lock (a
+        user's change, or a restore keeping the passwords changed after its backup). Only
+        accounts active with
+        the expected live hash are set (the others are ``stale``; none: nothing written).
+        The record of the issued password is kept, so those accounts no longer must change
+        it; no notice, nothing else changed, no session ended; Dovecot's cache is flushed
+        for those logins and the second after the switch waited for, so an old password is
+        refused on return. ``after.stage`` gets an empty batch (a journal entry is the
+        caller's). Returns ``changed``, ``set``, ``stale`` and what was done (no secrets)."""
         raise BackendError("HYR017", what="đổi mật khẩu",
                            path=self.describe().get("snapshot_file") or self.describe()["backend"])
 

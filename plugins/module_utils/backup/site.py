@@ -11,9 +11,12 @@ import math
 import os
 import time
 
-from ..apply import after_commit
+from ..apply import after_commit, journal
+from ..backends.postfix_dovecot.state import hash_digest
+from ..common import clock
 from ..common.files import removed_on_error
 from ..common.glossary import number
+from ..password.change import PasswordChanged
 from .archive import (
     DEFAULT_KEEP,
     DEFAULT_KEEP_DAYS,
@@ -39,9 +42,11 @@ def site_for(backend) -> Site:
 
 
 def install(backend, directory: str, entries: list[Entry]) -> str:
-    """Make the backup's data files the live generation; returns its name."""
+    """Make the backup's data files the live generation, then keep the passwords the users
+    chose since (``keep_chosen_passwords``); returns the live generation's name."""
     with backend.locked():
         after_commit.recover(backend)  # an interrupted apply's work is finished first
+        chosen = chosen_passwords(backend)
         generations = backend.generations
         live = generations.live_dir()
         with removed_on_error(generations.stage()) as staging:
@@ -50,7 +55,42 @@ def install(backend, directory: str, entries: list[Entry]) -> str:
                       entry, os.path.join(live, entry.path) if live else None)
             final = generations.commit(staging)
         generations.prune()
-    return os.path.basename(final)
+        kept = keep_chosen_passwords(backend, chosen)
+    return kept or os.path.basename(final)
+
+
+def chosen_passwords(backend) -> dict[str, tuple[str, str | None]]:
+    """The live accounts whose hash is not the one the tool issued (their users chose it,
+    issue 14): local part -> (hash, when it was chosen)."""
+    state = backend.load()
+    return {local: (hashed, state.accounts[local].password_changed)
+            for local, hashed in state.hashes.items()
+            if local in state.accounts and state.issued.get(local) != hash_digest(hashed)}
+
+
+def keep_chosen_passwords(backend, chosen: dict[str, tuple[str, str | None]]) -> str | None:
+    """A restore never takes a password its user chose back to an older one: above all not
+    to the initial password the agency's clerk read (Điều 12.1). Every account the restored
+    generation holds, active, with another hash than the one its user chose, gets that
+    hash back in one more generation (journal ``password_kept``); the password history is
+    outside the backups and stays. Returns that generation's name, None when none was
+    needed. Called under the lock, right after the restored generation is committed."""
+    restored = backend.load()
+    updates = {local: (restored.hashes[local], hashed, at or "")
+               for local, (hashed, at) in sorted(chosen.items())
+               if local in restored.accounts and restored.accounts[local].status == "active"
+               and restored.hashes.get(local) != hashed}
+    if not updates:
+        return None
+    now = clock.now().isoformat()
+    updates = {local: (old, new, at or now) for local, (old, new, at) in updates.items()}
+    entries = [{"v": journal.JOURNAL_VERSION, "at": now, "action": "password_kept",
+                "address": local, "agency": restored.accounts[local].agency,
+                "reason": "khôi phục từ bản sao lưu: giữ mật khẩu người dùng đã đổi"}
+               for local in updates]
+    done = backend.set_password_hashes(
+        updates, now=now, after=PasswordChanged(backend.state_dir, backend.domain, *entries))
+    return done["generation"]
 
 
 def place(source: str, target: str, entry: Entry, current: str | None) -> None:

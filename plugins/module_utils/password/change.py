@@ -158,18 +158,20 @@ def _dummy_hash(settings: HashSettings) -> str:
 
 
 class PasswordChanged(JournalAndNotices):
-    """The work after a password change's commit: its one journal entry, staged in the
-    generation's ``pending.json`` like an apply's (so the next apply finishes it if the
+    """The work after a password change's commit: its journal entries, staged in the
+    generation's ``pending.json`` like an apply's (so the next apply finishes them if the
     change was killed after the switch); no notice. Finishing, and recovering what a
     killed apply left, is JournalAndNotices'."""
 
-    def __init__(self, state_dir: str, domain: str, entry: dict):
+    def __init__(self, state_dir: str, domain: str, *entries: dict):
         super().__init__(state_dir, domain)
-        self.entry = {key: value for key, value in entry.items() if value is not None}
+        self.entries = [{key: value for key, value in entry.items() if value is not None}
+                        for entry in entries]
 
     def stage(self, directory: str, batch: Batch) -> None:
-        line = json.dumps(["journal", self.entry], ensure_ascii=False) + "\n"
-        replace_atomically(os.path.join(directory, PENDING), line, 0o600)
+        lines = [json.dumps(["journal", entry], ensure_ascii=False) + "\n"
+                 for entry in self.entries]
+        replace_atomically(os.path.join(directory, PENDING), lines, 0o600)
 
 
 # --- the password history ----------------------------------------------------------------

@@ -112,25 +112,29 @@ class PostfixDovecotBackend(MailBackend):
         account = state.accounts.get(address)
         return state.hashes.get(address) if account and account.status == "active" else None
 
-    def change_password(self, address: str, new_hash: str, *, expected_hash: str, now: str,
-                        lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
-        """The user's own new hash as a new generation (see MailBackend.change_password):
+    def set_password_hashes(self, updates: dict[str, tuple[str, str, str]], *, now: str,
+                            lock_timeout: float = LOCK_TIMEOUT, after: AfterCommit) -> dict:
+        """Hashes chosen by their users as one new generation (MailBackend's docstring):
         only users.passwd, accounts.json and the must-change file differ; the logins a
-        failed kick left still end, this one's sessions are left alone."""
+        failed kick left still end, these ones' sessions are left alone."""
         with self.locked(lock_timeout):
             recovered = self.recover(after)
             state = self.load()
-            account = state.accounts.get(address)
-            if (account is None or account.status != "active"
-                    or state.hashes.get(address) != expected_hash):
-                return {"changed": False, "stale": True, "generation": None,
+            applied = {address: (new_hash, at)
+                       for address, (expected, new_hash, at) in sorted(updates.items())
+                       if (account := state.accounts.get(address)) is not None
+                       and account.status == "active" and state.hashes.get(address) == expected}
+            stale = sorted(set(updates) - set(applied))
+            if not applied:
+                return {"changed": False, "set": [], "stale": stale, "generation": None,
                         "recovered": recovered}
             new_state = ServerState(dict(state.accounts), dict(state.hashes), dict(state.tails),
                                     dict(state.issued), list(state.kept_aliases),
                                     list(state.history))
-            new_state.hashes[address] = new_hash
-            new_state.accounts[address] = account.evolve(must_change=False,
-                                                         password_changed=now)
+            for address, (new_hash, at) in applied.items():
+                new_state.hashes[address] = new_hash
+                new_state.accounts[address] = state.accounts[address].evolve(
+                    must_change=False, password_changed=at)
             staged = stage_batch(self.layout, state, new_state, now)
             logins = sessions.pending(self.generations.live_dir())
             batch = Batch([], {}, None, new_state.accounts, now)
@@ -141,10 +145,10 @@ class PostfixDovecotBackend(MailBackend):
 
             live = switch.commit(self.layout, staged, now, before_switch)
             done = self._after_commit(after, live)
-            flushed = sessions.flush(self.layout, [self.layout.full(address)])
-        return {"changed": True, "stale": False, "files": staged.changed,
-                "generation": os.path.basename(live), **done, "flushed": flushed,
-                "recovered": recovered}
+            flushed = sessions.flush(self.layout, [self.layout.full(a) for a in applied])
+        return {"changed": True, "set": sorted(applied), "stale": stale,
+                "files": staged.changed, "generation": os.path.basename(live), **done,
+                "flushed": flushed, "recovered": recovered}
 
     @contextlib.contextmanager
     def locked(self, timeout: float = LOCK_TIMEOUT):
