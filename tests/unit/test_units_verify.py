@@ -39,6 +39,7 @@ PLAYBOOK = """
     ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
     mailserver_service_manager: systemd
   vars_files:
+    - {root}/playbooks/group_vars/all.yml
     - {root}/roles/mailserver/defaults/main.yml
     - {root}/roles/mailserver/vars/main.yml
   tasks:
