@@ -18,6 +18,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.notices.notify import
 from ansible_collections.hungyen.mail.plugins.modules import mail_notify
 from browser_support import browser, css, page_text, screenshot, wait_css, wait_for
 from e2e_support import DOMAIN, PORTS, ROOT, issued_password, mailbox
+from secrets_scan import Scanner, describe
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 __all__ = ["browser"]  # the fixture, imported for pytest
@@ -152,6 +153,10 @@ def test_a_clerk_changes_the_password_from_settings(province, browser):
     assert answer == "Đã lưu thành công", answer
     server.assert_login("wmdoi", new)
     server.assert_no_login("wmdoi", password)
+    # Neither password in Roundcube's logs, database and temporary files, nor the web logs.
+    scanner = Scanner(passwords={"wmdoi (old)": password, "wmdoi (new)": new})
+    found = scanner.paths(server.state_dir / "webmail", server.state_dir / "log")
+    assert not found, describe(found)
 
 
 def test_an_initial_password_is_led_to_the_password_page(province, browser):
