@@ -216,4 +216,5 @@ def remember(state_dir: str, local: str, hashed: str) -> None:
 
 def log(text: str) -> None:
     """One line on stderr (the helper's journal); callers never pass a secret."""
-    print(f"hymail-password: {text}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"hymail-password: {text}\n")
+    sys.stderr.flush()
