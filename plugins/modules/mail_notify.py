@@ -151,7 +151,7 @@ ARGUMENT_SPEC = {
     "smtp_port": {"type": "int", "default": 25},
     "smtp_starttls": {"type": "bool", "default": False},
     "templates": {"type": "dict", "required": True},
-    "password_page": {"type": "str", "default": ""},
+    "password_page": {"type": "str", "default": "", "no_log": False},  # an address, no secret
     "only": {"type": "list", "elements": "str", "default": []},
     "lock_timeout": {"type": "int", "default": 120},
 }
