@@ -20,10 +20,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.apply import passwords
+from browser_support import browser, css, screenshot, wait_css
 from e2e_support import DOMAIN, PORTS, mailbox
 from secrets_scan import Scanner, describe
 
 pytestmark = pytest.mark.server
+__all__ = ["browser"]  # the fixture, imported for pytest
 
 BASE = f"http://127.0.0.1:{PORTS['web_port']}"
 WEB_USER = "hymail-web"
@@ -205,3 +207,38 @@ def test_outlook_autodiscover_answers_for_the_province_and_refuses_a_foreign_add
     assert f"wsauto@{DOMAIN}" in body
     status, body = autodiscover("someone@example.org", "/Autodiscover/Autodiscover.xml")
     assert status == 403 and "example.org" in body, body
+
+
+@pytest.mark.browser
+def test_an_official_changes_the_password_in_headless_chromium(province, browser):
+    """The form as an official's browser shows it (screenshots kept): a refused new password
+    lists its rule, a good one is done, and the new password logs in at once."""
+    server = province.server
+    initial = created(province, "wstrinh", "wsweb")
+    new = new_password()
+    browser.delete_all_cookies()
+    browser.get(f"{BASE}/doimatkhau?address=wstrinh%40{DOMAIN}")
+    wait_css(browser, "form button[type=submit]")
+    assert css(browser, "html")[0].get_attribute("lang") == "vi"
+    screenshot(browser, "doimatkhau-form")
+    fill_and_send(browser, initial, "Abcdefg1")  # Điều 8: no special character
+    refused = wait_css(browser, "p.loi")
+    screenshot(browser, "doimatkhau-refused")
+    assert any("HYM005" in item.text for item in css(browser, "li")), refused.text  # no sign
+    browser.get(f"{BASE}/doimatkhau?address=wstrinh%40{DOMAIN}")
+    fill_and_send(browser, initial, new)
+    done = wait_css(browser, "p.xong")
+    screenshot(browser, "doimatkhau-done")
+    assert done.get_attribute("role") == "status", done.text
+    server.assert_login("wstrinh", new)
+    server.assert_no_login("wstrinh", initial)
+    assert_logs_hold_no(server, {"initial": initial, "new": new})
+
+
+def fill_and_send(driver, current: str, new: str) -> None:
+    """The form's fields (the address is filled in from the link), then its button."""
+    for field, value in (("current", current), ("new", new), ("confirm", new)):
+        element = css(driver, f"#{field}")[0]
+        element.clear()
+        element.send_keys(value)
+    css(driver, "form button[type=submit]")[0].click()
