@@ -17,6 +17,7 @@ ARGS ?=
 .PHONY: setup validate plan apply mailserver mailserver-up mailserver-down policy codeowners head-data \
 	code-warnings guide messages \
 	directory dns lint sanity unit test test-deps clean drift emergency notify report bench \
+	alerts-test \
 	backup restore purge mailserver-destroy glossary testhost testhost-destroy
 
 ## setup: create the virtual environment .venv/ (fast when nothing changed)
@@ -216,6 +217,14 @@ sanity: setup
 	python tests/sanity/prepare.py
 	cd $(SANITY_COPY) && ansible-test sanity --python 3.11 --local --color no $(SANITY_ARGS)
 
+## alerts-test: promtool checks the alert rules of monitoring/ and runs their unit tests
+##   (monitoring/tests/; promtool from Debian's prometheus, installed by make test-deps)
+alerts-test:
+	@$(call apt_install_stopped,$(PROMETHEUS_APT))
+	promtool check rules monitoring/hymail.rules.yml
+	promtool check config monitoring/prometheus.example.yml
+	promtool test rules monitoring/tests/hymail.test.yml
+
 ## unit: the in-process tests only (no mail server, no playbook, no test host)
 unit: setup
 	pytest -m "not server and not playbook and not browser and not pipeline and not testhost" \
@@ -247,8 +256,18 @@ apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $
 	fi
 GCL_DIR := .ci/gitlab-ci-local
 GCL_STAMP := $(GCL_DIR)/node_modules/.installed-$(shell sha1sum $(GCL_DIR)/package-lock.json | cut -c1-12)
+# promtool comes only with Debian's prometheus, whose package would start a Prometheus server:
+# installed with policy-rc.d saying no (the file is left alone when the host has one).
+PROMETHEUS_APT := prometheus
+apt_install_stopped = if ! dpkg -s $(1) >/dev/null 2>&1; then \
+	  policy=/usr/sbin/policy-rc.d; made=; \
+	  if [ ! -e $$policy ]; then printf '\043!/bin/sh\nexit 101\n' > $$policy && chmod 755 $$policy && made=1; fi; \
+	  $(call apt_install,$(1)); rc=$$?; \
+	  if [ -n "$$made" ]; then rm -f $$policy; fi; exit $$rc; \
+	fi
 test-deps: $(GCL_STAMP)
 	@$(call apt_install,$(TEST_APT))
+	@$(call apt_install_stopped,$(PROMETHEUS_APT))
 
 $(GCL_STAMP): $(GCL_DIR)/package-lock.json
 	@command -v npm >/dev/null || { echo "test-deps: gitlab-ci-local needs Node.js 20 and npm"; exit 1; }

@@ -35,7 +35,9 @@ PORTS = {key: int(os.environ.get(f"HYMAIL_E2E_{key.upper()}", default))
          for key, default in (("smtp_port", 12525), ("imap_port", 11143),
                               ("submission_port", 15870), ("submissions_port", 14650),
                               ("imaps_port", 19930), ("relay_port", 12526),
-                              ("web_port", 18080))}
+                              ("web_port", 18080), ("dovecot_metrics_port", 19166),
+                              ("postfix_exporter_port", 19154),
+                              ("node_exporter_port", 19100))}
 CHEAP_HASH = {"hash_time_cost": 1, "hash_memory_kib": 8192, "hash_parallelism": 1}
 CHEAP_SETTINGS = passwords.HashSettings(time_cost=1, memory_kib=8192, parallelism=1)
 LETTER = Request("101/ĐN-E2E", "2026-11-29")
@@ -53,7 +55,10 @@ def port_variables(ports: dict) -> dict:
     names = {"smtp_port": "smtp_port", "imap_port": "imap_port",
              "submission_port": "mailserver_submission_port",
              "submissions_port": "mailserver_submissions_port",
-             "imaps_port": "mailserver_imaps_port", "web_port": "mailserver_web_port"}
+             "imaps_port": "mailserver_imaps_port", "web_port": "mailserver_web_port",
+             "dovecot_metrics_port": "mailserver_metrics_port_dovecot",
+             "postfix_exporter_port": "mailserver_metrics_port_postfix",
+             "node_exporter_port": "mailserver_metrics_port_node"}
     variables = {names[key]: str(value) for key, value in ports.items() if key in names}
     if "relay_port" in ports:
         variables["mailserver_relayhost"] = f"[127.0.0.1]:{ports['relay_port']}"

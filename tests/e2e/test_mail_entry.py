@@ -62,7 +62,9 @@ def nobody_connects(path: pathlib.Path) -> int:
 
 def test_dovecot_listens_on_tcp_for_imap_only(server):
     pid = int((server.state_dir / "run" / "dovecot" / "master.pid").read_text().strip())
-    assert tcp_listening_ports(pid) == {PORTS["imap_port"], PORTS["imaps_port"]}
+    # and its metrics endpoint (the stats service, issue 17), which serves no mail
+    assert tcp_listening_ports(pid) == {PORTS["imap_port"], PORTS["imaps_port"],
+                                        PORTS["dovecot_metrics_port"]}
 
 
 def test_the_only_lmtp_listener_is_postfix_s_private_socket(server):
