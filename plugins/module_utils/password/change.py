@@ -128,7 +128,7 @@ def local_part(address: str, domain: str) -> str | None:
 def verify_hash(hashed: str, password: str) -> bool:
     """Whether ``password`` matches a Dovecot hash: Argon2id (what the tool writes), or a
     crypt(3) hash (``{SHA512-CRYPT}``, ``{CRYPT}``) an earlier server may have left."""
-    if hashed.startswith(SCHEME) or hashed.startswith("$argon2"):
+    if hashed.startswith(SCHEME):
         try:
             return verify_argon2(hashed, password)
         except Exception:  # noqa: BLE001 (a damaged hash verifies nothing)
