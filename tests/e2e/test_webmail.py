@@ -168,8 +168,13 @@ def test_an_initial_password_is_led_to_the_password_page(province, browser):
     screenshot(browser, "webmail-initial-password")
     assert "HYM070" in lead.text and "mật khẩu ban đầu" in lead.text
     link = css(browser, "#hymail-doimatkhau-link")[0]
-    assert link.get_attribute("href") == PASSWORD_PAGE
+    assert link.get_attribute("href") == f"{PASSWORD_PAGE}?address=wmmoi%40{DOMAIN}"
     assert "_task=mail" not in browser.current_url
+    link.click()  # the password page, the address filled in
+    address = wait_css(browser, "input#address")
+    assert browser.current_url.startswith(PASSWORD_PAGE)
+    assert address.get_attribute("value") == f"wmmoi@{DOMAIN}"
+    screenshot(browser, "webmail-led-to-the-password-page")
 
 
 def test_a_wrong_password_gets_the_ordinary_failure(province, browser):

@@ -20,6 +20,8 @@ class hymail_doimatkhau extends rcube_plugin
 
     private $must_change = false;
 
+    private $address = '';
+
     function init()
     {
         $this->add_hook('login_failed', [$this, 'login_failed']);
@@ -40,6 +42,7 @@ class hymail_doimatkhau extends rcube_plugin
         }
 
         $this->must_change = true;
+        $this->address = $this->full_address((string) $args['user']);
         $this->add_texts('localization/');
         $rcmail->output->show_message('hymail_doimatkhau.mustchange', 'error',
             ['url' => $this->password_page()], true, 0);
@@ -57,7 +60,10 @@ class hymail_doimatkhau extends rcube_plugin
             return $args;
         }
 
-        $url  = $this->password_page();
+        // The password page fills in the address it is given (?address=).
+        $page = $this->password_page();
+        $url  = $page . (strpos($page, '?') === false ? '?' : '&')
+            . 'address=' . rawurlencode($this->address);
         $box  = html::div(['id' => 'hymail-doimatkhau', 'class' => 'alert alert-warning boxwarning',
                 'role' => 'alert'],
             html::p(null, rcube::Q($this->gettext('mustchange_box')))
@@ -70,6 +76,16 @@ class hymail_doimatkhau extends rcube_plugin
         $args['content'] = $count ? $content : $args['content'];
 
         return $args;
+    }
+
+    /**
+     * The login as an address: Roundcube appends username_domain to a bare local part.
+     */
+    private function full_address($user)
+    {
+        $domain = (string) rcmail::get_instance()->config->get('username_domain', '');
+
+        return (strpos($user, '@') === false && $domain !== '') ? $user . '@' . $domain : $user;
     }
 
     private function password_page()
