@@ -3,10 +3,16 @@ changed, and the HYM060 text it answers them with (ASCII, one value of override_
 
 from __future__ import annotations
 
+import datetime
+import json
+import pathlib
+import stat
+
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hungyen.mail.plugins.filter import server_texts
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot import (
+    migrate,
     render,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.postfix_dovecot.layout import (
@@ -76,3 +82,27 @@ def test_dovecot_reason_is_one_value_with_every_space_from_the_environment():
 def test_a_page_that_cannot_be_written_stops_the_template(page):
     with pytest.raises(AnsibleFilterError, match="must_change_reason"):
         server_texts.must_change_reason(page)
+
+
+def test_an_upgraded_server_gets_the_file_rendered_readable_as_users_passwd(tmp_path, clock_at):
+    """A live generation an earlier version wrote (no must-change.passwd): the next apply's
+    recovery adds it, its lines rendered, with users.passwd's owner and mode (Dovecot reads
+    both; the role, which sets them, may not have run yet)."""
+    clock_at(datetime.datetime(2026, 12, 6, 3, 0, tzinfo=datetime.UTC))
+    state = tmp_path / "hymail"
+    (state / "etc" / "postfix").mkdir(parents=True)
+    (state / "etc" / "postfix" / "main.cf").write_text("")
+    layout = Layout(str(state), DOMAIN)
+    migrate.ensure_layout(layout)  # generation 0, every file empty
+    live = pathlib.Path(layout.generations.live_dir())
+    (live / "must-change.passwd").unlink()  # as the earlier version left it
+    (live / "users.passwd").write_text(f"an@{DOMAIN}:{ISSUED}::::::\n")
+    (live / "users.passwd").chmod(0o644)
+    accounts = {"accounts": {"an": {"address": "an", "kind": "person", "agency": "a",
+                                    "must_change": True}}, "issued": {"an": hash_digest(ISSUED)}}
+    (live / "accounts.json").write_text(json.dumps(accounts))
+
+    assert migrate.ensure_layout(layout)
+    added = pathlib.Path(layout.path("must-change.passwd"))
+    assert added.read_text() == f"an@{DOMAIN}:{ISSUED}::::::\n"
+    assert stat.S_IMODE(added.stat().st_mode) == 0o644

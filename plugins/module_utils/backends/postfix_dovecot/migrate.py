@@ -19,7 +19,7 @@ from .. import digests
 from . import read
 from .homes import tail_home, with_home
 from .layout import FILES, MAPS, Layout
-from .modes import apply_spec, role_spec, write_file
+from .modes import apply_spec, role_spec, spec_of, write_file
 from .render import render
 from .senders import SENDER_LOGINS
 from .stage import changed_files, postmap, stage
@@ -28,6 +28,10 @@ from .stage import changed_files, postmap, stage
 # upgraded server refuses an initial password at once, not from the next apply that
 # changes something).
 RENDERED_WHEN_MISSING = frozenset({SENDER_LOGINS, "must-change.passwd"})
+# Without the role's owner and mode for such a file (an apply's recovery runs before the
+# role's next run), those of a live file the same server reads: Dovecot must read
+# must-change.passwd at once, or every login fails.
+READ_ALIKE = {"must-change.passwd": "users.passwd"}
 
 
 def ensure_layout(layout: Layout, modes: dict[str, dict] | None = None) -> bool:
@@ -95,10 +99,19 @@ def _add_files(layout: Layout, modes: dict[str, dict] | None, names: list[str]) 
     contents = {name: rendered.get(name, "") for name in names}
     staging = stage(layout, contents, names, clock.now().isoformat(), name="layout")
     for name in names:
+        spec = _added_spec(layout, modes, name)
         for suffix in layout.suffixes(name):
-            apply_spec(os.path.join(staging, name + suffix), role_spec(modes, name))
+            apply_spec(os.path.join(staging, name + suffix), spec)
     layout.generations.commit(staging)
     layout.generations.prune()
+
+
+def _added_spec(layout: Layout, modes: dict[str, dict] | None, name: str) -> dict:
+    """The owner and mode of a file added to the live generation (``READ_ALIKE``)."""
+    live, twin = layout.generations.live_dir(), READ_ALIKE.get(name)
+    if (modes or {}).get(name) or twin is None or live is None:
+        return role_spec(modes, name)
+    return spec_of(os.path.join(live, twin), twin)
 
 
 def _rehome_moved_state(layout: Layout) -> bool:
