@@ -17,7 +17,9 @@ GCL = ROOT / ".ci" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-lo
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_PIPELINE_{name}_PORT", default)
          for name, default in (("SMTP", "13525"), ("IMAP", "13143"), ("SUBMISSION", "13587"),
                                ("SUBMISSIONS", "13465"), ("IMAPS", "13993"), ("RELAY", "13526"),
-                               ("WEB", "13080"))}
+                               ("WEB", "13080"),
+                               ("DOVECOT_METRICS", "13166"), ("POSTFIX_EXPORTER", "13154"),
+                               ("NODE_EXPORTER", "13100"))}
 MODULE_UTILS = "ansible_collections.hungyen.mail.plugins.module_utils"
 SKIPPED = ("mailboxes/", "approvals/", "CODEOWNERS", ".ci/gitlab-ci-local/node_modules/")
 

@@ -20,7 +20,9 @@ from helpers import stop_server
 # Ports of this test's own server, away from the session's (HYMAIL_E2E_*) and a developer's.
 PORTS = {"smtp_port": 26525, "imap_port": 26143, "submission_port": 26587,
          "submissions_port": 26465, "imaps_port": 26993, "relay_port": 26526,
-         "web_port": 26080}
+         "web_port": 26080,
+         "dovecot_metrics_port": 26166, "postfix_exporter_port": 26154,
+         "node_exporter_port": 26100}
 SYSTEMD_DIRS = ("/etc/systemd/system", "/lib/systemd/system")
 # Test hosts (tools/testhost.py) of other checkouts on this machine add and remove their own
 # NAT tables at any time; the playbook never writes a table of that name.

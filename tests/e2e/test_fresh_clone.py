@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.server, pytest.mark.playbook]
 PORTS = {f"HYMAIL_{name}_PORT": os.environ.get(f"HYMAIL_CLONE_{name}_PORT", default)
          for name, default in (("SMTP", "14525"), ("IMAP", "14143"), ("SUBMISSION", "14587"),
                                ("SUBMISSIONS", "14465"), ("IMAPS", "14993"), ("RELAY", "14526"),
-                               ("WEB", "14080"))}
+                               ("WEB", "14080"),
+                               ("DOVECOT_METRICS", "14166"), ("POSTFIX_EXPORTER", "14154"),
+                               ("NODE_EXPORTER", "14100"))}
 OPERATOR = f"sotttt@{DOMAIN}"
 
 
