@@ -3,7 +3,10 @@ from the controller (outside ``mynetworks``), TLS verified against the test CA f
 host's name, and the province's changes made as an operator makes them (apply.yml with a
 declared tree of the test's own). Passwords are read as their owners receive them: the
 operator's from the bootstrap file on the host, every other one from a notice read over IMAP.
-No password is ever printed: a failure names the mailbox, never the secret.
+Until its owner changes it, the server refuses an issued password (NO [ALERT], issue 14): a
+login first changes it through the host's password service over HTTPS, as the owner does on
+their first day, and logs in with the new one. No password is ever printed: a failure names
+the mailbox, never the secret.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import http.client
 import imaplib
 import json
 import pathlib
@@ -27,6 +31,7 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from ansible_collections.hungyen.mail.plugins.module_utils.apply import passwords  # noqa: E402
 from e2e_support import Server, ansible_env, json_extra_vars  # noqa: E402,F401 (Server: for test_50)
 from test_notifications import credentials_in  # noqa: E402
 
@@ -102,6 +107,63 @@ def quietly_logout(imap: imaplib.IMAP4) -> None:
         imap.logout()
 
 
+# --- the first day: an issued password changed through the password service (issue 14) -----
+
+WEB_PORT = 443  # inventory/production.example's mailserver_web_port (TLS, nginx)
+MUST_CHANGE = f"{STATE_DIR}/data/live/must-change.passwd"
+# (host name, issued password) -> the password it was changed to, this session.
+_CHANGED: dict[tuple[str, str], str] = {}
+
+
+class HTTPS(_ToAddress, http.client.HTTPSConnection):
+    """HTTPS to the host's address, the certificate verified for the host's name."""
+
+    def __init__(self, host, port: int = WEB_PORT, timeout: float = 120):
+        self.address = host.address
+        super().__init__(host.hostname, port, timeout=timeout, context=tls_context(host))
+
+    def connect(self):
+        self.sock = self._context.wrap_socket(self._dial(self.port, self.timeout),
+                                              server_hostname=self.host)
+
+
+def must_change(host, local: str) -> bool:
+    """Whether the host refuses ``local``'s right password until it is changed."""
+    command = (f"awk -F: -v a={shlex.quote(full(local))} '$1 == a {{ f = 1 }} END {{ exit !f }}'"
+               f" {MUST_CHANGE}")
+    return host.run(command, check=False).returncode == 0
+
+
+def api_change(host, local: str, current: str, new: str) -> tuple[int, dict]:
+    """POST /api/password on the host's web port, as JSON: (HTTP status, the answer)."""
+    body = json.dumps({"address": full(local), "current": current, "new": new})
+    connection = HTTPS(host)
+    try:
+        connection.request("POST", "/api/password", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read().decode("utf-8"))
+    finally:
+        connection.close()
+
+
+def owner_password(host, local: str, issued: str) -> str:
+    """The password ``local``'s owner logs in with, having received ``issued``: ``issued``
+    itself, or, while the host refuses it until it is changed, a new one set through the
+    password service (once per issued password)."""
+    key = (host.name, issued)
+    if key in _CHANGED:
+        return _CHANGED[key]
+    if not must_change(host, local):
+        return issued
+    new = passwords.generate()
+    status, answer = api_change(host, local, issued, new)
+    if status != 200:
+        raise AssertionError(f"{full(local)}: the password service answered {status} "
+                             f"{answer.get('code')}: {answer.get('message')}")
+    _CHANGED[key] = new
+    return new
+
+
 # --- SMTP: what a sender on the Internet gets ------------------------------------------------
 
 def smtp_session(host) -> SMTP:
@@ -133,6 +195,7 @@ def rcpt(host, recipient: str) -> tuple[int, str]:
 # --- IMAP as the owner --------------------------------------------------------------------
 
 def imaps_login(host, local: str, password: str) -> IMAPS:
+    password = owner_password(host, local, password)
     imap = IMAPS(host)
     try:
         imap.login(full(local), password)
@@ -144,7 +207,9 @@ def imaps_login(host, local: str, password: str) -> IMAPS:
 
 
 def can_login(host, local: str, password: str) -> bool:
-    """One IMAPS login (a refused one costs the auth failure delay)."""
+    """One IMAPS login (a refused one costs the auth failure delay). An issued password this
+    session changed is tried as it was changed to: the one that worked."""
+    password = _CHANGED.get((host.name, password), password)
     imap = IMAPS(host)
     try:
         imap.login(full(local), password)
@@ -363,7 +428,8 @@ class Province:
                                                  {AGENCY, OLD_DIVISION})
         self.passwords |= passwords_from_notices(host, AGENCY, self.passwords[AGENCY],
                                                  set(PEOPLE))
-        self.passwords = {local.split("@")[0]: value for local, value in self.passwords.items()}
+        self.passwords = {local.split("@")[0]: owner_password(host, local, value)
+                          for local, value in self.passwords.items()}
         send(host, REVOKED, BEFORE_REVOKE)
         send(host, OLD_DIVISION, BEFORE_RENAME)
         wait_read(host, REVOKED, self.passwords[REVOKED], BEFORE_REVOKE)
@@ -400,7 +466,7 @@ def province(host, workdir: pathlib.Path) -> Province:
 # and a developer's (2525/1143).
 EMBEDDED_PORTS = {"smtp_port": 28525, "imap_port": 28143, "mailserver_submission_port": 28587,
                   "mailserver_submissions_port": 28465, "mailserver_imaps_port": 28993,
-                  "mailserver_relayhost": "[127.0.0.1]:28526"}
+                  "mailserver_web_port": 28080, "mailserver_relayhost": "[127.0.0.1]:28526"}
 MOVED = ("mail", "data")  # the runbook moves these; outbox/ is sent, bootstrap/ read first
 
 

@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -296,3 +297,48 @@ def test_plan_after_a_reboot_succeeds_and_shows_no_change(testhost, rebooted, tm
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     plan = json.loads(plan_file.read_text("utf-8"))
     assert plan["changes"] == [] and plan["drift"] == [], plan["summary"]
+
+
+# --- the web side (issue 14): the password service behind nginx, TLS on 443 -------------------
+
+WEB_UNITS = ("hymail-password.service", "hymail-web.service", "nginx.service")
+
+
+def main_user(host, unit: str) -> str:
+    pid = host.run(f"systemctl show -p MainPID --value {unit}").stdout.strip()
+    assert pid not in ("", "0"), f"{unit} has no main process"
+    return host.run(f"ps -o user= -p {pid}").stdout.strip()
+
+
+def test_the_web_side_runs_as_units_the_application_unprivileged(testhost, deployed):
+    for command, expected in (("is-enabled", "enabled"), ("is-active", "active")):
+        shown = testhost.run(f"systemctl {command} {' '.join(WEB_UNITS)}", check=False).stdout
+        assert shown.split() == [expected] * len(WEB_UNITS), f"systemctl {command}: {shown}"
+    assert main_user(testhost, "hymail-web.service") == "hymail-web"
+    assert main_user(testhost, "hymail-password.service") == "root"
+    workers = testhost.run("ps -o user= -C nginx").stdout.split()
+    assert set(workers) == {"root", "www-data"}, workers
+    # Debian's default site is gone; the role's answers on 443 (TLS) and 80 (a redirect).
+    assert testhost.run("test ! -e /etc/nginx/sites-enabled/default", check=False).returncode == 0
+    listening = testhost.run("ss -ltnpH").stdout
+    for port in (443, 80):
+        assert re.search(rf":{port}\s.*nginx", listening), listening
+
+
+def test_the_password_page_answers_over_verified_tls_and_port_80_redirects(testhost, deployed):
+    from mail_support import HTTPS  # the host's name verified against the test CA
+
+    connection = HTTPS(testhost)
+    try:
+        connection.request("GET", "/doimatkhau")
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+    finally:
+        connection.close()
+    assert response.status == 200 and 'lang="vi"' in body, (response.status, body[:300])
+    assert "max-age=" in (response.getheader("Strict-Transport-Security") or "")
+    with socket.create_connection((testhost.address, 80), timeout=30) as plain:
+        plain.sendall(b"GET /doimatkhau HTTP/1.0\r\nHost: mail.hungyen.gov.vn\r\n\r\n")
+        head = plain.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 301"), head
+    assert "\r\nLocation: https://mail.hungyen.gov.vn/doimatkhau\r\n" in head, head
