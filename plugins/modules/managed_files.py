@@ -44,7 +44,7 @@ options:
         description: The service that reads it, the one an apply reloads when it changes.
         type: str
         required: true
-        choices: [postfix, dovecot, systemd, firewall, apt, rspamd]
+        choices: [postfix, dovecot, systemd, firewall, apt, rspamd, nginx, web]
 attributes:
   check_mode:
     support: full
