@@ -143,7 +143,9 @@ def test_a_second_apply_changes_nothing_and_restarts_nothing(testhost, deployed)
     result = playbook(testhost, "apply.yml")
     assert result.returncode == 0, result.stdout[-4000:]
     counts = recap(result)
-    assert counts and all(host["changed"] == 0 for host in counts.values()), counts
+    changed = [f"{block.splitlines()[0]} {line}" for block in result.stdout.split("\nTASK [")
+               for line in block.splitlines() if line.startswith("changed:")]
+    assert counts and all(host["changed"] == 0 for host in counts.values()), (counts, changed)
     time.sleep(1)
     assert units_state(testhost) == before
 
