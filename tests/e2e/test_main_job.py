@@ -79,7 +79,10 @@ def test_real_province_is_provisioned_notified_and_a_second_apply_changes_nothin
     scanner = Scanner(passwords=issued, hashes=hashes, allowed={
         server.state_dir / "mail": {PASSWORD}, server.state_dir / "bootstrap": {PASSWORD},
         server.state_dir / "data" / "gen" / "*" / "users.passwd": {HASH},
-        server.state_dir / "data" / "gen" / "*" / "must-change.passwd": {HASH}})
+        server.state_dir / "data" / "gen" / "*" / "must-change.passwd": {HASH},
+        # the collection's code the web side runs (it names the hash scheme); the
+        # repository's code is scanned for real hashes below
+        server.state_dir / "lib": {HASH}})
     leaks = [finding for label, text in (
         ("first apply.yml stdout", first.stdout), ("first apply.yml stderr", first.stderr),
         ("second apply.yml stdout", second.stdout), ("second apply.yml stderr", second.stderr))
