@@ -30,9 +30,11 @@ options:
   event:
     description: What just ended, recorded before the file is written; none for a refresh.
     type: str
-    choices: [apply, drift, backup]
+    choices: [apply_start, apply, drift, backup]
   started:
-    description: When the event started (Unix time), for the apply's duration.
+    description:
+      - When the event started (Unix time), for the apply's duration.
+      - Without it, the moment an O(event=apply_start) recorded.
     type: float
   changes:
     description: Changes the apply made.
@@ -78,13 +80,13 @@ samples:
   returned: always
 """
 
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.base import BackendError
 from ansible_collections.hungyen.mail.plugins.module_utils.backends.factory import (
     backend_from_settings,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
     failure_text,
 )
@@ -105,10 +107,11 @@ ARGUMENT_SPEC = {
 
 def run(params: dict, now: float | None = None) -> dict:
     """The whole module minus Ansible (tests call it in-process)."""
-    now = time.time() if now is None else now
+    now = clock.now().timestamp() if now is None else now
     fields = {"at": now}
     if params.get("event") == "apply":
-        started = params.get("started")
+        started = params.get("started") or textfile.read_events(
+            params["state_dir"]).get("apply_start", {}).get("at")
         fields |= {"duration": max(0.0, now - started) if started else None,
                    "changes": params.get("changes") or 0}
     elif params.get("event") == "drift":

@@ -25,7 +25,8 @@ EVENTS = "events.json"
 # node exporter reads the directory as its own user (prometheus): the figures are not secret.
 DIR_MODE = 0o755
 FILE_MODE = 0o644
-EVENT_KINDS = ("apply", "drift", "backup")
+# apply_start: when the apply began (its ``at``), for the duration the apply event records.
+EVENT_KINDS = ("apply_start", "apply", "drift", "backup")
 
 # name -> (type, help); the order of the file.
 METRICS = {
