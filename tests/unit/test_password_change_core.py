@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import pathlib
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -242,8 +245,11 @@ HELPER = "ansible_collections.hungyen.mail.plugins.module_utils.password.helper"
 
 @pytest.fixture(name="helper")
 def fixture_helper(server):
-    """The helper running on the tmp state (idle timeout 1 s); stopped with SIGTERM."""
-    sock = server / "run" / "password" / "helper.sock"
+    """The helper running on the tmp state (idle timeout 1 s); stopped with SIGTERM. Its
+    socket lives in a short directory of its own: a unix socket's path has at most 107 bytes,
+    and test_clock's rerun nests this test's tmp_path deep enough to pass that."""
+    short = pathlib.Path(tempfile.mkdtemp(prefix="hy-pw-"))
+    sock = short / "password" / "helper.sock"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), HYMAIL_NOW=NOW.isoformat())
     process = subprocess.Popen(
         [sys.executable, "-m", HELPER, "--state-dir", str(server), "--domain", DOMAIN,
@@ -254,12 +260,16 @@ def fixture_helper(server):
     deadline = time.monotonic() + 20
     while not sock.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sock.exists(), "the helper did not start"
+    if not sock.exists():
+        process.kill()
+        shutil.rmtree(short)
+        pytest.fail(f"the helper did not start: {process.communicate()[1][-2000:]}")
     process.sock = sock
     yield process
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     process.wait(10)
+    shutil.rmtree(short)
 
 
 def raw(sock, data: bytes, shut: bool = True) -> bytes:
@@ -280,6 +290,16 @@ def test_the_helper_has_a_help():
                    "--hash-memory-kib", "--hash-parallelism", "--domain", "--lock-timeout",
                    "--idle-timeout", "--max-request", "--postfix-config-dir"):
         assert option in shown, option
+
+
+def test_the_helper_refuses_a_socket_path_longer_than_a_unix_socket_takes(tmp_path, capsys):
+    from ansible_collections.hungyen.mail.plugins.module_utils.password import helper
+
+    long = tmp_path / ("d" * 100) / "helper.sock"
+    assert helper.main(["--state-dir", str(tmp_path), "--domain", DOMAIN,
+                        "--socket", str(long)]) == 2
+    assert "longer than 107 bytes" in capsys.readouterr().err
+    assert not long.parent.exists()
 
 
 def test_a_change_through_the_helper(helper, server):

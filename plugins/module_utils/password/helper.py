@@ -42,6 +42,7 @@ IDLE_TIMEOUT = 10.0
 WORKERS = 4
 SOCKET_MODE = 0o660
 DIR_MODE = 0o750
+SOCKET_PATH_MAX = 107  # sun_path is 108 bytes with its terminating NUL
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -177,6 +178,11 @@ class Handler(socketserver.StreamRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if len(os.fsencode(os.path.abspath(args.socket))) > SOCKET_PATH_MAX:
+        print(f"hymail-password: the socket path {args.socket} is longer than "
+              f"{SOCKET_PATH_MAX} bytes, the limit of a unix socket: choose a shorter one",
+              file=sys.stderr)
+        return 2
     server = Helper(args)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     change.log(f"listening on {args.socket} for {args.domain} (common-password list: "
