@@ -283,8 +283,8 @@ $(GCL_STAMP): $(GCL_DIR)/package-lock.json
 HOST_TESTS_LOG := build/host-tests.log
 test: lint sanity test-deps
 	@mkdir -p build; \
-	pytest -m testhost -p no:cacheprovider $(ARGS) > "$(HOST_TESTS_LOG)" 2>&1 & host=$$!; \
-	pytest -m "not testhost" $(ARGS); suite=$$?; \
+	pytest -m testhost -p no:cacheprovider --durations=15 $(ARGS) > "$(HOST_TESTS_LOG)" 2>&1 & host=$$!; \
+	pytest -m "not testhost" --durations=30 $(ARGS); suite=$$?; \
 	wait $$host; hosts=$$?; \
 	echo "=== tests/host, run beside the suite ($(HOST_TESTS_LOG)):"; cat "$(HOST_TESTS_LOG)"; \
 	[ $$suite -eq 5 ] && suite=0; [ $$hosts -eq 5 ] && hosts=0; \
