@@ -159,6 +159,22 @@ def test_a_clerk_changes_the_password_from_settings(province, browser):
     assert not found, describe(found)
 
 
+def test_a_refused_new_password_shows_the_service_s_coded_reason(province, browser):
+    """A new password that breaks Điều 8 (no capital letter) passes Roundcube's own checks and
+    is refused by the password service: Roundcube says so with the service's codes, and the
+    current password still logs in."""
+    server = province.server
+    province.declare(mailbox("wmyeu", "wmyeu", kind="agency"))
+    province.run()
+    password = province.password("wmyeu")
+    open_inbox(browser, "wmyeu", password)
+    answer = change_password_in_settings(browser, password, "matkhau-thuong1")
+    screenshot(browser, "webmail-password-refused")
+    assert answer.startswith("Không thể lưu mật khẩu mới — HYM022 "), answer
+    assert "HYM002 mật khẩu mới không có chữ hoa (A-Z)" in answer, answer
+    server.assert_login("wmyeu", password)
+
+
 def test_an_initial_password_is_led_to_the_password_page(province, browser):
     province.declare(mailbox("wmmoi", "wmmoi", kind="agency"))
     province.run()

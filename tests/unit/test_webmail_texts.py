@@ -45,4 +45,15 @@ def test_the_plugin_reads_the_page_and_marker_the_role_configures():
     for key in ("hymail_password_page", "hymail_must_change_marker"):
         assert f"'{key}'" in source and f"$config['{key}']" in config
     assert "$config['hymail_must_change_marker'] = 'doimatkhau';" in config
-    assert "'password_driver'] = 'httpapi';" in config
+    assert "'password_driver'] = 'hymail';" in config
+
+
+def test_the_password_driver_reads_the_url_the_role_configures_and_is_linked_in():
+    driver = (ROOT / "roles" / "mailserver" / "files" / "roundcube" / "password-drivers" /
+              "hymail.php").read_text("utf-8")
+    config = (ROOT / "roles" / "mailserver" / "templates" / "roundcube" /
+              "config.inc.php.j2").read_text("utf-8")
+    tasks = (ROOT / "roles" / "mailserver" / "tasks" / "webmail.yml").read_text("utf-8")
+    assert "class rcube_hymail_password" in driver  # the class the password plugin loads
+    assert "'password_hymail_url'" in driver and "$config['password_hymail_url']" in config
+    assert "password-drivers/hymail.php" in tasks and "plugins/password/drivers" in tasks
