@@ -13,6 +13,7 @@ import os
 import pathlib
 import shutil
 import smtplib
+import ssl
 import subprocess
 import sys
 import time
@@ -160,6 +161,22 @@ class Server:
         finally:
             _quietly_logout(imap)
         return "OK"
+
+    def submission_answer(self, local: str, password: str,
+                          source: str = "127.0.0.1") -> tuple[int, str]:
+        """The answer to AUTH on submission from ``source``, after STARTTLS verified against
+        the server's own CA: ``(235, ...)``, or the refusal's code and text."""
+        context = ssl.create_default_context(cafile=str(self.state_dir / "tls" / "ca.pem"))
+        with smtplib.SMTP("127.0.0.1", PORTS["submission_port"], timeout=60,
+                          source_address=(source, 0)) as smtp:
+            smtp.ehlo("client.example.org")
+            smtp.starttls(context=context)
+            smtp.ehlo("client.example.org")
+            try:
+                code, text = smtp.login(f"{local}@{DOMAIN}", password)
+            except smtplib.SMTPAuthenticationError as error:
+                code, text = error.smtp_code, error.smtp_error
+        return code, text.decode(errors="replace")
 
     def assert_initial_password(self, local: str, password: str) -> None:
         """``password`` is ``local``'s right password, refused until it is changed (HYM060);

@@ -6,15 +6,12 @@ closes it again until the next change."""
 
 from __future__ import annotations
 
-import smtplib
-import ssl
-
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
 from ansible_collections.hungyen.mail.plugins.module_utils.server.login_messages import (
     must_change_reason,
 )
-from e2e_support import DOMAIN, PORTS, mailbox
+from e2e_support import PORTS, mailbox
 
 pytestmark = pytest.mark.server
 RESET_LETTER = Request("314/ĐN-E2E", "2026-12-01")
@@ -24,32 +21,18 @@ PAGE = f"http://127.0.0.1:{PORTS.get('web_port', 8080)}/doimatkhau"
 REASON = must_change_reason(PAGE)
 
 
-def smtp_answer(server, local: str, password: str) -> tuple[int, str]:
-    """The answer to AUTH on submission (after a verified STARTTLS)."""
-    context = ssl.create_default_context(cafile=str(server.state_dir / "tls" / "ca.pem"))
-    with smtplib.SMTP("127.0.0.1", PORTS["submission_port"], timeout=60) as smtp:
-        smtp.ehlo("client.example.org")
-        smtp.starttls(context=context)
-        smtp.ehlo("client.example.org")
-        try:
-            code, text = smtp.login(f"{local}@{DOMAIN}", password)
-        except smtplib.SMTPAuthenticationError as error:
-            code, text = error.smtp_code, error.smtp_error
-    return code, text.decode()
-
-
 def assert_must_change(server, local: str, password: str) -> None:
     """The right password is refused with HYM060 over IMAP and submission."""
     assert server.must_change(local)
     assert server.login_answer(local, password) == f"[ALERT] {REASON}"
-    code, text = smtp_answer(server, local, password)
+    code, text = server.submission_answer(local, password)
     assert code == 535 and text.endswith(REASON), (code, text)
 
 
 def assert_ordinary_failure(server, local: str, password: str) -> None:
     answer = server.login_answer(local, password)
     assert answer.startswith("[AUTHENTICATIONFAILED]") and "HYM060" not in answer, answer
-    code, text = smtp_answer(server, local, password)
+    code, text = server.submission_answer(local, password)
     assert code == 535 and "HYM060" not in text, (code, text)
 
 
@@ -73,7 +56,7 @@ def test_initial_password_refused_until_changed_mail_still_arrives(province):
         assert imap.search(None, "SUBJECT", '"truoc khi doi mat khau"')[1][0].split()
     finally:
         imap.logout()
-    assert smtp_answer(server, "tdoimk", changed)[0] == 235
+    assert server.submission_answer("tdoimk", changed)[0] == 235
     assert_ordinary_failure(server, "tdoimk", issued)  # the initial one is gone at once
 
 

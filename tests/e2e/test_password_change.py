@@ -14,8 +14,6 @@ import fcntl
 import json
 import os
 import signal
-import smtplib
-import ssl
 import subprocess
 import sys
 import threading
@@ -30,7 +28,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.backends.generations 
 from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
 from ansible_collections.hungyen.mail.plugins.module_utils.password import change, client, policy
-from e2e_support import CHEAP_HASH, DOMAIN, PORTS, mailbox
+from e2e_support import CHEAP_HASH, DOMAIN, mailbox
 from secrets_scan import HASH, PASSWORD, Scanner, describe
 
 pytestmark = pytest.mark.server
@@ -57,21 +55,6 @@ def changed(server, local: str, current: str, new: str, lock_timeout: float = 60
     text = json.dumps(result, ensure_ascii=False)
     assert not Scanner(passwords={"current": current, "new": new}).text("result", text)
     return result
-
-
-def submission_auth(server, local: str, password: str, source: str = "127.0.0.1") -> int:
-    """The answer to AUTH on submission after a verified STARTTLS (235 or 535)."""
-    context = ssl.create_default_context(cafile=str(server.state_dir / "tls" / "ca.pem"))
-    with smtplib.SMTP("127.0.0.1", PORTS["submission_port"], timeout=60,
-                      source_address=(source, 0)) as smtp:
-        smtp.ehlo("client.example.org")
-        smtp.starttls(context=context)
-        smtp.ehlo("client.example.org")
-        try:
-            code, _ = smtp.login(f"{local}@{DOMAIN}", password)
-        except smtplib.SMTPAuthenticationError as error:
-            return error.smtp_code
-    return code
 
 
 def journal_entries(server, local: str, action: str) -> list[dict]:
@@ -107,8 +90,8 @@ def test_a_password_changed_by_its_user(province):
     # at once: the old password refused, the new one works, over IMAP and submission
     server.assert_no_login(local, first)
     server.assert_login(local, second)
-    assert submission_auth(server, local, second) == 235
-    assert submission_auth(server, local, first, "127.0.0.61") == 535
+    assert server.submission_answer(local, second)[0] == 235
+    assert server.submission_answer(local, first, "127.0.0.61")[0] == 535
     assert session.noop()[0] == "OK"  # the session opened before the change stays
     session.logout()
     assert changed(server, local, initial, fresh(local, box.name))["status"] == 401
