@@ -16,6 +16,11 @@ description:
     returns the report's figures per agency and for the province - mailboxes by status,
     changes in the period, locked mailboxes with their reason and age, initial passwords
     never changed after O(stale_days) days, and mailboxes per district.
+  - Reads the usage records Dovecot keeps under C(usage/) (each account's last login, one
+    file per account; when a delegate opened an agency mailbox's shared folders) and lists
+    agency mailboxes nobody read in the last day (Điều 12.2.a) and personal mailboxes never
+    used O(unused_days) days after they were created (Điều 10.1.e). No message content is
+    recorded or read.
   - Changes nothing on the server; returns no secret. C(report_write) turns the figures
     into Markdown, CSV and HTML.
 options:
@@ -46,6 +51,10 @@ options:
     description: List initial passwords still unchanged after this many days (Điều 12.1).
     type: int
     default: 7
+  unused_days:
+    description: List personal mailboxes never used this many days after they were created.
+    type: int
+    default: 14
 author: Hưng Yên mail team (@hungyen)
 """
 
@@ -66,6 +75,11 @@ report:
   returned: always
 summary: {description: The province's counts by status and of changes in the period.,
           type: dict, returned: always}
+warnings_usage:
+  description: Coded messages (HYR020, HYR021) about usage records missing or unreadable.
+  type: list
+  elements: str
+  returned: always
 """
 
 import datetime
@@ -80,12 +94,17 @@ from ansible_collections.hungyen.mail.plugins.module_utils.common import clock
 from ansible_collections.hungyen.mail.plugins.module_utils.common.glossary import day
 from ansible_collections.hungyen.mail.plugins.module_utils.common.operation_messages import (
     failure_text,
+    render,
 )
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Mailbox
 from ansible_collections.hungyen.mail.plugins.module_utils.publish import messages
 from ansible_collections.hungyen.mail.plugins.module_utils.publish.report import (
     Period,
     build_report,
+)
+from ansible_collections.hungyen.mail.plugins.module_utils.usage.reader import (
+    read_usage,
+    usage_dir,
 )
 
 ARGUMENT_SPEC = {
@@ -96,6 +115,7 @@ ARGUMENT_SPEC = {
     "last_day": {"type": "str"},
     "days": {"type": "int", "default": 30},
     "stale_days": {"type": "int", "default": 7},
+    "unused_days": {"type": "int", "default": 14},
 }
 
 
@@ -110,11 +130,16 @@ def run(params: dict, now: datetime.datetime | None = None) -> dict:
     period = resolve_period(params, now or clock.now())
     accounts = backend_from_settings(params["state_dir"], domain).read_state()
     entries = journal.read(journal.journal_path(params["state_dir"]))
-    report = build_report(accounts, entries, load_desired(params["desired_file"]), period, domain)
+    usage = read_usage(params["state_dir"], datetime.datetime.fromisoformat(period.now))
+    notes = (list(usage.warnings) if usage else
+             [render("HYR020", path=usage_dir(params["state_dir"]))])
+    report = build_report(accounts, entries, load_desired(params["desired_file"]), period, domain,
+                          usage)
     province = report["province"]
     summary = {**province["statuses"], "changes": province["changes"]["total"],
-               "locked": len(province["locked"]), "stale": len(province["stale"])}
-    return {"changed": False, "report": report, "summary": summary}
+               "locked": len(province["locked"]), "stale": len(province["stale"]),
+               "unread": len(province["unread"]), "unused": len(province["unused"])}
+    return {"changed": False, "report": report, "summary": summary, "warnings_usage": notes}
 
 
 def resolve_period(params: dict, now: datetime.datetime) -> Period:
@@ -125,7 +150,8 @@ def resolve_period(params: dict, now: datetime.datetime) -> Period:
     if since > until:
         raise ReportError(messages.render("HYP002", since=day(since.isoformat()),
                                           until=day(until.isoformat())))
-    return Period(since.isoformat(), until.isoformat(), params["stale_days"], now.isoformat())
+    return Period(since.isoformat(), until.isoformat(), params["stale_days"], now.isoformat(),
+                  params["unused_days"])
 
 
 def _date(text: str | None, name: str) -> datetime.date | None:

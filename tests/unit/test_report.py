@@ -130,7 +130,8 @@ def test_csv_files_open_in_excel(report):
     files = report_render.render_report(report)
     agencies = files["coquan.csv"].decode("utf-8")
     assert agencies.startswith('\ufeff"Mã cơ quan",') and "\r\n" in agencies
-    assert agencies.rstrip().splitlines()[-1] == '"","Toàn tỉnh","","","8","2","1","11","7","2"'
+    assert agencies.rstrip().splitlines()[-1] == ('"","Toàn tỉnh","","","8","2","1","11","7","2",'
+                                                      '"0","0"')
     assert ('"anvien","Ủy ban nhân dân xã An Viên",' in agencies
             and ',"Ủy ban nhân dân huyện Tiên Lữ (tienlu)",' in agencies)  # its district's name
     assert len(files["hopthu.csv"].decode().strip().splitlines()) == 12  # header + 11

@@ -128,6 +128,9 @@ TITLES = {
     "HYR017": "Ảnh chụp trạng thái chỉ để lập kế hoạch",
     "HYR018": "Không dùng được ảnh chụp trạng thái",
     "HYR019": "Chưa ngắt được phiên đăng nhập đang mở",
+    # Usage records read for the report (usage/reader.py)
+    "HYR020": "Chưa có số liệu đăng nhập",
+    "HYR021": "Không đọc được bản ghi sử dụng",
     # Emergency measures
     "HYH001": "Thao tác khẩn cấp không dùng được",
     "HYH002": "Thiếu lý do của biện pháp khẩn cấp",

@@ -65,6 +65,14 @@ CATALOG: Catalog = {
     "HYR018": ("không dùng được ảnh chụp trạng thái máy chủ {path}: {why}", ON_REQUEST,
                "lấy ảnh chụp mới (tệp build/snapshot.json do bước apply, drift hoặc emergency "
                "gần nhất trên nhánh mặc định lưu lại), hoặc lập kế hoạch trên máy chủ thư"),
+    # Usage records read for the report (usage/reader.py; issue 17, part 5)
+    "HYR020": ("chưa có số liệu đăng nhập: không có thư mục {path}", cite("10.1.e", "12.2.a"),
+               "chạy lại make mailserver (vai trò mailserver tạo thư mục này và cấu hình "
+               "Dovecot ghi lần đăng nhập gần nhất); báo cáo lần này không có mục sử dụng "
+               "hộp thư"),
+    "HYR021": ("không đọc được bản ghi sử dụng {path}: {why}", cite("10.1.e", "12.2.a"),
+               "bản ghi này bị bỏ qua; xem quyền của tệp và dung lượng đĩa, Dovecot ghi lại "
+               "ở lần đăng nhập sau"),
     # The product's clock
     "HYC001": ("biến môi trường {env}='{setting}' không hợp lệ", SERVER,
                "để trống (đồng hồ hệ thống), một độ lệch như +365d hoặc -2h30m, hoặc một "

@@ -3,7 +3,10 @@
 Pure: from the server's accounts, the journal and the declared mailboxes to one JSON-ready
 dict: mailboxes by status, changes in the period, locked mailboxes with their reason and
 age, initial passwords never changed after N days, and mailboxes per district (communes
-roll up to their district). ``report_render`` turns it into Markdown, CSV and HTML.
+roll up to their district), and the use of each mailbox (Điều 10.1.e, 12.2.a): agency
+mailboxes nobody read in the last day, personal mailboxes never used N days after they were
+created. The use comes in as a ``usage.data.Usage`` (read on the host by ``usage.reader``);
+None when the server records none yet. ``report_render`` turns it into Markdown, CSV, HTML.
 """
 
 from __future__ import annotations
@@ -17,41 +20,50 @@ from ..common.clock import VIETNAM, local_day
 from ..common.lifecycle import STATUSES
 from ..declared.model import Mailbox
 from ..plan.accounts import Account
+from ..usage.data import Usage
 from .directory import person_key, vietnamese_key
 
 REPORT_VERSION = 1
 KINDS = ("agency", "division", "person")
 UNKNOWN = ""  # accounts whose agency nobody declares (drift): reported under "không rõ"
+# An agency mailbox is read every day (Điều 12.2.a): unread when nobody used it this long.
+READ_WITHIN = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Period:
-    """The report's period (ISO dates, both included), N days, and the moment it is made."""
+    """The report's period (ISO dates, both included), N days for initial passwords, the
+    moment it is made, and N days after which a personal mailbox never used is listed."""
 
     since: str
     until: str
     stale_days: int
     now: str  # ISO timestamp
+    unused_days: int = 14
 
 
-def default_period(now: datetime.datetime, days: int = 30, stale_days: int = 7) -> Period:
+def default_period(now: datetime.datetime, days: int = 30, stale_days: int = 7,
+                   unused_days: int = 14) -> Period:
     """The last ``days`` days, today included, in Vietnam's time."""
     until = now.astimezone(VIETNAM).date()
     return Period((until - datetime.timedelta(days=days - 1)).isoformat(), until.isoformat(),
-                  stale_days, now.isoformat())
+                  stale_days, now.isoformat(), unused_days)
 
 
 def build_report(accounts: dict[str, Account], journal: list[dict], desired: list[Mailbox],
-                 period: Period, domain: str) -> dict:
-    """Every figure of the report, province first, then agencies and districts."""
+                 period: Period, domain: str, usage: Usage | None = None) -> dict:
+    """Every figure of the report, province first, then agencies and districts; ``usage``:
+    the server's records of use (None: none recorded, the report lists no use)."""
     agencies = agency_info(desired, accounts)
     changes = [e for e in journal if in_period(e, period.since, period.until)]
-    rows = [mailbox_row(a, journal, changes, period, domain) for a in accounts.values()]
+    rows = [mailbox_row(a, journal, changes, period, domain, usage) for a in accounts.values()]
     rows.sort(key=lambda row: row_key(row, agencies))
     return {
         "version": REPORT_VERSION, "domain": domain, "generated": period.now,
         "period": {"since": period.since, "until": period.until},
-        "stale_days": period.stale_days,
+        "stale_days": period.stale_days, "unused_days": period.unused_days,
+        "usage": {"recorded": usage is not None,
+                  "opened_since": usage.opened_since if usage else None},
         "province": scope_figures(rows, changes),
         "agencies": agency_figures(agencies, rows, changes),
         "districts": district_figures(agencies, rows),
@@ -145,6 +157,8 @@ def scope_figures(rows: list[dict], changes: list[dict]) -> dict:
                     "entries": sorted(changes, key=lambda e: (e["at"], e["address"]))},
         "locked": [row for row in rows if row["status"] == "locked"],
         "stale": [row for row in rows if row["stale"]],
+        "unread": [row for row in rows if row["unread"]],
+        "unused": [row for row in rows if row["unused"]],
     }
 
 
@@ -154,7 +168,7 @@ def status_counts(rows: list[dict]) -> dict:
 
 
 def mailbox_row(account: Account, journal: list[dict], changes: list[dict], period: Period,
-                domain: str) -> dict:
+                domain: str, usage: Usage | None = None) -> dict:
     """One mailbox as the report lists it (no secret: statuses and dates only)."""
     now = datetime.datetime.fromisoformat(period.now)
     locked_since = _locked_since(account, journal) if account.status == "locked" else None
@@ -170,6 +184,29 @@ def mailbox_row(account: Account, journal: list[dict], changes: list[dict], peri
         "must_change": waiting, "issued": issued and local_day(issued),
         "issued_days": days, "stale": days is not None and days >= period.stale_days,
         "changes": sum(e["address"] == account.address for e in changes),
+        **use_fields(account, f"{account.address}@{domain}", usage, period, now),
+    }
+
+
+def use_fields(account: Account, address: str, usage: Usage | None, period: Period,
+               now: datetime.datetime) -> dict:
+    """The mailbox's use: its owner's last login, a delegate's last opening, the latest of
+    the two; ``unread``: an active agency mailbox nobody used within READ_WITHIN of now
+    (Điều 12.2.a); ``unused``: an active personal mailbox never used, created at least
+    ``unused_days`` days ago (Điều 10.1.e). Both False when no use is recorded at all."""
+    last = usage.last_use(address) if usage else None
+    active = usage is not None and account.status == "active"
+    created_days = _days(account.created, now) if account.created else None
+    return {
+        "last_login": usage.logins.get(address.lower()) if usage else None,
+        "last_opened": usage.opened.get(address.lower()) if usage else None,
+        "last_used": last, "last_used_days": _days(last, now) if last else None,
+        "created": account.created and local_day(account.created),
+        "created_days": created_days,
+        "unread": active and account.kind == "agency" and (
+            last is None or _aware(now) - _aware(last) >= READ_WITHIN),
+        "unused": active and account.kind == "person" and last is None
+        and created_days is not None and created_days >= period.unused_days,
     }
 
 
@@ -183,9 +220,11 @@ def _locked_since(account: Account, journal: list[dict]) -> str | None:
 
 def _days(stamp: str, now: datetime.datetime) -> int:
     """Whole days from ``stamp`` to ``now``."""
-    moment = datetime.datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=datetime.UTC)
-    return max(0, (now - moment).days)
+    return max(0, (_aware(now) - _aware(stamp)).days)
+
+
+def _aware(moment: str | datetime.datetime) -> datetime.datetime:
+    """A moment with its zone (naive ones are UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)

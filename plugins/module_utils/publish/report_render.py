@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from ..common.clock import local_day, vietnam_time
-from ..common.glossary import VALUE_GLOSS, Operator, capitalised, cite, day, number
+from ..common.glossary import VALUE_GLOSS, Operator, capitalised, cite, day, label, number
 from ..common.lifecycle import LABELS, LOCK_REASON_LABELS, STATUS_LABELS, STATUSES
 from .directory import KIND_LABELS
 from .spreadsheet import csv_bytes
@@ -21,6 +21,30 @@ REPORT_BASIS = cite("10.1.e", "11.5")
 DAY_COLUMN = "Ngày (ngày/tháng/năm)"
 NAME_COLUMN = "Tên"
 COMMIT_COLUMN = "Phiên bản (commit)"
+# The use of mailboxes (Điều 10.1.e, 12.2.a).
+LAST_USED_COLUMN = "Dùng gần nhất"
+UNREAD_COLUMN = f"{capitalised(label('agency_mailbox'))} chưa được đọc"
+UNUSED_COLUMN = f"{capitalised(label('personal_mailbox'))} chưa dùng"
+NEVER_USED = "chưa dùng lần nào"
+NO_USAGE = ("Máy chủ chưa ghi số liệu sử dụng hộp thư (chạy lại make mailserver để Dovecot "
+            "ghi lần đăng nhập gần nhất): báo cáo chưa liệt kê hộp thư chưa được đọc, chưa dùng.")
+
+
+def unread_title() -> str:
+    return (f"{capitalised(label('agency_mailbox'))} chưa được đọc trong 24 giờ qua "
+            f"({cite('12.2.a')})")
+
+
+def unused_title(days: int) -> str:
+    return (f"{capitalised(label('personal_mailbox'))} chưa dùng lần nào sau {number(days)} "
+            f"ngày kể từ khi {label('create')} ({cite('10.1.e')})")
+
+
+def last_used_text(row: dict) -> str:
+    """``10:00 ngày 30/11/2026 (1 ngày trước)``, or that it was never used."""
+    if not row.get("last_used"):
+        return NEVER_USED
+    return f"{vietnam_time(row['last_used'])} ({number(row['last_used_days'])} ngày trước)"
 
 
 def render_report(report: dict, operator: dict | None = None) -> dict[str, bytes]:
@@ -80,6 +104,7 @@ def markdown(report: dict, agency: dict | None = None, operator: dict | None = N
     lines += _md_changes(scope["changes"], report["domain"], limit, names)
     lines += _md_locked(scope["locked"], names)
     lines += _md_stale(scope["stale"], report["stale_days"], names)
+    lines += _md_usage(report, scope, names)
     if agency is None:
         lines += _md_agencies(report["agencies"])
     return "\n".join(lines).rstrip() + "\n"
@@ -186,17 +211,42 @@ def _md_stale(rows: list[dict], days: int, names: dict[str, str]) -> list[str]:
     return lines + [""]
 
 
+def _md_usage(report: dict, scope: dict, names: dict[str, str]) -> list[str]:
+    """Agency mailboxes nobody read in the last day, personal mailboxes never used."""
+    usage = report.get("usage") or {}
+    if not usage.get("recorded"):
+        return [f"## {unread_title()}", "", NO_USAGE, ""]
+    lines = [f"## {unread_title()}", ""]
+    if scope["unread"]:
+        lines += [f"| Địa chỉ | {NAME_COLUMN} | Cơ quan | {LAST_USED_COLUMN} |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{r['address']}` | {_md(r['name'])} | {_md_agency(r['agency'], names)} "
+                  f"| {last_used_text(r)} |" for r in scope["unread"]]
+    else:
+        lines.append("Không có hộp thư nào.")
+    lines += ["", f"## {unused_title(report['unused_days'])}", ""]
+    if not scope["unused"]:
+        return lines + ["Không có hộp thư nào.", ""]
+    lines += [f"| Địa chỉ | {NAME_COLUMN} | Cơ quan | Cấp mới ngày | Số ngày |",
+              "|---|---|---|---|---:|"]
+    lines += [f"| `{r['address']}` | {_md(r['name'])} | {_md_agency(r['agency'], names)} "
+              f"| {_date(r['created'])} | {_num(r['created_days'])} |" for r in scope["unused"]]
+    return lines + [""]
+
+
 def _md_agencies(agencies: list[dict]) -> list[str]:
     lines = ["## Theo cơ quan", "",
              "| Cơ quan | Loại | " + " | ".join(status_headers()) + " | Thay đổi trong kỳ "
-             "| Chưa đổi mật khẩu |", "|---|---|---:|---:|---:|---:|---:|"]
+             f"| Chưa đổi mật khẩu | {UNREAD_COLUMN} | {UNUSED_COLUMN} |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for a in agencies:
         s = a["statuses"]
         code = f" (`{a['id']}`)" if a["id"] and a["id"] != a["name"] else ""
         lines.append(f"| {_md(a['name'])}{code} | {AGENCY_KINDS.get(a['kind'], '')} "
                      f"| {number(s['active'])} | {number(s['locked'])} "
                      f"| {number(s['revoked'])} | {number(a['changes']['total'])} "
-                     f"| {number(len(a['stale']))} |")
+                     f"| {number(len(a['stale']))} | {number(len(a['unread']))} "
+                     f"| {number(len(a['unused']))} |")
     return lines + [""]
 
 
@@ -231,7 +281,8 @@ def _day_header(column: str) -> str:
 def agencies_csv(report: dict) -> bytes:
     names = agency_names(report)
     header = ("Mã cơ quan", "Cơ quan", "Loại", "Huyện, thị xã, thành phố",
-              *status_headers(), "Tổng", "Thay đổi trong kỳ", "Chưa đổi mật khẩu")
+              *status_headers(), "Tổng", "Thay đổi trong kỳ", "Chưa đổi mật khẩu",
+              UNREAD_COLUMN, UNUSED_COLUMN)
     rows = [_agency_row(a["id"], a["name"], AGENCY_KINDS.get(a["kind"], ""),
                         agency_text(a.get("district"), names), a) for a in report["agencies"]]
     rows.append(_agency_row("", "Toàn tỉnh", "", "", report["province"]))
@@ -241,7 +292,8 @@ def agencies_csv(report: dict) -> bytes:
 def _agency_row(agency_id: str, name: str, kind: str, district: str, scope: dict) -> tuple:
     s = scope["statuses"]
     return (agency_id, name, kind, district, s["active"], s["locked"], s["revoked"],
-            s["total"], scope["changes"]["total"], len(scope["stale"]))
+            s["total"], scope["changes"]["total"], len(scope["stale"]),
+            len(scope["unread"]), len(scope["unused"]))
 
 
 def mailboxes_csv(rows: list[dict], names: dict[str, str] | None = None) -> bytes:
@@ -249,13 +301,26 @@ def mailboxes_csv(rows: list[dict], names: dict[str, str] | None = None) -> byte
     header = ("Địa chỉ", NAME_COLUMN, "Loại", "Mã cơ quan", "Cơ quan", "Trạng thái",
               "Lý do tạm khóa", "Tạm khóa từ ngày", _day_header("Tạm khóa từ ngày"),
               "Số ngày tạm khóa", "Chưa đổi mật khẩu ban đầu", "Cấp mật khẩu ngày",
-              _day_header("Cấp mật khẩu ngày"), "Số ngày chưa đổi", "Thay đổi trong kỳ")
+              _day_header("Cấp mật khẩu ngày"), "Số ngày chưa đổi", "Thay đổi trong kỳ",
+              "Đăng nhập gần nhất", _day_header("Đăng nhập gần nhất"),
+              "Người được ủy quyền mở gần nhất", _day_header("Người được ủy quyền mở gần nhất"),
+              LAST_USED_COLUMN, _day_header(LAST_USED_COLUMN), "Số ngày chưa dùng",
+              "Cấp mới ngày", _day_header("Cấp mới ngày"), "Chưa được đọc", "Chưa dùng")
     return csv_bytes(header, [(
         r["address"], r["name"], KIND_LABELS.get(r["kind"], r["kind"]), r["agency"],
         names.get(r["agency"]) or r["agency"], STATUS_LABELS[r["status"]],
         reason_text(r["lock_reason"]), r["locked_since"] or "", _date(r["locked_since"]),
         _plain(r["locked_days"]), "có" if r["must_change"] else "", r["issued"] or "",
-        _date(r["issued"]), _plain(r["issued_days"]), r["changes"]) for r in rows])
+        _date(r["issued"]), _plain(r["issued_days"]), r["changes"],
+        *_moment_cells(r.get("last_login")), *_moment_cells(r.get("last_opened")),
+        *_moment_cells(r.get("last_used")), _plain(r.get("last_used_days")),
+        r.get("created") or "", _date(r.get("created")), "có" if r.get("unread") else "",
+        "có" if r.get("unused") else "") for r in rows])
+
+
+def _moment_cells(iso: str | None) -> tuple[str, str]:
+    """An ISO moment as stored, and its day in Vietnam's time as Vietnamese read it."""
+    return (iso or "", day(local_day(iso)) if iso else "")
 
 
 def changes_csv(entries: list[dict], domain: str, names: dict[str, str] | None = None) -> bytes:
@@ -313,6 +378,7 @@ def html_page(report: dict, operator: dict | None = None) -> str:
     parts += _html_rows(f"Chưa đổi mật khẩu ban đầu sau {number(report['stale_days'])} ngày "
                         f"({cite('12.1')})", province["stale"], lambda r: _stale_cells(r, names),
                         ("Địa chỉ", NAME_COLUMN, "Cơ quan", "Cấp ngày", "Số ngày"))
+    parts += _html_usage(report, province, names)
     parts += _html_agencies(report["agencies"])
     return "\n".join(parts + ["</body></html>"]) + "\n"
 
@@ -371,13 +437,25 @@ def _stale_cells(r: dict, names: dict[str, str]) -> tuple:
             _num(r["issued_days"]))
 
 
+def _html_usage(report: dict, scope: dict, names: dict[str, str]) -> list[str]:
+    if not (report.get("usage") or {}).get("recorded"):
+        return [f"<h2>{html.escape(unread_title())}</h2>", f"<p>{html.escape(NO_USAGE)}</p>"]
+    unread = _html_rows(unread_title(), scope["unread"], lambda r: (
+        r["address"], r["name"], agency_text(r["agency"], names), last_used_text(r)),
+        ("Địa chỉ", NAME_COLUMN, "Cơ quan", LAST_USED_COLUMN))
+    unused = _html_rows(unused_title(report["unused_days"]), scope["unused"], lambda r: (
+        r["address"], r["name"], agency_text(r["agency"], names), _date(r["created"]),
+        _num(r["created_days"])), ("Địa chỉ", NAME_COLUMN, "Cơ quan", "Cấp mới ngày", "Số ngày"))
+    return unread + unused
+
+
 def _html_agencies(agencies: list[dict]) -> list[str]:
     rows = [(a["name"], a["id"], AGENCY_KINDS.get(a["kind"], ""), a["statuses"]["active"],
              a["statuses"]["locked"], a["statuses"]["revoked"], a["changes"]["total"],
-             len(a["stale"])) for a in agencies]
+             len(a["stale"]), len(a["unread"]), len(a["unused"])) for a in agencies]
     header = ("Cơ quan", "Địa chỉ", "Loại", *status_headers(), "Thay đổi trong kỳ",
-              "Chưa đổi mật khẩu")
-    return ["<h2>Theo cơ quan</h2>", _table(header, rows, {3, 4, 5, 6, 7})]
+              "Chưa đổi mật khẩu", UNREAD_COLUMN, UNUSED_COLUMN)
+    return ["<h2>Theo cơ quan</h2>", _table(header, rows, {3, 4, 5, 6, 7, 8, 9})]
 
 
 def district_chart(districts: list[dict], width: int = 640) -> str:
