@@ -1,0 +1,142 @@
+"""The log rotation the mailserver role writes (tasks/logs.yml, templates/logrotate/),
+rendered by Ansible with the role's own defaults and vars in both modes: Debian's logrotate
+accepts it (``logrotate -d``, a dry run that changes nothing), every log mailserverctl writes
+is rotated, and the retention is mailserver_log_retention_days (README, "Logs").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
+# A retention no default has: the rendered configuration must take it from the variable.
+DAYS = 17
+
+pytestmark = [pytest.mark.playbook,
+              pytest.mark.skipif(shutil.which("logrotate") is None,
+                                 reason="logrotate is not installed (make test-deps)")]
+
+PLAYBOOK = """
+- name: Render the role's log rotation
+  hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+    mail_domain: hungyen.gov.vn
+  vars_files:
+    - {root}/playbooks/group_vars/all.yml
+    - {root}/roles/mailserver/defaults/main.yml
+    - {root}/roles/mailserver/vars/main.yml
+  tasks:
+    - name: Render the configuration
+      ansible.builtin.template:
+        src: {templates}/logrotate/hymail.conf.j2
+        dest: "{{{{ out }}}}"
+        mode: "0644"
+"""
+
+
+def render(tmp_path: pathlib.Path, manager: str, **extra) -> tuple[pathlib.Path, pathlib.Path]:
+    """(the rendered configuration, its state_dir) for service manager ``manager``."""
+    state_dir = tmp_path / f"state-{manager}"
+    (state_dir / "log").mkdir(parents=True)
+    (state_dir / "webmail" / "logs").mkdir(parents=True)
+    out = tmp_path / f"logrotate-{manager}.conf"
+    playbook = tmp_path / "render.yml"
+    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES))
+    variables = {"state_dir": str(state_dir), "out": str(out),
+                 "mailserver_service_manager": manager, **extra}
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
+    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
+                             "-e", json.dumps(variables), str(playbook)], cwd=ROOT, env=env,
+                            text=True, capture_output=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    return out, state_dir
+
+
+def rspamd_user() -> dict:
+    """The role's rspamd user where it exists (rspamd installed), else root: logrotate -d
+    refuses a `create` naming a user the machine does not have."""
+    try:
+        pwd.getpwnam("_rspamd")
+        return {}
+    except KeyError:
+        return {"mailserver_rspamd_user": "root"}
+
+
+def dry_run(config: pathlib.Path, tmp_path: pathlib.Path) -> str:
+    """logrotate -d (nothing rotated, nothing run): its report; it must exit 0 and name no
+    error."""
+    result = subprocess.run(["logrotate", "-d", "--state", str(tmp_path / "status"),
+                             str(config)], text=True, capture_output=True, timeout=60,
+                            check=False)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    complaints = [line for line in report.splitlines()
+                  if line.startswith(("error:", "warning:"))
+                  and "in debug mode does nothing" not in line]
+    assert not complaints, report
+    return report
+
+
+def mailserverctl_logs() -> set[str]:
+    """Every file under state_dir/log that mailserverctl or a server's configuration names."""
+    names = set()
+    for template in [TEMPLATES / "mailserverctl.j2", TEMPLATES / "main.cf.j2",
+                     TEMPLATES / "dovecot.conf.j2", TEMPLATES / "rspamd" / "logging.inc.j2",
+                     TEMPLATES / "web" / "nginx.conf.j2"]:
+        names |= set(re.findall(r"/log/([\w.-]+\.log)", template.read_text("utf-8")))
+    # start_detached "$PID" <name>.log: the programs whose output mailserverctl redirects.
+    names |= set(re.findall(r"start_detached \"\$\w+\" ([\w.-]+\.log)",
+                            (TEMPLATES / "mailserverctl.j2").read_text("utf-8")))
+    return names
+
+
+def test_embedded_rotation_is_accepted_and_covers_every_log(tmp_path):
+    config, state_dir = render(tmp_path, "embedded", mailserver_log_retention_days=DAYS,
+                               **rspamd_user())
+    logs = mailserverctl_logs()
+    assert {"postfix.log", "dovecot.log", "rspamd.log", "web.log"} <= logs, logs
+    for name in logs:
+        (state_dir / "log" / name).write_text("a line\n")
+    report = dry_run(config, tmp_path)
+    for name in logs:
+        assert f"considering log {state_dir}/log/{name}" in report, (name, report)
+    # The retention, as logrotate itself read it: once a day, DAYS rotations, DAYS days old.
+    patterns = re.findall(r"rotating pattern: .*? after 1 days \((\d+) rotations\)", report)
+    assert patterns and set(patterns) == {str(DAYS)}, report
+    text = config.read_text("utf-8")
+    assert text.count(f"maxage {DAYS}\n") == len(patterns), text
+    assert "compress\n" in text and "delaycompress" not in text
+    # The servers that keep their file open reopen it; the others are copied and truncated.
+    for server in ("postfix", "dovecot", "rspamd", "nginx"):
+        assert f"{state_dir}/bin/mailserverctl reopen-logs {server}\n" in text, server
+
+
+def test_systemd_rotation_is_accepted_and_leaves_the_journal_alone(tmp_path):
+    config, state_dir = render(tmp_path, "systemd", mailserver_log_retention_days=DAYS)
+    (state_dir / "webmail" / "logs" / "errors.log").write_text("a line\n")
+    report = dry_run(config, tmp_path)
+    assert f"considering log {state_dir}/webmail/logs/errors.log" in report, report
+    assert re.findall(r"after 1 days \((\d+) rotations\)", report) == [str(DAYS)], report
+    # In systemd mode the servers log to the journal: nothing of state_dir/log is named.
+    assert f"{state_dir}/log/" not in config.read_text("utf-8")
+
+
+def test_the_default_retention_is_the_roles(tmp_path):
+    defaults = (ROOT / "roles" / "mailserver" / "defaults" / "main.yml").read_text("utf-8")
+    days = re.search(r"^mailserver_log_retention_days: (\d+)$", defaults, re.MULTILINE)
+    assert days, "mailserver_log_retention_days has no default"
+    config, _ = render(tmp_path, "embedded", **rspamd_user())
+    assert f"rotate {days.group(1)}\n" in config.read_text("utf-8")
