@@ -4,7 +4,7 @@ module_utils there), like the password helper:
 
     python3 -m ansible_collections.hungyen.mail.plugins.module_utils.backup.cli \\
         --state-dir /var/lib/hymail --domain hungyen.gov.vn backup
-    ... verify [--backup all|<name>]        (make backup -e backup_verify=...)
+    ... verify [--backup all|<name>]        (make backup ARGS="-e backup_verify=...")
     ... offsite-restore --backup <name> --target <dir>
 
 ``backup`` is ``make backup`` (playbooks/backup.yml) without the controller: the same core
@@ -153,7 +153,8 @@ def restore_copy(args: argparse.Namespace) -> None:
     done = offsite.restore_verified(repo, args.backup, args.target)
     print(f"backup {args.backup} restored from {args.offsite_repository} into {done['path']} "
           f"and verified: {done['files']} files, {done['bytes']} bytes; restore the server "
-          f"from it with make restore -e backup_dir={args.target} -e backup={args.backup}")
+          f"from it with make restore ARGS=\"-e backup_dir={args.target} "
+          f"-e backup_name={args.backup}\"")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -142,7 +142,8 @@ def copy_verified(repository: Repository, backup_dir: str) -> dict:
 
 def restore_verified(repository: Repository, name: str, target: str) -> dict:
     """Restore backup ``name`` from the repository into ``target`` and verify it against its
-    MANIFEST; ``make restore -e backup_dir=<target> -e backup=<name>`` can use it then."""
+    MANIFEST; ``make restore ARGS="-e backup_dir=<target> -e backup_name=<name>"`` can use
+    it then."""
     path = repository.restore(name, target)
     checked = verify(path)
     if not checked.ok:
