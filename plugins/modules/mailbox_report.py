@@ -177,6 +177,8 @@ def main() -> None:
         result = run(module.params)
     except (ReportError, OSError, ValueError) as error:
         module.fail_json(msg=failure_text(error))
+    for note in result["warnings_usage"]:
+        module.warn(note)
     module.exit_json(**result)
 
 

@@ -184,3 +184,31 @@ def test_reader_reads_one_file_per_account_and_the_rotated_logs(tmp_path):
     assert usage.opened_since == "2026-11-28T09:00:00+00:00"
     assert len(usage.warnings) == 1 and usage.warnings[0].startswith("HYR021")
     assert "broken@hungyen.gov.vn" in usage.warnings[0]
+
+
+def test_the_usage_lists_are_in_the_glossarys_words():
+    from glossary_check import findings  # noqa: PLC0415  (tests/glossary_check.py)
+
+    report = build(Usage({f"tienlu@{DOMAIN}": ago(hours=1)}, {f"tienlu@{DOMAIN}": ago(hours=2)}))
+    files = report_render.render_report(report)
+    texts = {name: (content.decode("utf-8-sig") if isinstance(content, bytes) else content)
+             for name, content in files.items()}
+    assert report_render.unread_title() in texts["tinh.md"]
+    found = [line for name, text in texts.items() for line in findings(text, f"report {name}")]
+    assert not found, "\n".join(found)
+
+
+def test_the_module_reads_the_records_or_says_there_are_none(tmp_path):
+    from ansible_collections.hungyen.mail.plugins.modules import (  # noqa: PLC0415
+        mailbox_report,
+    )
+
+    result = mailbox_report.run({"state_dir": str(tmp_path), "domain": DOMAIN}, now=NOW)
+    assert [note[:6] for note in result["warnings_usage"]] == ["HYR020"]
+    assert result["report"]["usage"]["recorded"] is False
+    (tmp_path / "usage" / "last-login").mkdir(parents=True)
+    result = mailbox_report.run({"state_dir": str(tmp_path), "domain": DOMAIN,
+                                 "unused_days": 3}, now=NOW)
+    assert result["warnings_usage"] == [] and result["report"]["usage"]["recorded"] is True
+    assert result["report"]["unused_days"] == 3
+    assert (result["summary"]["unread"], result["summary"]["unused"]) == (0, 0)
