@@ -57,6 +57,13 @@ def test_no_repository_means_no_off_host_copy(tmp_path, capsys):
 
 
 def test_a_failure_exits_1_with_the_coded_message(tmp_path, capsys):
+    code = cli.main(["--state-dir", str(tmp_path), "--domain", "hungyen.gov.vn", "verify"])
+    assert code == 1 and "HYB003" in capsys.readouterr().err
+
+
+def test_the_weekly_verify_of_a_host_without_backups_yet_succeeds(tmp_path, capsys):
+    """A new host before its first daily backup: nothing failed (HymailNoVerifiedBackup
+    tells that there is no backup)."""
     code = cli.main(["--state-dir", str(tmp_path), "--domain", "hungyen.gov.vn",
                      "verify", "--backup", "all"])
-    assert code == 1 and "HYB003" in capsys.readouterr().err
+    assert code == 0 and "no backup to verify yet" in capsys.readouterr().out

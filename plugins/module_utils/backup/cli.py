@@ -31,7 +31,7 @@ from ..common import clock
 from ..metrics import textfile
 from . import offsite
 from . import site as backup_site
-from .archive import DEFAULT_KEEP, DEFAULT_KEEP_DAYS, LOCK_TIMEOUT, BackupError
+from .archive import DEFAULT_KEEP, DEFAULT_KEEP_DAYS, LOCK_TIMEOUT, BackupError, complete
 from .restore import verify_all  # what the module's verify action runs
 
 TOOL_VERSION = "hymail-backup (host)"
@@ -137,11 +137,17 @@ def copy_off(args: argparse.Namespace) -> None:
 
 
 def check(args: argparse.Namespace) -> None:
-    checked = verify_all(backup_dir(args), args.backup)
-    names = [item["name"] for item in checked["verified"]]
-    print(f"{len(names)} backups match their MANIFEST: {', '.join(names)}")
+    if args.backup == "all" and not complete(backup_dir(args)):
+        # Nothing to re-read is no failed verification: HymailNoVerifiedBackup tells a host
+        # without a backup (a new host, before its first daily backup).
+        print(f"no backup to verify yet in {backup_dir(args)}")
+    else:
+        checked = verify_all(backup_dir(args), args.backup)
+        names = [item["name"] for item in checked["verified"]]
+        print(f"{len(names)} backups match their MANIFEST: {', '.join(names)}")
     repo = repository(args)
     if repo is not None:
+        repo.ensure()
         repo.check()
         print(f"restic check of {args.offsite_repository}: no errors")
 
