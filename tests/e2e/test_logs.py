@@ -10,8 +10,8 @@ line into a file that is gone (compressed, removed): the test would not find it.
 
 Secrets: after logins (the initial password refused, a wrong one, the changed one over IMAP
 and submission) and a password change through the web service, no password of the session
-and nothing hash-shaped is in any file under log/ (the rotated ones uncompressed) nor in the
-webmail's logs.
+and nothing hash-shaped is in any file under log/ (the rotated ones uncompressed), in the
+webmail's logs or in Dovecot's usage record.
 """
 
 from __future__ import annotations
@@ -147,6 +147,7 @@ def test_no_password_and_no_hash_in_any_log(province):
     scanner = Scanner(passwords=secrets, hashes=hashes)
     files = [path for root in (server.state_dir / "log", server.state_dir / "webmail" / "logs")
              if root.exists() for path in sorted(root.rglob("*")) if path.is_file()]
+    files += sorted((server.state_dir / "usage").glob("mailbox-open.log*"))
     assert any(path.suffix == ".gz" for path in files), "nothing rotated: the scan would miss"
     assert (server.state_dir / "log" / "dovecot.log").stat().st_size > 0
     found = []

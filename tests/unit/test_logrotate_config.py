@@ -50,6 +50,7 @@ def render(tmp_path: pathlib.Path, manager: str, **extra) -> tuple[pathlib.Path,
     """(the rendered configuration, its state_dir) for service manager ``manager``."""
     state_dir = tmp_path / f"state-{manager}"
     (state_dir / "log").mkdir(parents=True)
+    (state_dir / "usage").mkdir(mode=0o711)
     (state_dir / "webmail" / "logs").mkdir(parents=True)
     out = tmp_path / f"logrotate-{manager}.conf"
     playbook = tmp_path / "render.yml"
@@ -110,9 +111,11 @@ def test_embedded_rotation_is_accepted_and_covers_every_log(tmp_path):
     assert {"postfix.log", "dovecot.log", "rspamd.log", "web.log"} <= logs, logs
     for name in logs:
         (state_dir / "log" / name).write_text("a line\n")
+    (state_dir / "usage" / "mailbox-open.log").write_text("a line\n")
     report = dry_run(config, tmp_path)
     for name in logs:
         assert f"considering log {state_dir}/log/{name}" in report, (name, report)
+    assert f"considering log {state_dir}/usage/mailbox-open.log" in report, report
     # The retention, as logrotate itself read it: once a day, DAYS rotations, DAYS days old.
     patterns = re.findall(r"rotating pattern: .*? after 1 days \((\d+) rotations\)", report)
     assert patterns and set(patterns) == {str(DAYS)}, report
@@ -127,9 +130,13 @@ def test_embedded_rotation_is_accepted_and_covers_every_log(tmp_path):
 def test_systemd_rotation_is_accepted_and_leaves_the_journal_alone(tmp_path):
     config, state_dir = render(tmp_path, "systemd", mailserver_log_retention_days=DAYS)
     (state_dir / "webmail" / "logs" / "errors.log").write_text("a line\n")
+    (state_dir / "usage" / "mailbox-open.log").write_text("a line\n")
     report = dry_run(config, tmp_path)
     assert f"considering log {state_dir}/webmail/logs/errors.log" in report, report
-    assert re.findall(r"after 1 days \((\d+) rotations\)", report) == [str(DAYS)], report
+    assert f"considering log {state_dir}/usage/mailbox-open.log" in report, report
+    assert set(re.findall(r"after 1 days \((\d+) rotations\)", report)) == {str(DAYS)}, report
+    # Dovecot reopens its usage record through its unit's own tool.
+    assert "doveadm log reopen" in config.read_text("utf-8")
     # In systemd mode the servers log to the journal: nothing of state_dir/log is named.
     assert f"{state_dir}/log/" not in config.read_text("utf-8")
 
