@@ -78,6 +78,7 @@ TITLES = {
     "HY050": "Tên gõ bằng bảng mã cũ",
     "HY051": "Họ tên viết toàn chữ hoa hoặc chữ thường",
     "HY052": "Ghi cả văn bản đề nghị và căn cứ",
+    "HY053": "Dung lượng hộp thư không dùng được",
     # The change-request policy
     "HP001": "Không rõ người tạo yêu cầu hợp nhất",
     "HP002": "Tệp sau khi sửa chưa hợp lệ",
@@ -233,4 +234,7 @@ TITLES = {
     "HYM060": "Chưa đổi mật khẩu ban đầu",
     # The webmail (server/webmail_messages.py)
     "HYM070": "Đăng nhập webmail bằng mật khẩu ban đầu",
+    # Mailbox quotas (server/quota_messages.py)
+    "HYM080": "Hộp thư sắp đầy",
+    "HYM081": "Hộp thư người nhận đã đầy",
 }

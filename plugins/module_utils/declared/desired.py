@@ -35,6 +35,7 @@ def to_mailbox(agency: AgencyFile, entry: Entry, divisions: dict | None = None) 
         request=_request(item.get("basis") or item.get("request")),
         password_reset=_request(item.get("password_reset")),
         directory=directory_data(agency, item, entry.role, divisions),
+        quota=item.get("quota"),
     )
 
 

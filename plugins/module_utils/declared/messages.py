@@ -199,6 +199,9 @@ CATALOG: dict[str, tuple[str, str, str]] = {
     "HY052": ("ghi cả văn bản đề nghị (mục request) và căn cứ (mục basis)", "",
               "chỉ giữ một trong hai: request cho văn bản đề nghị của cơ quan, basis cho "
               "quyết định làm căn cứ (khởi tạo danh bạ, sắp xếp lại cơ quan)"),
+    "HY053": ("dung lượng hộp thư '{detail}' không dùng được: {why}", "",
+              "ghi số nguyên kèm đơn vị M hoặc G, từ 10M đến 100G, ví dụ 5G; bỏ mục quota "
+              "để dùng mức chung của hệ thống"),
 }
 
 

@@ -92,6 +92,7 @@ class Mailbox:
     ``delegates`` are local parts of people who may read this mailbox (Điều 9.1).
     ``request`` is the letter the record cites: its request letter or its basis (``Request``).
     ``password_reset`` is the request letter of the latest reset asked for (Điều 9.2, 12.1).
+    ``quota`` is the mailbox's own size limit (``5G``, ``500M``); None: the inventory's.
     """
 
     address: str
@@ -105,14 +106,18 @@ class Mailbox:
     request: Request | None = None
     password_reset: Request | None = None
     directory: dict = field(default_factory=dict, compare=False, hash=False)
+    quota: str | None = None
 
     def to_dict(self) -> dict:
-        """Plain data for JSON (``dataclasses.asdict`` deep-copies and is 10× slower)."""
+        """Plain data for JSON (``dataclasses.asdict`` deep-copies and is 10× slower);
+        ``quota`` only when the mailbox has its own."""
         data = {name: getattr(self, name) for name in _MAILBOX_FIELDS}
         for key in ("request", "password_reset"):
             if data[key] is not None:
                 data[key] = data[key].to_dict()
         data["previous"], data["delegates"] = list(self.previous), list(self.delegates)
+        if data["quota"] is None:
+            del data["quota"]
         return data
 
     @classmethod

@@ -21,6 +21,7 @@ from ..common.parallel import fork_map
 from . import naming, yamlsafe
 from .dates import ISO
 from .messages import render, shown
+from .quota import quota_problem
 from .schema_errors import date_finding, record_phrase, schema_findings
 from .yamlsafe import MAX_FILE_BYTES, MAX_FILE_PROBLEMS, YDict, load_text
 
@@ -615,6 +616,14 @@ def check_mailbox(entry: Entry, agency_address: str, report: Report) -> None:
     if "request" in item and "basis" in item:  # exactly one letter: a request or a basis
         report(_line(item, "basis"), "HY052", where=entry.words("basis"))
     check_request(item, "password_reset", report, required=False)
+    check_quota(item, report, entry.words("quota"))
+
+
+def check_quota(item: dict, report: Report, where: str = "") -> None:
+    """HY053: a mailbox's own quota is a size the server can take (declared/quota.py)."""
+    value = item.get("quota")
+    if isinstance(value, str) and (why := quota_problem(value)):  # not text: the schema's
+        report(_line(item, "quota"), "HY053", detail=value, why=why, where=where)
 
 
 def check_address(address: str, line: int, report: Report, declared: bool = True,

@@ -9,7 +9,7 @@ from ..declared.model import Mailbox, Request, new_record, shared, shared_values
 # Fields a plan shows and a backend records; timestamps are the backend's own business.
 VIEW_FIELDS = (
     "address", "kind", "agency", "name", "status", "lock_reason", "aliases",
-    "delegates", "request", "password_reset", "must_change", "directory",
+    "delegates", "request", "password_reset", "must_change", "directory", "quota",
 )
 
 
@@ -36,14 +36,15 @@ class Account:
     created: str | None = None
     changed: str | None = None
     password_changed: str | None = None
+    quota: str | None = None  # the mailbox's own size limit; None: the inventory's
 
     def view(self) -> dict:
         """The plan's and diff's picture of the account: declared fields, no timestamps.
 
         Built directly (a plan of 100,000 creates asks for 100,000 of them): the same dict
-        as ``to_dict`` restricted to VIEW_FIELDS, in that order.
+        as ``to_dict`` restricted to VIEW_FIELDS, in that order (``quota`` only when set).
         """
-        return {
+        view = {
             "address": self.address, "kind": self.kind, "agency": self.agency,
             "name": self.name, "status": self.status, "lock_reason": self.lock_reason,
             "aliases": list(self.aliases), "delegates": list(self.delegates),
@@ -51,6 +52,9 @@ class Account:
             "password_reset": _request_dict(self.password_reset),
             "must_change": self.must_change, "directory": dict(self.directory),
         }
+        if self.quota is not None:
+            view["quota"] = self.quota
+        return view
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (``dataclasses.asdict`` deep-copies and is much slower)."""
@@ -60,6 +64,8 @@ class Account:
                 data[key] = data[key].to_dict()
         data["aliases"], data["delegates"] = list(self.aliases), list(self.delegates)
         data["directory"] = dict(self.directory)
+        if data["quota"] is None:
+            del data["quota"]
         return data
 
     @classmethod
@@ -109,5 +115,5 @@ def account_from_mailbox(mailbox: Mailbox, aliases: tuple[str, ...] = ()) -> Acc
         address=mailbox.address, agency=mailbox.agency, kind=mailbox.kind,
         name=mailbox.name, aliases=aliases, delegates=tuple(sorted(mailbox.delegates)),
         request=mailbox.request, password_reset=mailbox.password_reset,
-        must_change=True, directory=dict(mailbox.directory),
+        must_change=True, directory=dict(mailbox.directory), quota=mailbox.quota,
     )

@@ -173,12 +173,12 @@ def _reset(mailbox: Mailbox, current: Account) -> Account | None:
 
 
 def _updated(mailbox: Mailbox, current: Account, aliases: tuple) -> Account | None:
-    """Directory metadata only: name, kind, directory, aliases, the reason of a lock."""
+    """Metadata only: name, kind, directory, aliases, the reason of a lock, the quota."""
     if _same_metadata(mailbox, current, aliases):
         return None
     after = current.evolve(
         kind=mailbox.kind, name=mailbox.name, directory=dict(mailbox.directory),
-        aliases=aliases,
+        aliases=aliases, quota=mailbox.quota,
     )
     if current.status == LOCKED:
         after = after.evolve(lock_reason=mailbox.lock_reason)
@@ -192,6 +192,7 @@ def _same_metadata(mailbox: Mailbox, current: Account, aliases: tuple) -> bool:
     every mailbox of a province is unchanged at every run."""
     return (current.kind == mailbox.kind and current.name == mailbox.name
             and current.aliases == aliases and current.directory == mailbox.directory
+            and current.quota == mailbox.quota
             and (current.status != LOCKED or current.lock_reason == mailbox.lock_reason))
 
 
@@ -204,7 +205,7 @@ def _renamed(mailbox: Mailbox, current: Account, aliases: tuple) -> Account:
     return current.evolve(
         address=mailbox.address, agency=mailbox.agency, kind=mailbox.kind,
         name=mailbox.name, directory=dict(mailbox.directory), aliases=aliases,
-        request=mailbox.request,
+        request=mailbox.request, quota=mailbox.quota,
     )
 
 

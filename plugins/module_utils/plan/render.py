@@ -136,7 +136,7 @@ FIELD_WORDS = {
     "name": "họ tên", "kind": "loại hộp thư", "agency": "cơ quan", "status": "trạng thái",
     "lock_reason": "lý do tạm khóa", "aliases": "địa chỉ cũ (bí danh)",
     "delegates": label("delegate_person"), "password_reset": label("reset_password"),
-    "must_change": "yêu cầu đổi mật khẩu", "address": "địa chỉ",
+    "must_change": "yêu cầu đổi mật khẩu", "address": "địa chỉ", "quota": "dung lượng hộp thư",
     "title": "chức vụ", "phone": "số điện thoại", "publish": "công khai trong danh bạ",
     "division": "phòng, ban", "agency_name": "tên cơ quan", "agency_kind": "loại cơ quan",
     "parent": "cơ quan cấp trên",
@@ -335,7 +335,7 @@ def changed_fields(before: dict, after: dict) -> list[str]:
     """What an update changes, in Vietnamese words (``FIELD_WORDS``): họ tên, chức vụ."""
     skip = {"request"}
     keys = []
-    for key in after:
+    for key in [*after, *(key for key in before if key not in after)]:
         if key in skip or before.get(key) == after.get(key):
             continue
         if key == "directory":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...declared.quota import megabytes
 from ...plan.accounts import Account
 from ...plan.planner import Change
 from ..base import BackendError, Credentials
@@ -51,6 +52,9 @@ def check_renderable(todo: list[Change]) -> None:
                if value is not None and not SAFE_LOCAL.fullmatch(value)]
         if bad:
             raise BackendError("HYR015", value=repr(bad[0]))
+        quota = after.get("quota")
+        if quota is not None and megabytes(quota) is None:  # the validator's HY053
+            raise BackendError("HYR015", value=repr(quota))
 
 
 def fold(state: ServerState, todo: list[Change], credentials: Credentials,

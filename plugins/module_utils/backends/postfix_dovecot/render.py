@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ...common.glossary import ascii_label, cite
+from ...declared.quota import megabytes
 from ...plan.accounts import Account
 from .homes import home_in
 from .layout import Layout
@@ -38,7 +39,8 @@ def render(layout: Layout, state: ServerState,
 
     def passwd_line(account: Account) -> str:
         address = account.address
-        return f"{full(address)}:{state.hashes[address]}{state.tails.get(address, PASSWD_TAIL)}"
+        tail = with_quota(state.tails.get(address, PASSWD_TAIL), account.quota)
+        return f"{full(address)}:{state.hashes[address]}{tail}"
 
     return {
         "users.passwd": text(passwd_line(a) for a in accounts),
@@ -54,6 +56,24 @@ def render(layout: Layout, state: ServerState,
         "shared-mailboxes.dict": _shared_dict(layout, accounts),
         "accounts.json": metadata_json(state),
     }
+
+
+# A mailbox's own quota, as the userdb's extra field Dovecot's quota plugin reads (its
+# quota_rule for this user only; dovecot.conf's quota_rule is everybody else's).
+QUOTA_FIELD = "userdb_quota_rule=*:storage="
+
+
+def with_quota(tail: str, quota: str | None) -> str:
+    """The passwd tail (``:uid:gid:gecos:home:shell:extra``) with ``quota`` as the only
+    quota rule of its extra field (none: the inventory's default applies)."""
+    if quota is not None and megabytes(quota) is None:
+        raise ValueError(f"quota {quota!r} is not a size the validator accepts")
+    fields = (tail[1:].split(":", 5) + [""] * 6)[:6]
+    extra = [word for word in fields[5].split() if not word.startswith(QUOTA_FIELD)]
+    if quota is not None:
+        extra.append(QUOTA_FIELD + quota)
+    fields[5] = " ".join(extra)
+    return ":" + ":".join(fields)
 
 
 def must_change(state: ServerState, account: Account) -> bool:

@@ -1,0 +1,151 @@
+"""Quotas in the role's configuration (issue 17, part 6), rendered by Ansible with the role's
+defaults and vars and checked by the real programs: Dovecot accepts the configuration and
+loads the quota plugin for IMAP and LMTP (the count backend, the 90 % warning, quota-status
+for Postfix with HYM081's reply), Postfix asks quota-status at RCPT, and the warning script
+is valid shell whose message is HYM080 from the operator mailbox.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+from ansible_collections.hungyen.mail.plugins.module_utils.server import quota_messages
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
+
+pytestmark = [pytest.mark.playbook,
+              pytest.mark.skipif(shutil.which("doveconf") is None, reason="no Dovecot")]
+
+PLAYBOOK = """
+- name: Render the role's quota files
+  hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+  vars_files:
+    - {root}/playbooks/group_vars/all.yml
+    - {root}/roles/mailserver/defaults/main.yml
+    - {root}/roles/mailserver/vars/main.yml
+  tasks:
+    - name: Render each file
+      ansible.builtin.template:
+        src: {templates}/{{{{ item }}}}.j2
+        dest: {out}/{{{{ item }}}}
+        mode: "0644"
+      loop: [dovecot.conf, main.cf, quota-warning.sh]
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> pathlib.Path:
+    out = tmp_path_factory.mktemp("quota")
+    playbook = out.parent / "render-quota.yml"
+    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
+    extra = {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
+             "operator": {"short_name": "Sở TTTT"}, "mailserver_quota_default": "3M"}
+    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
+                             "-e", json.dumps(extra), str(playbook)], cwd=ROOT, env=env, text=True,
+                            capture_output=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    return out
+
+
+def doveconf(rendered: pathlib.Path, *args: str) -> str:
+    result = subprocess.run(["doveconf", "-c", str(rendered / "dovecot.conf"), *args],
+                            text=True, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def test_dovecot_loads_quota_for_imap_and_lmtp(rendered):
+    imap = doveconf(rendered, "-f", "protocol=imap", "-h", "mail_plugins").split()
+    lmtp = doveconf(rendered, "-f", "protocol=lmtp", "-h", "mail_plugins").split()
+    assert {"acl", "quota", "imap_quota", "imap_acl"} <= set(imap)
+    assert {"acl", "quota"} <= set(lmtp)
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("quota", "count:User quota"),
+    ("quota_vsizes", "yes"),
+    ("quota_rule", "*:storage=3M"),
+    ("quota_warning", f"storage={quota_messages.WARNING_PERCENT}%% quota-warning "
+                      f"{quota_messages.WARNING_PERCENT} %u"),
+    ("quota_status_success", "DUNNO"),
+    ("quota_status_nouser", "DUNNO"),
+    ("quota_status_overquota", quota_messages.overquota_reply()),
+])
+def test_dovecot_quota_settings(rendered, setting, value):
+    assert doveconf(rendered, "-h", f"plugin/{setting}").strip() == value
+
+
+def test_quota_status_socket_is_postfix_only(rendered):
+    text = doveconf(rendered, "-n")
+    service = text.split("service quota-status {", 1)[1].split("\n}", 1)[0]
+    assert "executable = quota-status -p postfix" in service
+    assert f"{rendered}/state/spool/private/dovecot-quota-status {{" in service
+    assert "mode = 0600" in service and "user = postfix" in service
+
+
+def test_postfix_asks_quota_status_at_rcpt(rendered):
+    result = subprocess.run(["postconf", "-c", str(rendered), "-h",
+                             "smtpd_recipient_restrictions"],
+                            text=True, capture_output=True, timeout=60, check=False)
+    restrictions = result.stdout.replace("\n", " ")
+    assert "check_policy_service { unix:private/dovecot-quota-status, default_action=DUNNO }" \
+        in restrictions
+    # After the unknown and revoked recipients: they keep their own answers.
+    assert restrictions.index("reject_unlisted_recipient") < restrictions.index("quota-status")
+
+
+def test_overquota_reply_is_ascii_552_with_code():
+    reply = quota_messages.overquota_reply()
+    assert reply.startswith("552 5.2.2 HYM081 ")
+    assert reply.isascii() and "%" not in reply
+
+
+def test_warning_script_is_shell_and_sends_hym080(rendered, tmp_path):
+    script = rendered / "quota-warning.sh"
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+    # Run it with a stand-in for dovecot-lda that records its arguments and input.
+    fake = tmp_path / "lda"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\ncat > {tmp_path}/mail\n')
+    fake.chmod(0o755)
+    text = script.read_text().replace("/usr/lib/dovecot/dovecot-lda", str(fake))
+    runnable = tmp_path / "warn.sh"
+    runnable.write_text(text)
+    result = subprocess.run(["sh", str(runnable), "90", "an.nv@hungyen.gov.vn"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[args.index("-d") + 1] == "an.nv@hungyen.gov.vn"
+    assert args[args.index("-f") + 1] == "sotttt@hungyen.gov.vn"
+    assert "plugin/quota=count:User quota:noenforcing" in args
+    # vmail may open neither Dovecot's log files nor its stats socket.
+    assert {"log_path=/dev/stderr", "debug_log_path=/dev/stderr", "stats_writer_socket_path="} \
+        <= set(args)
+    message = email.message_from_bytes((tmp_path / "mail").read_bytes())
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    assert subject == quota_messages.warning_subject()
+    assert message["From"] == "sotttt@hungyen.gov.vn"
+    assert message["To"] == "an.nv@hungyen.gov.vn"
+    body = message.get_payload(decode=True).decode()
+    assert body.startswith("HYM080 hộp thư an.nv@hungyen.gov.vn đã dùng quá 90%")
+    assert "Sở TTTT" in body
+
+
+def test_warning_script_refuses_an_odd_address(rendered, tmp_path):
+    result = subprocess.run(["sh", str(rendered / "quota-warning.sh"), "90", "a$(id)@x"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0
