@@ -179,9 +179,8 @@ class Handler(socketserver.StreamRequestHandler):
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if len(os.fsencode(os.path.abspath(args.socket))) > SOCKET_PATH_MAX:
-        print(f"hymail-password: the socket path {args.socket} is longer than "
-              f"{SOCKET_PATH_MAX} bytes, the limit of a unix socket: choose a shorter one",
-              file=sys.stderr)
+        change.log(f"the socket path {args.socket} is longer than {SOCKET_PATH_MAX} bytes, "
+                   "the limit of a unix socket: choose a shorter one")
         return 2
     server = Helper(args)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
