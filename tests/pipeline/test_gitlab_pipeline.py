@@ -110,6 +110,19 @@ def test_scheduled_drift_report_passes_on_a_server_that_matches(repo, gitlab):
     assert report["drift"] is False
 
 
+def test_scheduled_monthly_report_reports_on_the_chosen_month(repo, gitlab):
+    """HYMAIL_SCHEDULE=report runs the report job alone (not drift); REPORT_SINCE and
+    REPORT_UNTIL fix the period here (the job's default, the previous month, reads the
+    clock)."""
+    result = repo.pipeline("--file", repo.target_definition(), variables={
+        "CI_PIPELINE_SOURCE": "schedule", "HYMAIL_SCHEDULE": "report",
+        "REPORT_SINCE": "2026-11-01", "REPORT_UNTIL": "2026-11-30", **api(repo, gitlab)})
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert passed(result) == {"report"}
+    province = repo.artifact("report", "build/report/tinh.md").read_text("utf-8")
+    assert "Kỳ báo cáo: từ 01/11/2026 đến 30/11/2026" in province
+
+
 def test_merge_request_editing_another_agencys_file_is_refused_by_policy(repo, gitlab):
     repo.prepare_ci()
     repo.git("checkout", "-q", "-b", "sua-tienlu", "main")
