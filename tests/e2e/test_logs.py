@@ -4,8 +4,8 @@ Rotation: `mailserverctl rotate-logs --force` runs Debian's logrotate with the c
 the role shipped (state_dir/etc/logrotate.conf). Every log is renamed and compressed at once,
 and each server writes to its NEW file afterwards: a message sent after the rotation is found
 by its Message-ID in the new postfix.log, in Dovecot's delivery line of the new dovecot.log
-and in rspamd's new log; a request to nginx in its new access log; the old files hold what
-came before, compressed. A server that kept writing to the renamed file would have put its
+and in rspamd's new log, and counted by the Postfix exporter, which reads that log; a request
+to nginx in its new access log; the old files hold what came before, compressed. A server that kept writing to the renamed file would have put its
 line into a file that is gone (compressed, removed): the test would not find it.
 
 Secrets: after logins (the initial password refused, a wrong one, the changed one over IMAP
@@ -77,6 +77,16 @@ def web(path: str, data: bytes | None = None) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8")
 
 
+def exporter_count(name: str) -> float:
+    """A counter of the Postfix exporter (0 before its first sample)."""
+    url = f"http://127.0.0.1:{PORTS['postfix_exporter_port']}/metrics"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        for line in answer.read().decode("utf-8").splitlines():
+            if line.startswith(f"{name} "):
+                return float(line.split()[1])
+    return 0.0
+
+
 def test_after_a_rotation_each_server_writes_its_new_file(province):
     server = province.server
     log = server.state_dir / "log"
@@ -102,12 +112,18 @@ def test_after_a_rotation_each_server_writes_its_new_file(province):
         assert new.st_ino != before[name], f"{name} is still the old file"
         assert new.st_mode & 0o077 == 0, f"{name}: mode {oct(new.st_mode)}"
 
+    cleaned = exporter_count("postfix_cleanup_messages_processed_total")
     message_id = f"<logs.{uuid.uuid4().hex}@e2e.example.org>"
     send_with_id("logrotate", message_id)
     server.delivered("logrotate", "logs")
     wait_for(log / "postfix.log", f"message-id={message_id}")
     wait_for(log / "dovecot.log", f"msgid={message_id}: saved mail to INBOX")
     wait_for(log / "rspamd.log", f"id: {message_id}")
+    # The Postfix exporter reads Postfix's log: it follows the new file (HymailDeliveriesDeferred).
+    deadline = time.monotonic() + 60
+    while exporter_count("postfix_cleanup_messages_processed_total") <= cleaned:
+        assert time.monotonic() < deadline, "the Postfix exporter did not read the new log"
+        time.sleep(1)
     # nginx logs the path without its query (an unknown one as the webmail's index.php).
     assert web(f"/mail/config-v1.1.xml?emailaddress=logrotate%40{DOMAIN}")[0] == 200
     wait_for(log / "nginx-access.log", "GET /mail/config-v1.1.xml ")
