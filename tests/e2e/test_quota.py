@@ -6,19 +6,26 @@ its owner gets HYM080 once, from the operator mailbox (Dovecot's quota_warning s
 delivered by dovecot-lda); further mail is refused at RCPT with 552 5.2.2 HYM081 (Dovecot's
 quota-status as Postfix's policy service), so the sending client is told at once and
 nothing is accepted and bounced later. A mailbox without a quota of its own still takes the
-same message.
+same message. The count of mailboxes past 90 % (hymail_quota_warned_mailboxes, node
+exporter's textfile) goes up by one, and the shipped rule HymailMailboxesNearlyFull fires in
+a promtool rule test on what was scraped.
 """
 
 from __future__ import annotations
 
 import email
 import email.header
+import re
+import shutil
 import smtplib
+import subprocess
 import time
+import urllib.request
 import uuid
 
 import pytest
-from e2e_support import DOMAIN, PORTS, mailbox
+import yaml
+from e2e_support import DOMAIN, PORTS, ROOT, mailbox
 
 pytestmark = pytest.mark.server
 
@@ -74,7 +81,46 @@ def warnings(server, local: str) -> list[email.message.Message]:
     return [m for m in messages(server, local) if subject_of(m).startswith("HYM080 ")]
 
 
-def test_a_full_mailbox_is_warned_once_then_refuses_mail_with_a_clear_552(server, province):
+RULES = ROOT / "monitoring" / "hymail.rules.yml"
+ALERT = "HymailMailboxesNearlyFull"
+
+
+def warned_count() -> int:
+    """hymail_quota_warned_mailboxes as node exporter serves it (its textfile collector)."""
+    url = f"http://127.0.0.1:{PORTS['node_exporter_port']}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        body = answer.read().decode()
+    assert "node_textfile_scrape_error 0" in body
+    found = re.search(r"^hymail_quota_warned_mailboxes (\d+)$", body, re.M)
+    assert found, "no hymail_quota_warned_mailboxes in node exporter's answer"
+    return int(found[1])
+
+
+def alert_fixture(before: int, after: int) -> dict:
+    """A promtool rule test of the shipped rule on the two scraped values: ``after`` from
+    minute 3 on; the alert with ``after`` as its value at minute 15, none at minute 2."""
+    rule = next(r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]
+                if r["alert"] == ALERT)
+    instance = f"127.0.0.1:{PORTS['node_exporter_port']}"
+    notes = {key: text.replace("{{ $value }}", str(after))
+             .replace("{{ $labels.instance }}", instance)
+             for key, text in rule["annotations"].items()}
+    series = f'hymail_quota_warned_mailboxes{{job="node",instance="{instance}"}}'
+    return {"rule_files": [str(RULES)], "evaluation_interval": "1m",
+            "tests": [{"interval": "1m",
+                       "input_series": [{"series": series,
+                                         "values": f"{before} {before} {before} {after}x15"}],
+                       "alert_rule_test": [
+                           {"eval_time": "2m", "alertname": ALERT,
+                            "exp_alerts": [] if before == 0 else None},
+                           {"eval_time": "15m", "alertname": ALERT, "exp_alerts": [
+                               {"exp_labels": {"instance": instance, **rule["labels"]},
+                                "exp_annotations": notes}]}]}]}
+
+
+def test_a_full_mailbox_is_warned_once_then_refuses_mail_with_a_clear_552(server, province,
+                                                                           tmp_path):
+    before = warned_count()
     province.declare(mailbox("qtday", "qtday", kind="agency", quota="1M"),
                      mailbox("qtthuong", "qtday"))
     result = province.run()
@@ -117,3 +163,24 @@ def test_a_full_mailbox_is_warned_once_then_refuses_mail_with_a_clear_552(server
     assert len(warnings(server, "qtday")) == 1
     log = (server.state_dir / "log" / "postfix.log").read_text(errors="replace")
     assert "HYM081" in log and f"<qtday@{DOMAIN}>" in log
+
+    # The operator's alert: one more mailbox counted, and the rule fires on the scrapes.
+    after = warned_count()
+    assert after == before + 1, (before, after)
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (make test-deps)")
+    fixture = alert_fixture(before, after)
+    if before:  # the alert may already be on: only the later evaluation is compared
+        fixture["tests"][0]["alert_rule_test"].pop(0)
+    path = tmp_path / "quota.test.yml"
+    path.write_text(yaml.safe_dump(fixture, allow_unicode=True), "utf-8")
+    result = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    # The owner deletes mail: back under 90 %, the mailbox leaves the count (quota_warning2).
+    config = server.state_dir / "etc" / "dovecot" / "dovecot.conf"
+    subprocess.run(["doveadm", "-c", str(config), "expunge", "-u", f"qtday@{DOMAIN}",
+                    "mailbox", "INBOX", "subject", "Thu so"], check=True, timeout=60)
+    assert wait_for(lambda: warned_count() == before), (before, warned_count())

@@ -82,6 +82,7 @@ def test_dovecot_loads_quota_for_imap_and_lmtp(rendered):
     ("quota_rule", "*:storage=3M"),
     ("quota_warning", f"storage={quota_messages.WARNING_PERCENT}%% quota-warning "
                       f"{quota_messages.WARNING_PERCENT} %u"),
+    ("quota_warning2", f"-storage={quota_messages.WARNING_PERCENT}%% quota-warning below %u"),
     ("quota_status_success", "DUNNO"),
     ("quota_status_nouser", "DUNNO"),
     ("quota_status_overquota", quota_messages.overquota_reply()),
@@ -122,12 +123,17 @@ def test_warning_script_is_shell_and_sends_hym080(rendered, tmp_path):
     fake = tmp_path / "lda"
     fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\ncat > {tmp_path}/mail\n')
     fake.chmod(0o755)
-    text = script.read_text().replace("/usr/lib/dovecot/dovecot-lda", str(fake))
+    quota_dir = rendered / "state" / "quota"
+    text = (script.read_text().replace("/usr/lib/dovecot/dovecot-lda", str(fake))
+            .replace(str(quota_dir), str(tmp_path / "quota")))
+    (tmp_path / "quota" / "warned").mkdir(parents=True)
     runnable = tmp_path / "warn.sh"
     runnable.write_text(text)
     result = subprocess.run(["sh", str(runnable), "90", "an.nv@hungyen.gov.vn"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+    assert warned_count(tmp_path / "quota") == 1
+    assert (tmp_path / "quota" / "warned" / "an.nv@hungyen.gov.vn").exists()
     args = (tmp_path / "args").read_text().splitlines()
     assert args[args.index("-d") + 1] == "an.nv@hungyen.gov.vn"
     assert args[args.index("-f") + 1] == "sotttt@hungyen.gov.vn"
@@ -143,6 +149,47 @@ def test_warning_script_is_shell_and_sends_hym080(rendered, tmp_path):
     body = message.get_payload(decode=True).decode()
     assert body.startswith("HYM080 hộp thư an.nv@hungyen.gov.vn đã dùng quá 90%")
     assert "Sở TTTT" in body
+
+
+def warned_count(quota_dir: pathlib.Path) -> int:
+    """The value of hymail_quota_warned_mailboxes in the script's textfile."""
+    lines = (quota_dir / "hymail_quota.prom").read_text().splitlines()
+    assert lines[:2] == ["# HELP hymail_quota_warned_mailboxes Mailboxes past their quota "
+                         "warning level, not back under it.",
+                         "# TYPE hymail_quota_warned_mailboxes gauge"]
+    name, value = lines[2].split()
+    assert name == "hymail_quota_warned_mailboxes"
+    return int(value)
+
+
+def test_the_count_goes_up_and_down_and_below_sends_nothing(rendered, tmp_path):
+    """Two mailboxes past 90 %, one back under: 2 then 1; "below" delivers nothing."""
+    quota_dir = rendered / "state" / "quota"
+    fake = tmp_path / "lda"
+    fake.write_text(f"#!/bin/sh\ncat > /dev/null\necho x >> {tmp_path}/deliveries\n")
+    fake.chmod(0o755)
+    runnable = tmp_path / "warn.sh"
+    runnable.write_text((rendered / "quota-warning.sh").read_text()
+                        .replace("/usr/lib/dovecot/dovecot-lda", str(fake))
+                        .replace(str(quota_dir), str(tmp_path / "quota")))
+    (tmp_path / "quota" / "warned").mkdir(parents=True)
+    counts = []
+    for level, address in (("90", "a@hungyen.gov.vn"), ("90", "b@hungyen.gov.vn"),
+                           ("below", "a@hungyen.gov.vn"), ("below", "a@hungyen.gov.vn")):
+        result = subprocess.run(["sh", str(runnable), level, address], capture_output=True,
+                                text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        counts.append(warned_count(tmp_path / "quota"))
+    assert counts == [1, 2, 1, 1]
+    assert (tmp_path / "deliveries").read_text().count("x") == 2
+
+
+def test_the_role_starts_the_count_at_zero_with_the_script_s_help():
+    """The role's first file (tasks/dovecot.yml) says what the script later writes."""
+    tasks = (ROOT / "roles" / "mailserver" / "tasks" / "dovecot.yml").read_text()
+    assert ("# HELP hymail_quota_warned_mailboxes Mailboxes past their quota warning level, "
+            "not back under it.") in tasks
+    assert "hymail_quota_warned_mailboxes 0" in tasks
 
 
 def test_warning_script_refuses_an_odd_address(rendered, tmp_path):
