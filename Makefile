@@ -247,8 +247,9 @@ testhost-destroy:
 ##   gitlab-ci-local (npm ci from the committed lock file into .ci/gitlab-ci-local/)
 # The test host (tools/testhost.py): systemd-nspawn, debootstrap, nft, openssl.
 TESTHOST_APT := systemd-container debootstrap nftables openssl
-# logrotate: tests/unit/test_logrotate_config.py dry-runs the role's configuration.
-TEST_APT := chromium chromium-driver rsync faketime logrotate $(TESTHOST_APT)
+# logrotate: tests/unit/test_logrotate_config.py dry-runs the role's configuration; restic:
+# tests/e2e/test_offsite_backup.py (collected before the session's server installs it).
+TEST_APT := chromium chromium-driver rsync faketime logrotate restic $(TESTHOST_APT)
 # apt_install: install the Debian packages of $(1) that are missing (one apt-get run)
 apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
