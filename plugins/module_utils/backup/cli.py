@@ -98,7 +98,7 @@ def repository(args: argparse.Namespace) -> offsite.Repository | None:
         args.state_dir, "etc", "backup-offsite.password")
     if offsite.ensure_password_file(password_file):
         say(f"made the restic password file {password_file} (0600): keep a copy of it off "
-              f"the host, the off-host copies cannot be read without it")
+            f"the host, the off-host copies cannot be read without it")
     return offsite.Repository(args.offsite_repository, password_file, args.restic,
                               args.restic_cache_dir)
 
@@ -117,9 +117,9 @@ def take(args: argparse.Namespace) -> None:
     result = backup_site.run(backend, params)
     taken, deleted = result["backup"], result["retention"]["deleted"]
     say(f"backup {taken['name']} taken and verified in {taken['path']}: "
-          f"{taken['accounts']} mailboxes, {taken['messages']} messages, {taken['files']} "
-          f"files, {taken['bytes']} bytes; {len(deleted)} old backups deleted "
-          f"(retention: keep {args.keep}, {args.keep_days} days)")
+        f"{taken['accounts']} mailboxes, {taken['messages']} messages, {taken['files']} "
+        f"files, {taken['bytes']} bytes; {len(deleted)} old backups deleted "
+        f"(retention: keep {args.keep}, {args.keep_days} days)")
     for warning in result.get("warnings") or []:
         say(f"warning: {warning}")
     if not args.no_metrics:
@@ -136,7 +136,7 @@ def copy_off(args: argparse.Namespace) -> None:
         return
     done = offsite.copy_verified(repo, backup_dir(args))
     say(f"off-host copies in {args.offsite_repository}: copied "
-          f"{', '.join(done['copied']) or 'none'}; already there: {len(done['present'])}")
+        f"{', '.join(done['copied']) or 'none'}; already there: {len(done['present'])}")
     if done["refused"]:
         raise offsite.OffsiteError(f"not copied off the host, they do not match their "
                                    f"MANIFEST: {', '.join(done['refused'])}")
@@ -164,9 +164,9 @@ def restore_copy(args: argparse.Namespace) -> None:
         raise offsite.OffsiteError("offsite-restore needs --offsite-repository")
     done = offsite.restore_verified(repo, args.backup, args.target)
     say(f"backup {args.backup} restored from {args.offsite_repository} into {done['path']} "
-          f"and verified: {done['files']} files, {done['bytes']} bytes; restore the server "
-          f"from it with make restore ARGS=\"-e backup_dir={args.target} "
-          f"-e backup_name={args.backup}\"")
+        f"and verified: {done['files']} files, {done['bytes']} bytes; restore the server "
+        f"from it with make restore ARGS=\"-e backup_dir={args.target} "
+        f"-e backup_name={args.backup}\"")
 
 
 def main(argv: list[str] | None = None) -> int:
