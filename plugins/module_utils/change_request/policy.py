@@ -54,14 +54,15 @@ LOCK_KINDS = frozenset({"lock", "unlock", "lock_reason"})
 # Every step only Sở TTTT makes (authored or approved), and the code that refuses it to others:
 # locks (Điều 7), issuing a revoked mailbox again (Điều 6.1, 7.2), a new password (9.2, 12.1).
 SOTTTT_STEPS = {**dict.fromkeys(LOCK_KINDS, "HP021"), "reinstate": "HP022",
-                "reset_password": "HP017"}
+                "reset_password": "HP017", "quota": "HP018"}
 # What a transferred person does not take along in the same change (Điều 6.2.b, 9.3).
 NOT_WITH_A_MOVE = ("rename", "revoke", "reinstate", "lock", "unlock", "lock_reason",
                    "reset_password")
 # What the plan's warning block lists one by one, beside the counts.
 NOTABLE_KINDS = ("move", "reset_password", "delegate")
-# The words of a change inside a sentence: the lifecycle's (from the glossary).
-WORDS = SAY
+# The words of a change inside a sentence: the lifecycle's (from the glossary), and the
+# policy's own: a mailbox's own size limit (the server's disk is Sở TTTT's, Điều 10).
+WORDS = {**SAY, "quota": "đặt dung lượng hộp thư riêng (quota)"}
 # The merge request at its first mention (the summary), then "yêu cầu hợp nhất" alone.
 MERGE_REQUEST = label("merge_request")
 
@@ -387,6 +388,8 @@ def compare(base: Side, head: Side) -> list[Event]:
             events.append(Event("create", address, _path(after), None, after))
             if after.status == LOCKED:
                 events.append(Event("lock", address, _path(after), None, after))
+            if after.quota is not None:
+                events.append(Event("quota", address, _path(after), None, after))
     for address in sorted(set(base.aliases) - head.claims()):
         events.append(Event("remove", address, base.aliases[address], None, None))
     return events
@@ -408,6 +411,8 @@ def transitions(before: Mailbox, after: Mailbox, moved: set[str]) -> list[Event]
         kinds.append("delegate")
     if after.password_reset is not None and after.password_reset != before.password_reset:
         kinds.append("reset_password")
+    if after.quota != before.quota:
+        kinds.append("quota")
     return [Event(kind, after.address, _path(after), before, after) for kind in kinds]
 
 
@@ -510,9 +515,10 @@ def letter_words(request) -> str:
 
 
 def check_sotttt_steps(change: Change) -> list[Violation]:
-    """Điều 6.1, 7, 9.2, 10.1, 12.1: only Sở TTTT locks, unlocks, changes the reason of a
-    lock, issues a revoked mailbox again or gives a new password. A clerk may still revoke
-    a locked mailbox of their agency (retirement while locked)."""
+    """Điều 6.1, 7, 9.2, 10.1, 10.2, 12.1: only Sở TTTT locks, unlocks, changes the reason of
+    a lock, issues a revoked mailbox again, gives a new password or sets (changes, removes) a
+    mailbox's own quota: the disk is shared by every agency. A clerk may still revoke a
+    locked mailbox of their agency (retirement while locked)."""
     if change.by_sotttt:
         return []
     steps: dict[tuple, list[str]] = {}

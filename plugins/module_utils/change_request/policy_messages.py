@@ -72,6 +72,12 @@ CATALOG: dict[str, tuple[str, str, str]] = {
               "yêu cầu hợp nhất", cite("9.2", "12.1"),
               "người dùng quên mật khẩu báo cho {operator}; bỏ password_reset khỏi yêu cầu hợp "
               "nhất, hoặc nhờ người duyệt của {operator} " + APPROVE + " rồi " + RERUN),
+    "HP018": ("{address}: {what} chỉ do {operator} quyết định (máy chủ dùng chung cho mọi cơ "
+              "quan); {author} không phải " + REVIEWER + " và chưa có người duyệt nào phê "
+              "duyệt yêu cầu hợp nhất", cite("10.1", "10.2"),
+              "bỏ quota khỏi yêu cầu hợp nhất để hộp thư dùng dung lượng chung; cần dung lượng "
+              "lớn hơn thì gửi văn bản đề nghị tới {operator}, hoặc nhờ người duyệt của "
+              "{operator} " + APPROVE + " rồi " + RERUN),
     # Request letters and locks
     "HP020": ("{address}: {what} nhưng vẫn ghi văn bản đề nghị cũ {letter}", cite("6.1"),
               "ghi request là số và ngày của văn bản đề nghị cho chính thay đổi này"),

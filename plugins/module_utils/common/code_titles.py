@@ -91,6 +91,7 @@ TITLES = {
     "HP015": "Thuyên chuyển người được ủy quyền",
     "HP016": "Ghi địa chỉ cũ không thuộc tệp",
     "HP017": "Cấp lại mật khẩu không qua đơn vị quản lý",
+    "HP018": "Dung lượng hộp thư riêng không qua đơn vị quản lý",
     "HP020": "Dùng lại văn bản đề nghị cũ",
     "HP021": "Tạm khóa hoặc khôi phục không qua đơn vị quản lý",
     "HP022": "Cấp lại hộp thư đã thu hồi không qua đơn vị quản lý",
