@@ -34,6 +34,21 @@ def restic_present():
             pytest.fail(message)
         pytest.skip(message)
 
+
+@pytest.fixture(autouse=True)
+def backups_removed(server):
+    """The backups this file's tests take go away after them: they hold every account's
+    hash, and test_secrets scans the whole state directory of the session's server."""
+    backups = server.state_dir / "backups"
+    before = set(backups.iterdir()) if backups.is_dir() else set()
+    yield
+    for path in (set(backups.iterdir()) if backups.is_dir() else set()) - before:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 NAMES = ("osan", "osbinh")
 
 
