@@ -198,9 +198,12 @@ report: setup
 
 ## bench: the performance benchmark of docs/benchmarks.md (about 15 min; its own mail server)
 ##   make bench BENCH_SIZES=10000   for a quicker run; results in build/bench/
+##   make bench BENCH_PARTS=smtp,login,idle   only those parts (pipeline: the steps above)
 BENCH_SIZES ?= 10000 100000
+BENCH_PARTS ?=
 bench: setup
-	$(COLLECTION_PYTHON) bench/run.py --sizes $(BENCH_SIZES) --out build/bench
+	$(COLLECTION_PYTHON) bench/run.py --sizes $(BENCH_SIZES) \
+	  $(if $(BENCH_PARTS),--parts $(BENCH_PARTS)) --out build/bench
 
 ## lint: ruff, yamllint and ansible-lint (production profile)
 lint: setup

@@ -9,8 +9,11 @@ For each size (people in the province) it generates a province and its reorganis
 core alone (bench/core.py) and whole ``ansible-playbook`` runs. Each step is a fresh child
 process; wall time, CPU time and peak memory come from os.wait4 (bench/measure.py). Side by
 side: an empty playbook and the naive way (bench/playbooks/naive.yml) at 100 mailboxes.
-Everything runs against a mail server of its own (bench/server.py), stopped at the end.
-Results: <out>/results.json, <out>/results.md (the tables, printed too), <out>/logs/.
+Those are the part ``pipeline``; the parts of bench/parts/ measure the mail service itself
+(SMTP acceptance, login storms, idle clients...): ``--parts pipeline,smtp`` picks and orders
+them (all by default). Everything runs against a mail server of its own (bench/server.py),
+stopped at the end. Results: <out>/results.json, <out>/results.md (the tables, printed too),
+<out>/logs/.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import time
 
+import parts
 from ansible_collections.hungyen.mail.plugins.module_utils.apply.passwords import (
     HashSettings,
     hash_password,
@@ -56,7 +60,8 @@ class Bench:
         self.env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                         ANSIBLE_NOCOLOR="1", PATH=f"{os.path.dirname(PYTHON)}:"
                                                   f"{os.environ.get('PATH', '')}")
-        self.results: dict = {"machine": machine(), "bench_hash": BENCH_HASH, "sizes": {}}
+        self.results: dict = {"machine": machine(), "bench_hash": BENCH_HASH, "sizes": {},
+                              "parts": {}}
         self.count = 0
         self.start = time.perf_counter()
 
@@ -201,7 +206,24 @@ class Bench:
                                               new)
         return {"hashing": hashing} | {k: dataclasses.asdict(v) for k, v in steps.items()}
 
-    def finish(self, keep: bool) -> str:
+    def part(self, name: str, module) -> None:
+        """One part of bench/parts/ on the emptied server, with the load average around it."""
+        print(f"{name}: {module.TITLE}", flush=True)
+        self.server.reset()
+        context = parts.Context(
+            server=self.server, work=os.path.join(self.work, "parts", name), logs=self.logs,
+            machine=self.results["machine"], run=self.run, playbook=self.playbook,
+            core=self.core, bench_hash=BENCH_HASH)
+        os.makedirs(context.work, exist_ok=True)
+        load_start, start = os.getloadavg(), time.perf_counter()
+        figures = module.run(context)
+        self.results["parts"][name] = {
+            "title": module.TITLE, "figures": figures,
+            "load_average_start": [round(x, 2) for x in load_start],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+            "duration_s": round(time.perf_counter() - start, 1)}
+
+    def finish(self, keep: bool, modules: dict) -> str:
         self.server.stop(keep)
         if not keep:
             shutil.rmtree(self.work, ignore_errors=True)
@@ -209,7 +231,14 @@ class Bench:
         self.results["machine"]["duration_s"] = round(time.perf_counter() - self.start)
         with open(os.path.join(self.out, "results.json"), "w", encoding="utf-8") as handle:
             json.dump(self.results, handle, ensure_ascii=False, indent=1)
-        table = render(self.results)
+        table = render(self.results) if "pipeline" in modules else ""
+        for name, module in modules.items():
+            if name != "pipeline" and name in self.results["parts"]:
+                part = self.results["parts"][name]
+                table += (f"\n## {part['title']}\n\nLoad average at start "
+                          f"{' / '.join(map(str, part['load_average_start']))}, at end "
+                          f"{' / '.join(map(str, part['load_average_end']))}; took "
+                          f"{part['duration_s']} s.\n\n{module.render(part['figures'])}\n")
         with open(os.path.join(self.out, "results.md"), "w", encoding="utf-8") as handle:
             handle.write(table)
         return table
@@ -223,21 +252,36 @@ def _hash_args(settings: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--parts", default="pipeline," + ",".join(parts.available()),
+                        help="comma-separated parts, in order: pipeline (the province-size "
+                             "steps) and those of bench/parts/ "
+                             f"({', '.join(parts.available())}); default: all")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--keep", action="store_true", help="keep the server and scratch")
     args = parser.parse_args()
+    try:
+        modules = {name: None if name == "pipeline" else parts.load(name)
+                   for name in filter(None, (n.strip() for n in args.parts.split(",")))}
+    except ValueError as error:
+        parser.error(str(error))
+    if not modules:
+        parser.error("--parts names no part")
     bench = Bench(os.path.abspath(args.out))
     failed = None
     try:
         bench.setup()
-        bench.baseline()
-        bench.hash_rates()
-        for people in args.sizes:
-            bench.size(people)
+        for name, module in modules.items():
+            if module is None:
+                bench.baseline()
+                bench.hash_rates()
+                for people in args.sizes:
+                    bench.size(people)
+            else:
+                bench.part(name, module)
     except (RuntimeError, OSError) as error:
         failed = error
     finally:
-        table = bench.finish(args.keep)
+        table = bench.finish(args.keep, modules)
     print("\n" + table)
     if failed:
         sys.exit(f"bench: {failed}")

@@ -1,0 +1,50 @@
+"""``make bench BENCH_PARTS=...``: the parts of bench/parts/ are found, checked and refused by
+name (bench/parts/__init__.py); the measuring itself is the benchmark's, not the suite's."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import pytest
+
+BENCH = pathlib.Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import parts  # noqa: E402  (bench/ is not a package: bench/run.py runs with it on sys.path)
+
+
+def test_every_part_module_keeps_the_contract():
+    names = parts.available()
+    on_disk = sorted(p.stem for p in (BENCH / "parts").glob("[a-z]*.py"))
+    assert names == on_disk
+    for name in names:
+        module = parts.load(name)
+        assert module.TITLE and callable(module.run) and callable(module.render), name
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("pipeline", "no benchmark part named 'pipeline'"),  # run.py's own steps, not a module
+    ("nosuchpart", "no benchmark part named 'nosuchpart' (known: pipeline"),
+    ("../run", "no benchmark part named '../run'"),
+    ("os.path", "no benchmark part named 'os.path'"),
+])
+def test_an_unknown_part_is_refused_by_name(name, message):
+    with pytest.raises(ValueError) as error:
+        parts.load(name)
+    assert str(error.value).startswith(message)
+
+
+def test_a_module_without_the_contract_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "__init__.py").write_text(
+        (BENCH / "parts" / "__init__.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "parts" / "halfdone.py").write_text("TITLE = 'x'\n\ndef run(ctx):\n"
+                                                    "    return {}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for module in [m for m in sys.modules if m == "parts" or m.startswith("parts.")]:
+        monkeypatch.delitem(sys.modules, module)
+    import parts as fresh  # the copy under tmp_path
+
+    with pytest.raises(ValueError, match=r"bench/parts/halfdone.py has no render"):
+        fresh.load("halfdone")
