@@ -9,8 +9,15 @@ served and the staging directory is garbage; killed after it, the new one is ser
 the work that follows (pending.json: journal, notices) is finished by the next apply.
 
 A generation is never written again once committed. Superseded generations are removed
-right after the switch: a Postfix process notices a map whose inode lost its last link
-and reopens it through the symlink (``dict_changed``).
+right after the switch. Postfix's long-lived processes (smtpd, cleanup) keep their maps
+open from one connection to the next; before accepting each one they ``fstat`` every map
+they opened and exit when one lost its last link or changed its mtime
+(``dict_changed_name()``), and the process the master starts instead opens the maps
+through the symlink, so the new generation. That is why the switch and the unlinking of
+the files only the old generation has are one step (``switch``): done by a child in a
+session of its own, a kill of the apply (its process group) after the symlink changed
+cannot leave them undone, so no Postfix process keeps serving the old maps while
+Dovecot, which reads its files by name, serves the new ones.
 """
 
 from __future__ import annotations
@@ -72,8 +79,29 @@ class Generations:
     def commit(self, staging: str) -> str:
         """Make ``staging`` the live generation: sync, rename, switch. Returns its path."""
         final = commit_directory(staging, os.path.join(self.gen_dir, str(self.live_number() + 1)))
-        self.point_to(final)
+        self.switch(final)
         return final
+
+    def switch(self, directory: str) -> None:
+        """Point ``live`` at ``directory`` and unlink the files the generation it replaces
+        does not share with it (so every Postfix process that opened one of them restarts
+        before its next connection), in one child process that a kill of the caller's
+        process group does not reach (the module docstring)."""
+        old = self.live_dir()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's exit status is the report
+            status = 1
+            try:
+                os.setsid()
+                self.point_to(directory)
+                if old is not None and old != os.path.realpath(directory):
+                    unlink_unshared(old, directory)
+                status = 0
+            finally:
+                os._exit(status)  # no cleanup of the parent's state in the child
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise OSError(f"switching {self.live} to {directory} failed")
 
     def point_to(self, directory: str) -> None:
         """Replace the ``live`` symlink atomically (a new link renamed over the old)."""
@@ -97,6 +125,24 @@ class Generations:
         """The one-apply-at-a-time lock: wait up to ``timeout`` seconds, then LockTimeout."""
         os.makedirs(self.data_dir, exist_ok=True)
         return held_lock(os.path.join(self.data_dir, LOCK_FILE), LockTimeout, timeout, poll)
+
+
+def unlink_unshared(old: str, new: str) -> list[str]:
+    """Unlink the files of directory ``old`` that are not hard links to a file of ``new``
+    (what the new generation changed); the rest of ``old`` stays for ``prune``."""
+    kept = set()
+    for name in os.listdir(new):
+        info = os.lstat(os.path.join(new, name))
+        kept.add((info.st_dev, info.st_ino))
+    removed = []
+    for name in sorted(os.listdir(old)):
+        path = os.path.join(old, name)
+        info = os.lstat(path)
+        if os.path.isfile(path) and not os.path.islink(path) \
+                and (info.st_dev, info.st_ino) not in kept:
+            os.unlink(path)
+            removed.append(name)
+    return removed
 
 
 def _remove(path: str) -> None:
