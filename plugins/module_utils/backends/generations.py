@@ -99,7 +99,7 @@ class Generations:
                 status = 0
             finally:
                 os._exit(status)  # no cleanup of the parent's state in the child
-        _, status = os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
         if os.waitstatus_to_exitcode(status) != 0:
             raise OSError(f"switching {self.live} to {directory} failed")
 
