@@ -140,6 +140,9 @@ class Doveadm:
 
     def __init__(self, layout: Layout):
         self.config = layout.dovecot_config
+        # Dovecot's base_dir: the embedded server's under state_dir, systemd mode's /run.
+        self.base_dir = (os.path.join(layout.state_dir, "run", "dovecot") if self.config
+                         else "/run/dovecot")
 
     def end(self, logins: list[str]) -> int:
         """Flush the cache for ``logins`` and kick them; the number of logins kicked.
@@ -153,6 +156,12 @@ class Doveadm:
         kicked = 0
         for login in targets:
             kicked += self._run(["kick", login], ok=(0, NO_USER_KICKED)) is not None
+        # A session in IDLE may be hibernated: then its pid is an imap-hibernate process
+        # holding other users' sessions too, and a plain kick ends nothing (it only warns,
+        # exit 0). -f ends that process: every session it holds, each client reconnecting
+        # (imap-hibernate's client_limit bounds how many; docs/mailserver.md, "Idle clients").
+        for login in self._hibernated(targets):
+            self._run(["kick", "-f", login], ok=(0, NO_USER_KICKED))
         return kicked
 
     def flush(self, logins: list[str]) -> int:
@@ -171,6 +180,37 @@ class Doveadm:
         found = {line.split()[0] for line in (output or "").splitlines()[1:] if line.strip()}
         return sorted(found & wanted)
 
+    def _hibernated(self, logins: list[str]) -> list[str]:
+        """The logins among ``logins`` with a session held by an imap-hibernate process
+        (``doveadm who`` runs only when this Dovecot has one)."""
+        if not logins or not self._hibernating():
+            return []
+        output = self._run(["who", "-1"]) or ""
+        wanted, found = set(logins), set()
+        for line in output.splitlines()[1:]:
+            fields = line.split()  # username, proto, pid, ip (one line per connection)
+            if fields and fields[0] in wanted and any(
+                    field.strip("()").isdigit() and _is_hibernate(field) for field in fields[1:]):
+                found.add(fields[0])
+        return sorted(found)
+
+    def _hibernating(self) -> bool:
+        """Whether this Dovecot's master runs an imap-hibernate process now."""
+        try:
+            with open(os.path.join(self.base_dir, "master.pid"), encoding="ascii") as handle:
+                master = handle.read().split()[0]
+        except (OSError, IndexError):
+            return False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and _is_hibernate(entry):
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as h:
+                        if h.read().rsplit(")", 1)[1].split()[1] == master:
+                            return True
+                except (OSError, IndexError):
+                    continue
+        return False
+
     def _run(self, arguments: list[str], ok: tuple[int, ...] = (0,)) -> str | None:
         """doveadm's output; None when Dovecot is not running; HYR019 on any other failure
         (doveadm says some of them only on stderr, with exit code 0)."""
@@ -188,3 +228,12 @@ class Doveadm:
             raise BackendError("HYR019", command=" ".join(command),
                                stderr=stderr or f"exit {result.returncode}")
         return result.stdout
+
+
+def _is_hibernate(pid: str) -> bool:
+    """Whether ``pid`` (doveadm who's column, maybe in parentheses) is an imap-hibernate."""
+    try:
+        with open(f"/proc/{pid.strip('()')}/comm", encoding="ascii") as handle:
+            return handle.read().strip() == "imap-hibernate"
+    except (OSError, ValueError):
+        return False
