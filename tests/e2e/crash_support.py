@@ -43,6 +43,7 @@ WRONG_PASSWORD = "Khong-phai-mat-khau-1#"
 HEARTBEAT = "b0010"  # a mailbox no step renames, locks or moves
 MARKED = ("b0000", "b0001", "b0002", "b0011", "b0012")  # stays; renamed at odd/even steps
 TITLES = ("Chuyên viên", "Phó trưởng phòng", "Trưởng phòng")
+BEGUN = "reconcile begun"  # the driver's first line, printed as the reconcile begins
 
 
 # --- the driver: one reconcile in its own process --------------------------------------
@@ -52,6 +53,9 @@ def drive(command: str, params_file: str) -> dict:
     from ansible_collections.hungyen.mail.plugins.modules import mailbox_reconcile
 
     params = json.loads(pathlib.Path(params_file).read_text("utf-8"))
+    # The harness times its kill from this line: the interpreter's start and the imports
+    # above write nothing, and a kill there would prove nothing.
+    print(BEGUN, flush=True)
     started = time.monotonic()
     result = mailbox_reconcile.run(params, check_mode=command == "plan")
     return {"changed": result["changed"], "summary": result["summary"],
@@ -79,8 +83,9 @@ class Driver:
             start_new_session=True, env=dict(os.environ, PYTHONPATH=str(ROOT / ".collections")))
 
     def complete(self, mailboxes: list, command: str = "run", timeout: float = 300) -> dict:
-        """Run the driver to its end: its JSON line, with the wall time of the process
-        (raises with its stderr on failure)."""
+        """Run the driver to its end: its JSON line (``seconds``: how long the reconcile
+        itself took), with the wall time of the process (raises with its stderr on
+        failure)."""
         started = time.monotonic()
         process = self.start(mailboxes, command)
         try:
@@ -577,7 +582,7 @@ class CrashHarness:
         self.whole_server = whole_server  # the backend commits with one switch
         self.passwords: dict[str, str | None] = {}  # mailbox key -> latest known password
         self.markers: dict[str, str] = {}  # mailbox key -> subject of a message it holds
-        self.full_runs: list[float] = []  # wall times of reruns that had changes to make
+        self.full_runs: list[float] = []  # reconcile times of reruns that had changes to make
         self.letters: list[tuple[str, str]] = []  # (mailbox key, subject) of letters sent
 
     def setup(self) -> list[str]:
@@ -588,18 +593,21 @@ class CrashHarness:
         return problems
 
     def clean_step(self, step: int) -> tuple[dict, list[str]]:
-        """Apply ``step`` uninterrupted: the driver's result (``wall``: how long its
-        process took), and problems."""
+        """Apply ``step`` uninterrupted: the driver's result (``seconds``: how long its
+        reconcile took; ``wall``: its whole process), and problems."""
         result = self.driver.complete(self.workload.mailboxes(step))
         problems = [] if result["changed"] else [f"step {step} changed nothing"]
         return result, problems + self.learn(step) + self.verify(step)
 
     def killed_step(self, step: int, delay: float, when=None) -> Outcome:
-        """Start ``step``, SIGKILL it after ``delay`` s (or as soon as ``when()`` holds,
-        looked at every half millisecond), check the servers, rerun."""
+        """Start ``step``, SIGKILL it ``delay`` s after its reconcile began (the driver's
+        first line; or as soon as ``when()`` holds, looked at every half millisecond from
+        the start), check the servers, rerun."""
         started = time.monotonic()
         process = self.driver.start(self.workload.mailboxes(step))
         if when is None:
+            # "" when the driver ended before (its failure is reported below)
+            process.stdout.readline()
             time.sleep(delay)
         else:
             while process.poll() is None and not when():
@@ -647,7 +655,7 @@ class CrashHarness:
         except AssertionError as error:
             return [f"the rerun failed: {error}"]
         if result["changed"]:
-            self.full_runs.append(result["wall"])
+            self.full_runs.append(result["seconds"])
         problems = []
         if again["changed"]:
             problems.append(f"the rerun did not converge: {again['summary']}")
