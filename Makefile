@@ -279,21 +279,32 @@ $(GCL_STAMP): $(GCL_DIR)/package-lock.json
 	cd $(GCL_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## test: lint, ansible-test sanity, then the whole suite against a real Postfix + Dovecot
-##   started by the tests, and beside it the tests against a Debian 12 test host
+## test: lint and ansible-test sanity beside the whole suite against a real Postfix + Dovecot
+##   started by the tests, and beside those the tests against a Debian 12 test host
 # The test-host tests (tests/host, marker testhost: a Debian 12 host booted beside, deployed
 # over SSH) mostly wait on that host: they run at the same time as the rest of the suite, in
-# a second pytest whose output follows the suite's (docs/testhost.md). Exit status 5 (no test
-# selected, e.g. ARGS naming other tests) counts as success for either.
+# a second pytest whose output follows the suite's (docs/testhost.md). So do lint and sanity
+# (one after the other, a few minutes that need no server; their output follows too). The
+# run fails when any of them fails, as when they ran first; only the order of the output
+# changes. Exit status 5 (no test selected, e.g. ARGS naming other tests) counts as success
+# for either pytest.
 HOST_TESTS_LOG := build/host-tests.log
-test: lint sanity test-deps
+CHECKS_LOG := build/lint-sanity.log
+# Through a variable: a recipe line naming $(MAKE) itself would run under make -n.
+CHECKS_MAKE := $(MAKE) --no-print-directory
+test: setup test-deps
 	@mkdir -p build; \
+	{ $(CHECKS_MAKE) lint; lint=$$?; \
+	  $(CHECKS_MAKE) sanity; sanity=$$?; \
+	  echo "lint: exit $$lint, sanity: exit $$sanity"; \
+	  exit $$(( lint != 0 || sanity != 0 )); } > "$(CHECKS_LOG)" 2>&1 & checks=$$!; \
 	pytest -m testhost -p no:cacheprovider --durations=15 $(ARGS) > "$(HOST_TESTS_LOG)" 2>&1 & host=$$!; \
 	pytest -m "not testhost" --durations=30 $(ARGS); suite=$$?; \
-	wait $$host; hosts=$$?; \
+	wait $$host; hosts=$$?; wait $$checks; checks=$$?; \
 	echo "=== tests/host, run beside the suite ($(HOST_TESTS_LOG)):"; cat "$(HOST_TESTS_LOG)"; \
+	echo "=== lint and sanity, run beside the suite ($(CHECKS_LOG)):"; cat "$(CHECKS_LOG)"; \
 	[ $$suite -eq 5 ] && suite=0; [ $$hosts -eq 5 ] && hosts=0; \
-	exit $$(( suite != 0 || hosts != 0 ))
+	exit $$(( suite != 0 || hosts != 0 || checks != 0 ))
 
 clean:
 	rm -rf .pytest_cache .ruff_cache
