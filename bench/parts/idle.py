@@ -57,10 +57,11 @@ def run(ctx) -> dict:
     result: dict = {"accounts": ACCOUNTS, "sessions_wanted": SESSIONS,
                     "load_average_start": load_start, "method": __doc__.split("\n\n", 1)[1]}
     province = ctx.provision(ACCOUNTS)
-    addresses = province["addresses"][:ACCOUNTS]
+    addresses = province["addresses"]
     started = time.perf_counter()
     passwords = _changed_passwords(ctx.server.state_dir, addresses)
     result["password_changes_s"] = round(time.perf_counter() - started, 1)
+    result["accounts"] = len(passwords)
     server = _Server(ctx.server.state_dir, int(ctx.server.extra_vars["imap_port"]),
                      int(ctx.server.extra_vars["smtp_port"]))
     result["memory_before"] = server.memory()
@@ -131,10 +132,14 @@ def _changed_passwords(state_dir: str, addresses: list[str]) -> dict[str, str]:
     from ansible_collections.hungyen.mail.plugins.module_utils.password import change
     issued = _issued(state_dir)
     domain = addresses[0].split("@", 1)[1]
+    issued = {(a if "@" in a else f"{a}@{domain}"): p for a, p in issued.items()}
+    addresses = [a for a in addresses if a in issued]
+    if not addresses:
+        raise RuntimeError("no initial password in the operator's notices")
     backend = backend_from_settings(state_dir, domain)
     settings = passwords.HashSettings(time_cost=1, memory_kib=8192, parallelism=1)
     changed = {}
-    for address in addresses:
+    for address in addresses[:ACCOUNTS]:
         for _attempt in range(20):  # a random one may hold a word of the name: again
             new = passwords.generate()
             answer = change.change_password(backend, address, issued[address], new,
@@ -151,15 +156,26 @@ def _changed_passwords(state_dir: str, addresses: list[str]) -> dict[str, str]:
 
 def _issued(state_dir: str) -> dict[str, str]:
     """The initial passwords of the operator's notices (outbox), by address."""
-    found = {}
+    found: dict[str, str] = {}
     outbox = os.path.join(state_dir, "outbox")
     for name in sorted(os.listdir(outbox)):
         if name.endswith(".jsonl"):
             with open(os.path.join(outbox, name), encoding="utf-8") as handle:
                 for line in handle:
-                    for item in json.loads(line).get("credentials", []):
-                        found[item["address"]] = item["password"]
+                    _credentials(json.loads(line), found)
     return found
+
+
+def _credentials(value, found: dict[str, str]) -> None:
+    """Every {"address", "password"} pair anywhere in a notice (persons' and units')."""
+    if isinstance(value, dict):
+        if isinstance(value.get("address"), str) and isinstance(value.get("password"), str):
+            found[value["address"].lower()] = value["password"]
+        for item in value.values():
+            _credentials(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _credentials(item, found)
 
 
 # --- the server's processes ---------------------------------------------------------------
