@@ -14,6 +14,7 @@ import tempfile
 import pytest
 from e2e_support import Province, Server, run_playbook, wipe
 from helpers import stop_server
+from machine_state import machine_state, packages
 from outside_support import OutsideWorld
 
 
@@ -27,11 +28,18 @@ def server():
         return
     state_dir = tempfile.mkdtemp(prefix="hymail-e2e-")
     os.chmod(state_dir, 0o755)  # the vmail user walks into mail/ below it
+    # The machine around the set-up, for test_embedded_untouched (embedded mode leaves the
+    # firewall, APT and systemd units alone): this run is the one it looks at.
+    before, packages_before = machine_state(), packages()
     result = run_playbook("mailserver.yml", state_dir)
     try:
         if result.returncode != 0:
             pytest.fail(f"mailserver.yml failed:\n{result.stdout[-4000:]}\n{result.stderr}")
-        yield Server(state_dir)
+        session_server = Server(state_dir)
+        session_server.installation = {
+            "before": before, "after": machine_state(), "stdout": result.stdout,
+            "installed_packages": packages() != packages_before}
+        yield session_server
     finally:
         stop_server(state_dir)
 

@@ -100,6 +100,9 @@ class Server:
         self.data = self.state_dir / "data"
         self.live = self.data / "live"  # the served generation
         self.outbox = self.state_dir / "outbox"
+        # The session's own set-up of this server (conftest.py): the machine before and
+        # after it, and its output; None for a server set up elsewhere.
+        self.installation: dict | None = None
 
     def maildir(self, local: str) -> pathlib.Path:
         """Where the account's mail is (a renamed account keeps its first home)."""
