@@ -49,7 +49,8 @@ def reconcile(args) -> dict:
 
     params = {"desired_file": args.desired, "state_dir": args.state_dir, "domain": DOMAIN,
               "hash_time_cost": args.time_cost, "hash_memory_kib": args.memory_kib,
-              "hash_parallelism": args.parallelism, "plan_file": args.plan_file}
+              "hash_parallelism": args.parallelism, "plan_file": args.plan_file,
+              "full_result": False}  # as plan.yml and apply.yml: the plan is in plan_file
     result = mailbox_reconcile.run(params, check_mode=args.check)
     summary = result["summary"]
     return {"changed": result["changed"], "summary": summary,

@@ -238,8 +238,6 @@ ARGUMENT_SPEC = {
     "full_result": {"type": "bool", "default": True},
     "lock_timeout": {"type": "float", "default": 600},
 }
-# What a result without full_result leaves out (plan_file holds all of it).
-FULL_ONLY = ("changes", "drift", "plan", "plan_markdown")
 
 
 def run(params: dict, check_mode: bool = False, diff_mode: bool = False) -> dict:
@@ -254,8 +252,6 @@ def main() -> None:
         result = run(module.params, module.check_mode, module._diff)
     except (ReconcileError, BackendError, ValueError, OSError) as error:
         module.fail_json(msg=failure_text(error))
-    if not module.params["full_result"]:
-        result = {key: value for key, value in result.items() if key not in FULL_ONLY}
     module.exit_json(**result)
 
 

@@ -88,14 +88,17 @@ class JournalAndNotices(AfterCommit):
         path = os.path.join(directory or "", PENDING)
         if directory is None or not os.path.exists(path):
             return {"notices": {}, "bootstrap": []}
-        pending = _read_pending(path)
+        # read a kind at a time, a line at a time: a first apply's pending work is 100,000
+        # journal entries and notices, never all in memory
         _once(directory, "journal", lambda: journal.append(
-            journal.journal_path(self.state_dir), pending["journal"]), None)
+            journal.journal_path(self.state_dir),
+            (fields[0] for fields in _pending(path, "journal"))), None)
         sent = _once(directory, "outbox", lambda: outbox.append_notices(
-            outbox.outbox_dir(self.state_dir), pending["notices"]), {})
+            outbox.outbox_dir(self.state_dir),
+            ((recipient, notice) for recipient, notice in _pending(path, "notice"))), {})
         paths = _once(directory, "bootstrap", lambda: [
             outbox.write_bootstrap(outbox.bootstrap_dir(self.state_dir), address, text)
-            for address, text in pending["bootstrap"]], [])
+            for address, text in _pending(path, "bootstrap")], [])
         os.unlink(path)
         for step in DONE_STEPS:
             with contextlib.suppress(FileNotFoundError):
@@ -103,19 +106,15 @@ class JournalAndNotices(AfterCommit):
         return {"notices": sent, "bootstrap": paths}
 
 
-def _read_pending(path: str) -> dict:
-    """pending.json back: journal entries, notices by recipient, bootstrap files."""
-    pending = {"journal": [], "notices": {}, "bootstrap": []}
+def _pending(path: str, kind: str) -> Iterator[list]:
+    """The fields of pending.json's lines of ``kind`` (journal, notice, bootstrap), one
+    line at a time."""
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            kind, *fields = json.loads(line)
-            if kind == "journal":
-                pending["journal"].append(fields[0])
-            elif kind == "notice":
-                pending["notices"][fields[0]] = fields[1]
-            else:
-                pending["bootstrap"].append(fields)
-    return pending
+            if line.startswith(f'["{kind}"'):
+                line_kind, *fields = json.loads(line)
+                if line_kind == kind:
+                    yield fields
 
 
 def _once(directory: str, step: str, action, default):

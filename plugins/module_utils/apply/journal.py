@@ -8,8 +8,10 @@ beyond addresses and letters.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections.abc import Iterable
 
 from ..common.clock import local_day
 from ..common.files import append_durably
@@ -51,15 +53,17 @@ def _entry(change: Change, record: dict, now: str) -> dict:
     return {key: entry[key] for key in FIELDS if entry.get(key) is not None}
 
 
-def append(path: str, entries: list[dict]) -> None:
-    """Append entries (one line each) and sync; the file is created (or tightened to)
-    JOURNAL_MODE."""
-    if not entries:
+def append(path: str, entries: Iterable[dict]) -> None:
+    """Append entries (one line each, encoded as they are written: a first apply journals
+    100,000) and sync; the file is created (or tightened to) JOURNAL_MODE."""
+    lines = (json.dumps({k: e[k] for k in FIELDS if k in e}, ensure_ascii=False,
+                        sort_keys=True) + "\n" for e in entries)
+    first = next(lines, None)
+    if first is None:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    text = "".join(json.dumps({k: e[k] for k in FIELDS if k in e}, ensure_ascii=False,
-                              sort_keys=True) + "\n" for e in entries)
-    append_durably(path, text, JOURNAL_MODE)  # a journal of an earlier version was 0640
+    # a journal of an earlier version was 0640
+    append_durably(path, itertools.chain((first,), lines), JOURNAL_MODE)
 
 
 def read(path: str, since: str | None = None, until: str | None = None) -> list[dict]:

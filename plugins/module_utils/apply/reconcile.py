@@ -23,6 +23,9 @@ from . import after_commit
 from .holds import Authority, HoldSet
 from .passwords import HashSettings, issue
 
+# What a result without ``full_result`` leaves out (plan_file holds all of it).
+FULL_ONLY = ("changes", "drift", "plan", "plan_markdown")
+
 
 class ReconcileError(Exception):
     """A problem the operator must fix; a stable code, then what to do (Vietnamese)."""
@@ -61,6 +64,7 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
     check_recorded(backend, digest)
     check_not_stale(params["expected_state"], digest)
     changes = plan_changes(desired, actual, holds=holds.frozen(params["holds"]))
+    del desired  # 100,000 declared mailboxes: the changes say all the apply needs
     key = privacy_key(backend, params, check_mode)
     if params["reviewed_plan"]:
         check_reviewed(changes, load_reviewed(params["reviewed_plan"], backend.domain), digest,
@@ -70,6 +74,9 @@ def _plan_and_apply(backend: MailBackend, params: dict, check_mode: bool,
         write_plan(params["plan_file"], result)
     if diff_mode:
         result["diff"] = backend.diff(changes)
+    if not params.get("full_result", True):  # plan_file has it: freed before the apply
+        for name in FULL_ONLY:
+            result.pop(name, None)
     if not check_mode and result["changed"]:
         holds.check_unchanged(params["state_dir"])
         result["applied"] = apply(backend, changes, params)

@@ -70,8 +70,9 @@ def _write_all(handle, data: Data) -> None:
         handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
 
 
-def append_durably(path: str, text: str, mode: int = 0o600) -> None:
-    """Append the lines ``text`` to ``path`` and sync it; the file is created with ``mode``
+def append_durably(path: str, text: Data, mode: int = 0o600) -> None:
+    """Append the lines ``text`` (or an iterable of pieces, written one at a time) to
+    ``path`` and sync it; the file is created with ``mode``
     (its directory synced then, so the new name lasts too) or tightened to ``mode``. A torn
     last line (an append killed midway: no final newline) is cut first: it was never a
     record, and the line appended after it must not merge with it."""
@@ -80,7 +81,7 @@ def append_durably(path: str, text: str, mode: int = 0o600) -> None:
     with os.fdopen(fd, "wb") as handle:
         os.fchmod(fd, mode)
         _cut_torn_line(fd)
-        handle.write(text.encode("utf-8"))
+        _write_all(handle, text)
         handle.flush()
         os.fsync(fd)
     if created:

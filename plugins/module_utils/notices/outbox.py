@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 
 from ..common.files import append_durably, replace_atomically
 
@@ -28,15 +29,21 @@ def safe_name(name: str, allowed: str = "._-") -> str:
     return re.sub(rf"[^a-z0-9{re.escape(allowed)}]", "_", name.lower()) or "_unknown"
 
 
-def append_notices(directory: str, notices: dict[str, dict]) -> dict[str, int]:
-    """Append each recipient's notice to its file; returns notices written per recipient."""
-    if notices:
-        _private_dir(directory)
-    for recipient, notice in sorted(notices.items()):
+def append_notices(directory: str,
+                   notices: dict[str, dict] | Iterable[tuple[str, dict]]) -> dict[str, int]:
+    """Append each recipient's notice to its file; returns notices written per recipient.
+    ``notices``: by recipient, or (recipient, notice) pairs read one at a time (a first
+    apply's notices carry 100,000 passwords: never all in memory)."""
+    items = sorted(notices.items()) if isinstance(notices, dict) else notices
+    written: dict[str, int] = {}
+    for recipient, notice in items:
+        if not written:
+            _private_dir(directory)
         line = json.dumps(notice, ensure_ascii=False, sort_keys=True) + "\n"
         append_durably(os.path.join(directory, f"{safe_name(recipient)}.jsonl"), line,
                        PRIVATE_FILE)
-    return {recipient: 1 for recipient in sorted(notices)}
+        written[recipient] = written.get(recipient, 0) + 1
+    return dict(sorted(written.items()))
 
 
 def read_outbox(directory: str) -> dict[str, list[dict]]:

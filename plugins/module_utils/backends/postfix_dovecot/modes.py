@@ -19,7 +19,7 @@ DEFAULT_MODES = {"accounts.json": 0o600}
 DEFAULT_MODE = 0o640
 
 
-def write_file(path: str, content: str, spec: dict) -> None:
+def write_file(path: str, content: str | list[bytes], spec: dict) -> None:
     """A synced file with the mode and owner of ``spec`` (private until complete)."""
     replace_atomically(path, content, spec["mode"], spec.get("uid", -1), spec.get("gid", -1))
 

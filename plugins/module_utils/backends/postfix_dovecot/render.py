@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from ...common.glossary import ascii_label, cite
 from ...declared.quota import megabytes
@@ -12,7 +12,7 @@ from ...plan.accounts import Account
 from .homes import home_in
 from .layout import Layout
 from .senders import SENDER_LOGINS, sender_lines
-from .state import PASSWD_TAIL, ServerState, hash_digest
+from .state import PASSWD_TAIL, RawJSON, ServerState, hash_digest
 
 
 def ascii_text(text: str) -> str:
@@ -34,6 +34,19 @@ def render(layout: Layout, state: ServerState,
            early: dict[str, str] | None = None) -> dict[str, str]:
     """Every data file's full new content, from the folded state (``early``: addresses
     new in this batch, kept in the delivery-only userdb for the apply after it)."""
+    return {name: as_text(make()) for name, make in renderers(layout, state, early).items()}
+
+
+def as_text(content: str | list[bytes]) -> str:
+    """A renderer's content as one string."""
+    return content if isinstance(content, str) else b"".join(content).decode("utf-8")
+
+
+def renderers(layout: Layout, state: ServerState,
+              early: dict[str, str] | None = None) -> dict[str, Callable[[], str | list[bytes]]]:
+    """``render``, one file at a time: each data file's name -> what renders its content
+    (a batch stages 100,000 accounts' files one after the other, never all at once);
+    accounts.json's comes as a list of UTF-8 pieces, never one 80 MB text)."""
     full = layout.full
     accounts = sorted(state.accounts.values(), key=lambda a: a.address)
 
@@ -43,18 +56,20 @@ def render(layout: Layout, state: ServerState,
         return f"{full(address)}:{state.hashes[address]}{tail}"
 
     return {
-        "users.passwd": text(passwd_line(a) for a in accounts),
-        "deny.passwd": text(full(a.address) for a in accounts if a.status != "active"),
-        "must-change.passwd": text(passwd_line(a) for a in accounts if must_change(state, a)),
-        "delivery.passwd": _delivery_text(layout, state, early or {}),
-        "vmailbox": text(f"{full(a.address)} OK" for a in accounts if a.status != "revoked"),
-        "valias": text(sorted(state.kept_aliases) + _alias_lines(layout, accounts)),
-        "recipient_access": text(f"{full(a.address)} {REVOKED_REPLY}"
-                                 for a in accounts if a.status == "revoked"),
-        SENDER_LOGINS: text(sender_lines(accounts, full)),
-        "acl": text(_acl_lines(layout, accounts)),
-        "shared-mailboxes.dict": _shared_dict(layout, accounts),
-        "accounts.json": metadata_json(state),
+        "users.passwd": lambda: text(passwd_line(a) for a in accounts),
+        "deny.passwd": lambda: text(full(a.address) for a in accounts if a.status != "active"),
+        "must-change.passwd": lambda: text(passwd_line(a) for a in accounts
+                                           if must_change(state, a)),
+        "delivery.passwd": lambda: _delivery_text(layout, state, early or {}),
+        "vmailbox": lambda: text(f"{full(a.address)} OK" for a in accounts
+                                 if a.status != "revoked"),
+        "valias": lambda: text(sorted(state.kept_aliases) + _alias_lines(layout, accounts)),
+        "recipient_access": lambda: text(f"{full(a.address)} {REVOKED_REPLY}"
+                                         for a in accounts if a.status == "revoked"),
+        SENDER_LOGINS: lambda: text(sender_lines(accounts, full)),
+        "acl": lambda: text(_acl_lines(layout, accounts)),
+        "shared-mailboxes.dict": lambda: _shared_dict(layout, accounts),
+        "accounts.json": lambda: encoded(metadata_pieces(state)),
     }
 
 
@@ -154,13 +169,27 @@ def delegations(layout: Layout, accounts: Iterable[Account]) -> list[tuple[str, 
 def metadata_json(state: ServerState) -> str:
     """accounts.json, one account (and one history entry) a line: sorted keys as before, but
     written by the C encoder; indented JSON goes through Python's, seconds at 100,000."""
+    return "".join(metadata_pieces(state))
+
+
+def metadata_pieces(state: ServerState) -> Iterator[str]:
+    """``metadata_json`` a line at a time (at 100,000 accounts the whole text is 80 MB of
+    UTF-8, twice that as a Python string)."""
     encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-    accounts = ",\n".join(f" {encode(address)}: {encode(state.accounts[address].to_dict())}"
-                          for address in sorted(state.accounts))
-    history = ",\n".join(f" {encode(entry)}" for entry in state.history)
-    issued = encode(dict(sorted(state.issued.items())))
-    return (f'{{"accounts": {{\n{accounts}\n}},\n"history": [\n{history}\n],\n'
-            f'"issued": {issued},\n"version": 1}}\n')
+    yield '{"accounts": {\n'
+    for index, address in enumerate(sorted(state.accounts)):
+        yield (",\n" if index else "") + (
+            f" {encode(address)}: {encode(state.accounts[address].to_dict())}")
+    yield '\n},\n"history": [\n'
+    for index, entry in enumerate(state.history):  # read back as RawJSON: as it was
+        line = entry if isinstance(entry, RawJSON) else encode(entry)
+        yield (",\n" if index else "") + f" {line}"
+    yield f'\n],\n"issued": {encode(dict(sorted(state.issued.items())))},\n"version": 1}}\n'
+
+
+def encoded(pieces: Iterable[str]) -> list[bytes]:
+    """Text pieces as UTF-8, held as a list of small pieces (never one whole copy)."""
+    return [piece.encode("utf-8") for piece in pieces]
 
 
 def text(lines) -> str:

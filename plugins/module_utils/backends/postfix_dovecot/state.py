@@ -13,6 +13,11 @@ from ...plan.accounts import Account
 PASSWD_TAIL = "::::::"
 
 
+class RawJSON(str):
+    """A value kept as the JSON text it was read as, and written back as it is (a history
+    entry of accounts.json: one lists every change of a first apply)."""
+
+
 @dataclass
 class ServerState:
     """Everything the backend knows: accounts, their hashes, and lines it must keep."""
@@ -22,7 +27,7 @@ class ServerState:
     tails: dict[str, str] = field(default_factory=dict)
     issued: dict[str, str] = field(default_factory=dict)
     kept_aliases: list[str] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)
+    history: list[dict | RawJSON] = field(default_factory=list)
 
 
 def hash_digest(hashed: str) -> str:
