@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -204,7 +205,28 @@ class Bench:
         steps["plan_change"] = self.playbook("plan.yml, 1 % change", "playbooks/plan.yml", new)
         steps["apply_change"] = self.playbook("apply.yml, 1 % change", "playbooks/apply.yml",
                                               new)
-        return {"hashing": hashing} | {k: dataclasses.asdict(v) for k, v in steps.items()}
+        result = {"hashing": hashing} | {k: dataclasses.asdict(v) for k, v in steps.items()}
+        result["mr_check"] = self.mr_check(people, changed, extra)
+        return result
+
+    def mr_check(self, people: int, changed: str, extra: dict) -> dict:
+        """The merge-request checks of .gitlab-ci.yml for a one-file change (one phone
+        number in one agency file, by its clerk): validate.yml, policy.yml on the base and
+        head commits, plan.yml against the server, one after the other; their walls and
+        CPU summed, the largest peak. (``make policy`` first exports the base's tree with
+        git archive: left out.)"""
+        repo = os.path.join(self.work, str(people), "mr-repo")
+        owner = _one_file_change(changed, repo)
+        mailboxes = extra | {"mailboxes_dir": os.path.join(repo, "mailboxes")}
+        policy = {"repository": repo, "base": "HEAD~1", "head": "HEAD", "author": owner}
+        runs = [self.playbook("MR check: validate.yml", "playbooks/validate.yml", mailboxes),
+                self.run("MR check: policy.yml", [
+                    "ansible-playbook", "-i", "inventory/local", "playbooks/policy.yml",
+                    "-e", json.dumps(policy)]),
+                self.playbook("MR check: plan.yml", "playbooks/plan.yml", mailboxes)]
+        return {"wall": sum(run.wall for run in runs), "cpu": sum(run.cpu for run in runs),
+                "peak_mb": max(run.peak_mb for run in runs),
+                "steps": [dataclasses.asdict(run) for run in runs]}
 
     def part(self, name: str, module) -> None:
         """One part of bench/parts/ on the emptied server, with the load average around it."""
@@ -242,6 +264,38 @@ class Bench:
         with open(os.path.join(self.out, "results.md"), "w", encoding="utf-8") as handle:
             handle.write(table)
         return table
+
+
+def _one_file_change(tree: str, repo: str) -> str:
+    """A git repository of ``tree`` (with its CODEOWNERS) and a second commit changing one
+    person's phone in one agency file; returns that file's clerk (an owner)."""
+    import yaml
+
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(tree, os.path.join(repo, "mailboxes"))
+    git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
+    subprocess.run([PYTHON, "-m", "ansible_collections.hungyen.mail.plugins.module_utils."
+                    "change_request.policy_cli", "codeowners", "--root", repo, "--write"],
+                   check=True, capture_output=True, env=dict(
+                       os.environ, PYTHONPATH=os.path.join(ROOT, ".collections")))
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    for name in sorted(os.listdir(os.path.join(repo, "mailboxes"))):
+        path = os.path.join(repo, "mailboxes", name)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        data = yaml.safe_load(text)
+        phones = [p["phone"] for p in data.get("people") or () if p.get("phone")]
+        if name != "sotttt.yml" and phones and data["agency"].get("owners"):
+            old = f'phone: "{phones[0]}"'
+            if old in text:
+                new = f'phone: "{phones[0][:-1]}{(int(phones[0][-1]) + 1) % 10}"'
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text.replace(old, new, 1))
+                subprocess.run([*git, "commit", "-q", "-a", "-m", "one phone"], check=True)
+                return data["agency"]["owners"][0]
+    raise RuntimeError("no agency file with a phone to change")
 
 
 def _hash_args(settings: dict) -> list[str]:
