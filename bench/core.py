@@ -67,7 +67,8 @@ def notify(args) -> dict:
             with open(os.path.join(folder, name), encoding="utf-8") as handle:
                 templates[name] = handle.read()
     result = mail_notify.run({"state_dir": args.state_dir, "domain": DOMAIN,
-                              "smtp_port": args.smtp_port, "templates": templates})
+                              "smtp_port": args.smtp_port, "templates": templates,
+                              "operator": {"mailbox": "sotttt"}})  # inventory/local's
     if result["errors"]:
         raise SystemExit("; ".join(result["errors"])[:4000])
     return result["summary"]
