@@ -84,6 +84,9 @@ def render(result: dict) -> str:
         rows.append(f"| {case['scheme']} | {case['kind']} | {case['protocol']} | "
                     f"{case['clients']} | {case['rate']:.1f} | {case['p50_ms']:.0f} | "
                     f"{case['p99_ms']:.0f} | {case['logins']} | {case['failed']} |")
+    failures = [f"- {c['scheme']} {c['kind']} {c['protocol']} x{c['clients']}: "
+                + ", ".join(f"{why} ({count})" for why, count in sorted(c["reasons"].items()))
+                for c in result["cases"] if c.get("reasons")]
     by = {(c["scheme"], c["kind"], c["protocol"], c["clients"]): c for c in result["cases"]}
     notes = []
     one, many = by.get(("ARGON2ID", "first", "imap", 1)), by.get(("ARGON2ID", "first", "imap",
@@ -102,7 +105,8 @@ def render(result: dict) -> str:
         f"{result['auth_workers']} auth workers, {result['cpus']} CPUs. "
         "imap: plain LOGIN on loopback; imaps: implicit TLS; submission: STARTTLS then AUTH "
         "PLAIN (Postfix offers AUTH only inside TLS). A login's time runs from the connect to "
-        "the OK.", "", *rows, "", *notes, load, ""])
+        "the OK.", "", *rows, "", *(["Failed logins:", *failures, ""] if failures else []),
+        *notes, load, ""])
 
 
 class Storm:
@@ -113,6 +117,7 @@ class Storm:
         self.config = os.path.join(state_dir, "etc", "dovecot", "dovecot.conf")
         self.passwords: dict[str, str] = {}
         self.warm = False
+        self.reasons: dict[str, int] = {}  # why logins failed, per case
         self.ports = ports(state_dir)
         self.tls = tls_context(os.path.join(state_dir, "tls", "ca.pem"))
 
@@ -150,11 +155,14 @@ class Storm:
 
     def case(self, kind: str, protocol: str, clients: int) -> dict:
         login = getattr(self, f"login_{protocol}")
+        self.reasons = {}
         if kind == "returning":
             if not self.warm:  # every account verified once (the first returning case)
                 self.each_once(self.login_imap, CLIENTS, time.monotonic() + 10 * DURATION)
                 self.warm = True
-            return self.measure(lambda rnd: login(rnd.choice(self.addresses)), clients)
+            self.reasons = {}
+            return {**self.measure(lambda rnd: login(rnd.choice(self.addresses)), clients),
+                    "reasons": self.reasons}
         self.warm = False
         times, failed, start = [], [0], time.monotonic()
         while time.monotonic() - start < DURATION:
@@ -162,7 +170,7 @@ class Storm:
             round_times, round_failed = self.each_once(login, clients, start + DURATION)
             times += round_times
             failed[0] += round_failed
-        return figures(times, failed[0], time.monotonic() - start)
+        return {**figures(times, failed[0], time.monotonic() - start), "reasons": self.reasons}
 
     def each_once(self, login, clients: int, deadline: float) -> tuple[list[float], int]:
         """Every account logs in once, ``clients`` at a time, none begun after ``deadline``."""
@@ -170,6 +178,7 @@ class Storm:
         random.shuffle(queue)
         lock = threading.Lock()
         times, failed = [], [0]
+        reasons = self.reasons
 
         def worker():
             while True:
@@ -179,8 +188,9 @@ class Storm:
                     address = queue.pop()
                 took = login(address)
                 with lock:
-                    if took is None:
+                    if isinstance(took, str):
                         failed[0] += 1
+                        reasons[took] = reasons.get(took, 0) + 1
                     else:
                         times.append(took)
 
@@ -194,6 +204,7 @@ class Storm:
     def measure(self, one, clients: int) -> dict:
         """``clients`` threads calling ``one`` for DURATION seconds."""
         lock, times, failed = threading.Lock(), [], [0]
+        reasons = self.reasons
         start = time.monotonic()
 
         def worker(seed: int):
@@ -201,8 +212,9 @@ class Storm:
             while time.monotonic() - start < DURATION:
                 took = one(rnd)
                 with lock:
-                    if took is None:
+                    if isinstance(took, str):
                         failed[0] += 1
+                        reasons[took] = reasons.get(took, 0) + 1
                     else:
                         times.append(took)
 
@@ -213,8 +225,8 @@ class Storm:
             thread.join()
         return figures(times, failed[0], time.monotonic() - start)
 
-    # One login each; its seconds, or None when refused or failed.
-    def login_imap(self, address: str, wrap: bool = False) -> float | None:
+    # One login each: its seconds, or why it failed (a short text, never a password).
+    def login_imap(self, address: str, wrap: bool = False) -> float | str:
         start = time.monotonic()
         try:
             port = self.ports["imaps" if wrap else "imap"]
@@ -229,14 +241,15 @@ class Storm:
                 took = time.monotonic() - start
                 sock.sendall(b"b LOGOUT\r\n")
                 read_tagged(reader, b"b ")
-                return took if line.startswith(b"a OK") else None
-        except (OSError, ssl.SSLError):
-            return None
+                return took if line.startswith(b"a OK") else \
+                    "imap: " + line[2:40].decode(errors="replace").strip()
+        except (OSError, ssl.SSLError) as error:
+            return f"imap: {type(error).__name__}"
 
-    def login_imaps(self, address: str) -> float | None:
+    def login_imaps(self, address: str) -> float | str:
         return self.login_imap(address, wrap=True)
 
-    def login_submission(self, address: str) -> float | None:
+    def login_submission(self, address: str) -> float | str:
         start = time.monotonic()
         try:
             with socket.create_connection(("127.0.0.1", self.ports["submission"]),
@@ -258,9 +271,9 @@ class Storm:
                 took = time.monotonic() - start
                 sock.sendall(b"QUIT\r\n")
                 smtp_reply(reader)
-                return took if code == 235 else None
-        except (OSError, ssl.SSLError, ValueError):
-            return None
+                return took if code == 235 else f"submission: AUTH {code}"
+        except (OSError, ssl.SSLError, ValueError) as error:
+            return f"submission: {type(error).__name__} {str(error)[:60]}"
 
 
 def tls_context(ca_file: str) -> ssl.SSLContext:
