@@ -90,7 +90,10 @@ def run(ctx) -> dict:
         postfix.drain()
         revoked = set(during.pop("revoked"))
         active = [a for a in province["addresses"] if a not in revoked]
-        submission = submission_rates(ctx, postfix, active, inbound, next(targets))
+        try:
+            submission = submission_rates(ctx, postfix, active, inbound, next(targets))
+        except OSError as error:  # e.g. the server's TLS files gone: the other figures stay
+            submission = {"skipped": f"{type(error).__name__}: {error}"}
         postfix.drain()
     finally:
         postfix.remove_services(added)
@@ -381,7 +384,9 @@ def render(result: dict) -> str:
         lines.append(f"| {name} | {figures['rcpts']:,} | {figures['wall_s']} | "
                      f"{figures['per_second']:.0f} | {figures['refused']} |")
     sub = result["submission"]
-    if "skipped" not in sub:
+    if "skipped" in sub:
+        lines += ["", f"Submission not measured: {sub['skipped']}"]
+    else:
         lines += ["", f"Submission: {sub['logins']} logins, {sub['messages_per_login']} "
                       "messages each over one session (Python client, "
                       f"{result['sessions']} threads):", "",
