@@ -14,8 +14,15 @@ import subprocess
 import tempfile
 import time
 
-# Left alone by reset: the servers' own configuration, programs, sockets, logs and queue.
-SERVER_DIRS = frozenset({"etc", "bin", "run", "log", "spool"})
+# Left alone by reset: the servers' own configuration, programs, keys, sockets, logs and queue.
+SERVER_DIRS = frozenset({"etc", "bin", "lib", "tls", "dkim", "run", "log", "spool", "web",
+                         "webmail", "metrics"})
+# The listeners besides SMTP and IMAP, moved to free ports too (two benchmarks, or a
+# benchmark beside a developer's server, never clash): the role's variables.
+OTHER_PORTS = ("mailserver_submission_port", "mailserver_submissions_port",
+               "mailserver_imaps_port", "mailserver_web_port",
+               "mailserver_metrics_port_dovecot", "mailserver_metrics_port_postfix",
+               "mailserver_metrics_port_node")
 
 
 def free_ports(count: int) -> list[int]:
@@ -36,32 +43,28 @@ class BenchServer:
     def __init__(self, work_dir: str) -> None:
         self.state_dir = tempfile.mkdtemp(prefix="hymail-bench-", dir="/tmp")
         os.chmod(self.state_dir, 0o755)  # the vmail user walks into mail/ below it
-        smtp, imap = free_ports(2)
-        self.extra_vars = {"state_dir": self.state_dir, "smtp_port": smtp, "imap_port": imap}
-        self.pristine = os.path.join(work_dir, "pristine-data")
-        self.pristine_entries: set[str] = set()
+        smtp, imap, *others = free_ports(2 + len(OTHER_PORTS))
+        self.extra_vars = {"state_dir": self.state_dir, "smtp_port": smtp, "imap_port": imap,
+                           **{name: port for name, port in zip(OTHER_PORTS, others, strict=True)}}
+        self.pristine = os.path.join(work_dir, "pristine-state")
 
     def snapshot(self) -> None:
-        """Remember the state mailserver.yml left, to come back to it."""
+        """Remember the state mailserver.yml left (all but SERVER_DIRS), to come back to it."""
         shutil.rmtree(self.pristine, ignore_errors=True)
-        subprocess.run(["cp", "-a", os.path.join(self.state_dir, "data"), self.pristine],
-                       check=True)
-        self.pristine_entries = set(os.listdir(self.state_dir))
+        os.makedirs(self.pristine)
+        for entry in os.scandir(self.state_dir):
+            if entry.name not in SERVER_DIRS:
+                subprocess.run(["cp", "-a", entry.path, self.pristine], check=True)
 
     def reset(self) -> None:
-        """No account, no notice, no mail: data/ as set up, everything else emptied."""
+        """No account, no notice, no mail: every entry but SERVER_DIRS as mailserver.yml left
+        it (data/, the operator's bootstrap, usage/ and quota/ with their folders)."""
         self._drain()
         for entry in os.scandir(self.state_dir):
-            if entry.name in SERVER_DIRS:
-                continue
-            if entry.name == "data":
-                shutil.rmtree(entry.path)
-                subprocess.run(["cp", "-a", self.pristine, entry.path], check=True)
-            elif entry.name not in self.pristine_entries or not entry.is_dir():
+            if entry.name not in SERVER_DIRS:
                 _remove(entry.path)
-            else:
-                for child in os.scandir(entry.path):
-                    _remove(child.path)
+        for entry in os.scandir(self.pristine):
+            subprocess.run(["cp", "-a", entry.path, self.state_dir], check=True)
 
     def _drain(self, timeout: float = 120) -> None:
         """Wait until Postfix has delivered what the notices sent (delivery is asynchronous)."""
@@ -75,11 +78,16 @@ class BenchServer:
             time.sleep(0.5)
 
     def stop(self, keep: bool = False) -> None:
+        """Stop the servers and remove the state directory; ``keep``: leave both running and
+        say where (``<state_dir>/bin/mailserverctl stop`` and removing it is then yours)."""
         ctl = os.path.join(self.state_dir, "bin", "mailserverctl")
+        if keep:
+            print(f"kept: the mail server runs in {self.state_dir} (stop it with {ctl} stop, "
+                  "then remove the directory: it holds password hashes)", flush=True)
+            return
         if os.path.exists(ctl):
             subprocess.run([ctl, "stop"], capture_output=True, timeout=180, check=False)
-        if not keep:
-            shutil.rmtree(self.state_dir, ignore_errors=True)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
 def _remove(path: str, attempts: int = 20) -> None:
