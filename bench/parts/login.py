@@ -5,8 +5,8 @@ batch, as a user's own change does (``set_password_hashes``: one generation, the
 flushed): Argon2id at the production setting (t=3, 64 MiB, p=1, inventory/production.example)
 or SHA512-CRYPT (5,000 rounds), the price of Argon2id. The passwords stay in this process.
 
-Each client is a thread with raw sockets: connect, LOGIN (IMAP) or EHLO, STARTTLS, AUTH PLAIN
-(submission, which offers AUTH only inside TLS), LOGOUT/QUIT; a login's time runs from the
+Each client is a thread: raw sockets for IMAP (connect, LOGIN, LOGOUT), smtplib for submission
+(EHLO, STARTTLS, AUTH: Postfix offers AUTH only inside TLS, QUIT); a login's time runs from the
 connect to the server's OK. Cases:
 - first logins: Dovecot's auth cache emptied (``doveadm auth cache flush``) before each round
   of every account once, so each login pays its hash (in the auth workers, one per CPU);
@@ -17,10 +17,10 @@ Every case is bounded: no login begins after DURATION seconds (the warm-up: 10x 
 
 from __future__ import annotations
 
-import base64
 import os
 import random
 import re
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -252,27 +252,16 @@ class Storm:
     def login_submission(self, address: str) -> float | str:
         start = time.monotonic()
         try:
-            with socket.create_connection(("127.0.0.1", self.ports["submission"]),
-                                          timeout=TIMEOUT) as raw:
-                reader = raw.makefile("rb")
-                smtp_reply(reader)
-                raw.sendall(b"EHLO bench.example.org\r\n")
-                smtp_reply(reader)
-                raw.sendall(b"STARTTLS\r\n")
-                smtp_reply(reader)
-                sock = self.tls.wrap_socket(raw, server_hostname=self.ports["hostname"])
-                reader = sock.makefile("rb")
-                sock.sendall(b"EHLO bench.example.org\r\n")
-                smtp_reply(reader)
-                token = base64.b64encode(b"\0" + address.encode() + b"\0"
-                                         + self.passwords[address].encode())
-                sock.sendall(b"AUTH PLAIN " + token + b"\r\n")
-                code = smtp_reply(reader)
+            with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=TIMEOUT) as smtp:
+                smtp.ehlo("bench.example.org")
+                smtp.starttls(context=self.tls)
+                smtp.ehlo("bench.example.org")
+                code, _text = smtp.login(address, self.passwords[address])
                 took = time.monotonic() - start
-                sock.sendall(b"QUIT\r\n")
-                smtp_reply(reader)
-                return took if code == 235 else f"submission: AUTH {code}"
-        except (OSError, ssl.SSLError, ValueError) as error:
+            return took if code == 235 else f"submission: AUTH {code}"
+        except smtplib.SMTPResponseException as error:
+            return f"submission: {error.smtp_code}"
+        except (OSError, ssl.SSLError, smtplib.SMTPException) as error:
             return f"submission: {type(error).__name__} {str(error)[:60]}"
 
 
@@ -297,15 +286,6 @@ def read_tagged(reader, tag: bytes) -> bytes:
         line = reader.readline()
         if not line or line.startswith(tag):
             return line
-
-
-def smtp_reply(reader) -> int:
-    while True:
-        line = reader.readline()
-        if len(line) < 4:
-            raise ValueError("connection closed")
-        if line[3:4] != b"-":
-            return int(line[:3])
 
 
 def figures(times: list[float], failed: int, wall: float) -> dict:
