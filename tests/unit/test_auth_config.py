@@ -87,6 +87,9 @@ def test_the_passdbs_in_order_and_only_the_last_one_cacheable(rendered):
     ("auth_cache_verify_password_with_worker", "no"),  # the cached SHA1 is cheap
     ("login_trusted_networks", "127.0.0.1/32 ::1/128"),
     ("service/auth-worker/process_limit", "4"),
+    # The auth process's own cap on worker connections: above process_limit, the master
+    # drops the connections past it and their requests fail (a burst of logins in test_crash)
+    ("auth_worker_max_count", "4"),
 ])
 def test_cache_and_workers(rendered, setting, value):
     assert doveconf(rendered, "-h", setting).strip() == value
