@@ -119,14 +119,24 @@ def old_tls_context(host, version: str) -> ssl.SSLContext:
                            ciphers="DEFAULT:@SECLEVEL=0")
 
 
+# How long Dovecot's line may take to reach the journal. The suite runs beside the rest of
+# `make test` on a loaded machine, where one CI run saw nothing within 15 s (its log process
+# and journald wait for the CPU like everything else).
+LOG_DEADLINE = 90
+
+
 def assert_refused_by_the_server(host, before: int, refused: pytest.ExceptionInfo) -> None:
     """The handshake failed on the network (not before it, on the controller), and Dovecot
     says it refused the protocol (journalctl -u dovecot)."""
     assert refused.value.reason in ("TLSV1_ALERT_PROTOCOL_VERSION",
                                     "UNEXPECTED_EOF_WHILE_READING"), refused.value
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + LOG_DEADLINE
     while dovecot_logged(host, REFUSED_BY_DOVECOT) <= before:
-        assert time.monotonic() < deadline, "Dovecot logged no refused protocol"
+        if time.monotonic() > deadline:
+            tail = host.run("journalctl -u dovecot.service -b --no-pager -n 20",
+                            check=False).stdout
+            pytest.fail(f"Dovecot logged no refused protocol in {LOG_DEADLINE} s; its "
+                        f"journal ends with:\n{tail}")
         time.sleep(0.5)
 
 
