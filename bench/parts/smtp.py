@@ -7,7 +7,8 @@ session, the case process reuse is about), each run to a new province address, t
 
 - **shipped**: the inbound service exactly as the role renders it (smtpd with Postfix's
   default process reuse; recipient checks: the revocation map, reject_unlisted_recipient,
-  Dovecot's quota-status at every RCPT; the rspamd milter, cleanup, LMTP delivery);
+  the map of nearly full mailboxes, Dovecot's quota-status for those; the rspamd milter,
+  cleanup, LMTP delivery);
 - **baseline**: a second smtpd service added to the same master.cf for the run (postconf
   -M, removed after it) with Postfix's defaults for process reuse and
   ``smtpd_recipient_restrictions`` emptied: none of the project's per-RCPT additions (no
@@ -20,7 +21,7 @@ session, the case process reuse is about), each run to a new province address, t
 Runs alternate (shipped, baseline, ...) and each waits for the queue to drain first. Then:
 the shipped rate while an apply of CHANGES changes (half revocations, half new mailboxes)
 runs; RCPT checks alone (pipelined RCPT, no DATA) on shipped and baseline, which isolates
-quota-status; and submission (STARTTLS, AUTH PLAIN, rate-limit policy) with a Python client,
+the per-RCPT checks; and submission (STARTTLS, AUTH PLAIN, rate-limit policy) with a Python client,
 one login per session and PER_LOGIN messages per session, beside the same client on the
 inbound port. smtp-source speaks neither TLS nor AUTH; the cost of logging in is the login
 part's.

@@ -155,6 +155,9 @@ def test_a_full_mailbox_is_warned_once_then_refuses_mail_with_a_clear_552(server
     body = warning.get_payload(decode=True).decode("utf-8")
     assert body.startswith(f"HYM080 hộp thư qtday@{DOMAIN} đã dùng quá 90% dung lượng")
 
+    # quota-status is asked for the mailboxes past 90 % alone: Postfix's map names qtday.
+    assert in_nearly_full(server, "qtday") and not in_nearly_full(server, "qtthuong")
+
     # Still refused, still one warning; another mailbox (the inventory's 2G) takes it.
     assert send("qtday", "Thu them")[0] == 552
     assert send("qtthuong", "Thu binh thuong") == (0, "")
@@ -184,3 +187,13 @@ def test_a_full_mailbox_is_warned_once_then_refuses_mail_with_a_clear_552(server
     subprocess.run(["doveadm", "-c", str(config), "expunge", "-u", f"qtday@{DOMAIN}",
                     "mailbox", "INBOX", "subject", "Thu so"], check=True, timeout=60)
     assert wait_for(lambda: warned_count() == before), (before, warned_count())
+    assert not in_nearly_full(server, "qtday")
+
+
+def in_nearly_full(server, local: str) -> bool:
+    """Whether Postfix's map of nearly full mailboxes names the address (postmap -q)."""
+    result = subprocess.run(["postmap", "-c", str(server.state_dir / "etc" / "postfix"), "-q",
+                             f"{local}@{DOMAIN}", f"hash:{server.state_dir}/quota/nearly_full"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode in (0, 1) and not result.stderr, result.stderr
+    return result.returncode == 0

@@ -1,8 +1,9 @@
 """Quotas in the role's configuration (issue 17, part 6), rendered by Ansible with the role's
 defaults and vars and checked by the real programs: Dovecot accepts the configuration and
 loads the quota plugin for IMAP and LMTP (the count backend, the 90 % warning, quota-status
-for Postfix with HYM081's reply), Postfix asks quota-status at RCPT, and the warning script
-is valid shell whose message is HYM080 from the operator mailbox.
+for Postfix with HYM081's reply), Postfix asks quota-status at RCPT for the mailboxes the
+script's map names, and the warning script is valid shell whose message is HYM080 from the
+operator mailbox and whose map names exactly the marked mailboxes.
 """
 
 from __future__ import annotations
@@ -99,15 +100,25 @@ def test_quota_status_socket_is_postfix_only(rendered):
     assert "mode = 0600" in service and "user = postfix" in service
 
 
-def test_postfix_asks_quota_status_at_rcpt(rendered):
-    result = subprocess.run(["postconf", "-c", str(rendered), "-h",
-                             "smtpd_recipient_restrictions"],
+def postconf(rendered: pathlib.Path, name: str) -> str:
+    result = subprocess.run(["postconf", "-c", str(rendered), "-h", name],
                             text=True, capture_output=True, timeout=60, check=False)
-    restrictions = result.stdout.replace("\n", " ")
-    assert "check_policy_service { unix:private/dovecot-quota-status, default_action=DUNNO }" \
-        in restrictions
+    assert result.returncode == 0, result.stderr
+    return " ".join(result.stdout.split())
+
+
+def test_postfix_asks_quota_status_at_rcpt_for_the_nearly_full_mailboxes(rendered):
+    """quota-status through a restriction class that only the map of marked mailboxes
+    names: every other recipient costs one map lookup (issue 16)."""
+    assert postconf(rendered, "smtpd_restriction_classes") == "hymail_nearly_full"
+    assert postconf(rendered, "hymail_nearly_full") == \
+        "check_policy_service { unix:private/dovecot-quota-status, default_action=DUNNO }"
+    restrictions = postconf(rendered, "smtpd_recipient_restrictions")
+    assert restrictions.endswith(
+        f"check_recipient_access hash:{rendered}/state/quota/nearly_full"), restrictions
+    assert "check_policy_service" not in restrictions
     # After the unknown and revoked recipients: they keep their own answers.
-    assert restrictions.index("reject_unlisted_recipient") < restrictions.index("quota-status")
+    assert restrictions.index("reject_unlisted_recipient") < restrictions.index("nearly_full")
 
 
 def test_overquota_reply_is_ascii_552_with_code():
@@ -123,9 +134,7 @@ def test_warning_script_is_shell_and_sends_hym080(rendered, tmp_path):
     fake = tmp_path / "lda"
     fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\ncat > {tmp_path}/mail\n')
     fake.chmod(0o755)
-    quota_dir = rendered / "state" / "quota"
-    text = (script.read_text().replace("/usr/lib/dovecot/dovecot-lda", str(fake))
-            .replace(str(quota_dir), str(tmp_path / "quota")))
+    text = runnable_script(rendered, fake, tmp_path / "quota")
     (tmp_path / "quota" / "warned").mkdir(parents=True)
     runnable = tmp_path / "warn.sh"
     runnable.write_text(text)
@@ -163,25 +172,73 @@ def warned_count(quota_dir: pathlib.Path) -> int:
 
 
 def test_the_count_goes_up_and_down_and_below_sends_nothing(rendered, tmp_path):
-    """Two mailboxes past 90 %, one back under: 2 then 1; "below" delivers nothing."""
-    quota_dir = rendered / "state" / "quota"
+    """Two mailboxes past 90 %, one back under: 2 then 1; "below" delivers nothing. Postfix's
+    map names exactly the marked mailboxes after each call."""
     fake = tmp_path / "lda"
     fake.write_text(f"#!/bin/sh\ncat > /dev/null\necho x >> {tmp_path}/deliveries\n")
     fake.chmod(0o755)
     runnable = tmp_path / "warn.sh"
-    runnable.write_text((rendered / "quota-warning.sh").read_text()
-                        .replace("/usr/lib/dovecot/dovecot-lda", str(fake))
-                        .replace(str(quota_dir), str(tmp_path / "quota")))
+    runnable.write_text(runnable_script(rendered, fake, tmp_path / "quota"))
     (tmp_path / "quota" / "warned").mkdir(parents=True)
-    counts = []
+    counts, maps = [], []
     for level, address in (("90", "a@hungyen.gov.vn"), ("90", "b@hungyen.gov.vn"),
                            ("below", "a@hungyen.gov.vn"), ("below", "a@hungyen.gov.vn")):
         result = subprocess.run(["sh", str(runnable), level, address], capture_output=True,
                                 text=True, check=False)
         assert result.returncode == 0, result.stderr
         counts.append(warned_count(tmp_path / "quota"))
+        maps.append(nearly_full(rendered, tmp_path / "quota", "a@hungyen.gov.vn",
+                                "b@hungyen.gov.vn"))
     assert counts == [1, 2, 1, 1]
+    assert maps == [{"a@hungyen.gov.vn"}, {"a@hungyen.gov.vn", "b@hungyen.gov.vn"},
+                    {"b@hungyen.gov.vn"}, {"b@hungyen.gov.vn"}]
     assert (tmp_path / "deliveries").read_text().count("x") == 2
+    assert sorted(path.name for path in (tmp_path / "quota").iterdir()) == \
+        [".lock", "hymail_quota.prom", "nearly_full", "nearly_full.db", "warned"]
+
+
+def test_rebuild_makes_the_map_from_the_marks_and_delivers_nothing(rendered, tmp_path):
+    """What the role runs when the map is missing (an older server's marks, a fresh one)."""
+    fake = tmp_path / "lda"
+    fake.write_text(f"#!/bin/sh\necho x >> {tmp_path}/deliveries\n")
+    fake.chmod(0o755)
+    runnable = tmp_path / "warn.sh"
+    runnable.write_text(runnable_script(rendered, fake, tmp_path / "quota"))
+    (tmp_path / "quota" / "warned").mkdir(parents=True)
+    for run, marks in enumerate(([], ["c@hungyen.gov.vn", "d@hungyen.gov.vn"])):
+        for mark in marks:
+            (tmp_path / "quota" / "warned" / mark).touch()
+        result = subprocess.run(["sh", str(runnable), "rebuild"], capture_output=True,
+                                text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        found = nearly_full(rendered, tmp_path / "quota", "c@hungyen.gov.vn", "d@hungyen.gov.vn")
+        assert found == set(marks), run
+        assert warned_count(tmp_path / "quota") == len(marks)
+    assert not (tmp_path / "deliveries").exists()
+
+
+def runnable_script(rendered: pathlib.Path, lda: pathlib.Path, quota_dir: pathlib.Path) -> str:
+    """The rendered script with a stand-in for dovecot-lda, the quota directory moved to
+    ``quota_dir`` and postmap reading the rendered main.cf."""
+    text = (rendered / "quota-warning.sh").read_text()
+    assert f"postmap -c {rendered}/state/etc/postfix " in text
+    return (text.replace("/usr/lib/dovecot/dovecot-lda", str(lda))
+            .replace(str(rendered / "state" / "quota"), str(quota_dir))
+            .replace(f"postmap -c {rendered}/state/etc/postfix ", f"postmap -c {rendered} "))
+
+
+def nearly_full(rendered: pathlib.Path, quota_dir: pathlib.Path, *addresses: str) -> set[str]:
+    """Which of ``addresses`` Postfix's map sends to quota-status (postmap -q, as smtpd)."""
+    found = set()
+    for address in addresses:
+        result = subprocess.run(["postmap", "-c", str(rendered), "-q", address,
+                                 f"hash:{quota_dir}/nearly_full"],
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode in (0, 1) and not result.stderr, result.stderr
+        if result.returncode == 0:
+            assert result.stdout.strip() == "hymail_nearly_full", result.stdout
+            found.add(address)
+    return found
 
 
 def test_the_role_starts_the_count_at_zero_with_the_script_s_help():
