@@ -238,9 +238,14 @@ class Bench:
             core=self.core, bench_hash=BENCH_HASH)
         os.makedirs(context.work, exist_ok=True)
         load_start, start = os.getloadavg(), time.perf_counter()
-        figures = module.run(context)
+        figures, error = None, None
+        try:
+            figures = module.run(context)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as failure:
+            error = f"{type(failure).__name__}: {failure}"  # the next parts still run
+            print(f"{name}: FAILED: {error}", flush=True)
         self.results["parts"][name] = {
-            "title": module.TITLE, "figures": figures,
+            "title": module.TITLE, "figures": figures, "error": error,
             "load_average_start": [round(x, 2) for x in load_start],
             "load_average_end": [round(x, 2) for x in os.getloadavg()],
             "duration_s": round(time.perf_counter() - start, 1)}
@@ -260,7 +265,9 @@ class Bench:
                 table += (f"\n## {part['title']}\n\nLoad average at start "
                           f"{' / '.join(map(str, part['load_average_start']))}, at end "
                           f"{' / '.join(map(str, part['load_average_end']))}; took "
-                          f"{part['duration_s']} s.\n\n{module.render(part['figures'])}\n")
+                          f"{part['duration_s']} s.\n\n"
+                          + (f"**Failed:** {part['error']} (bench/logs/).\n" if part["error"]
+                             else f"{module.render(part['figures'])}\n"))
         with open(os.path.join(self.out, "results.md"), "w", encoding="utf-8") as handle:
             handle.write(table)
         return table
@@ -339,6 +346,9 @@ def main() -> None:
     print("\n" + table)
     if failed:
         sys.exit(f"bench: {failed}")
+    broken = [name for name, part in bench.results["parts"].items() if part["error"]]
+    if broken:
+        sys.exit(f"bench: failed parts: {', '.join(broken)} (the others ran)")
 
 
 if __name__ == "__main__":
