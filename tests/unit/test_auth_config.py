@@ -6,57 +6,25 @@ webmail's host as the only network whose IMAP ID is believed."""
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
+from helpers import render_role_templates
 
 pytestmark = [pytest.mark.playbook,
               pytest.mark.skipif(shutil.which("doveconf") is None, reason="no Dovecot")]
 
-PLAYBOOK = """
-- name: Render the role's Dovecot configuration and password check
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    mailserver_dovecot_conf: {out}/dovecot.conf
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render them
-      ansible.builtin.template:
-        src: "{templates}/{{{{ item }}}}.j2"
-        dest: "{out}/{{{{ item }}}}"
-        mode: "0644"
-      loop: [dovecot.conf, hymail-auth.lua]
-"""
-
-
 @pytest.fixture(name="rendered", scope="module")
 def fixture_rendered(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("auth")
-    playbook = out.parent / "render-auth.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    extra = {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
-             "operator": {"short_name": "Sở TTTT"},
-             "mailserver_dovecot_conf": f"{out}/dovecot.conf"}
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", json.dumps(extra), str(playbook)], cwd=ROOT, env=env,
-                            text=True, capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    render_role_templates({"dovecot.conf.j2": out / "dovecot.conf",
+                           "hymail-auth.lua.j2": out / "hymail-auth.lua"},
+                          {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
+                           "operator": {"short_name": "Sở TTTT"},
+                           "mailserver_dovecot_conf": f"{out}/dovecot.conf"})
     return out
 
 

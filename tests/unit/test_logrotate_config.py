@@ -6,16 +6,14 @@ is rotated, and the retention is mailserver_log_retention_days (README, "Logs").
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
 import pwd
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
+from helpers import render_role_templates
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
@@ -26,26 +24,6 @@ pytestmark = [pytest.mark.playbook,
               pytest.mark.skipif(shutil.which("logrotate") is None,
                                  reason="logrotate is not installed (make test-deps)")]
 
-PLAYBOOK = """
-- name: Render the role's log rotation
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    mail_domain: hungyen.gov.vn
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render the configuration
-      ansible.builtin.template:
-        src: {templates}/logrotate/hymail.conf.j2
-        dest: "{{{{ out }}}}"
-        mode: "0644"
-"""
-
-
 def render(tmp_path: pathlib.Path, manager: str, **extra) -> tuple[pathlib.Path, pathlib.Path]:
     """(the rendered configuration, its state_dir) for service manager ``manager``."""
     state_dir = tmp_path / f"state-{manager}"
@@ -53,16 +31,9 @@ def render(tmp_path: pathlib.Path, manager: str, **extra) -> tuple[pathlib.Path,
     (state_dir / "usage").mkdir(mode=0o711)
     (state_dir / "webmail" / "logs").mkdir(parents=True)
     out = tmp_path / f"logrotate-{manager}.conf"
-    playbook = tmp_path / "render.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES))
-    variables = {"state_dir": str(state_dir), "out": str(out),
-                 "mailserver_service_manager": manager, **extra}
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", json.dumps(variables), str(playbook)], cwd=ROOT, env=env,
-                            text=True, capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    render_role_templates({"logrotate/hymail.conf.j2": out},
+                          {"state_dir": str(state_dir), "mail_domain": "hungyen.gov.vn",
+                           "mailserver_service_manager": manager, **extra})
     return out, state_dir
 
 

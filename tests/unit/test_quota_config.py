@@ -10,55 +10,27 @@ from __future__ import annotations
 
 import email
 import email.header
-import json
-import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.server import quota_messages
+from helpers import render_role_templates
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
 
 pytestmark = [pytest.mark.playbook,
               pytest.mark.skipif(shutil.which("doveconf") is None, reason="no Dovecot")]
 
-PLAYBOOK = """
-- name: Render the role's quota files
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render each file
-      ansible.builtin.template:
-        src: {templates}/{{{{ item }}}}.j2
-        dest: {out}/{{{{ item }}}}
-        mode: "0644"
-      loop: [dovecot.conf, main.cf, quota-warning.sh]
-"""
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("quota")
-    playbook = out.parent / "render-quota.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    extra = {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
-             "operator": {"short_name": "Sở TTTT"}, "mailserver_quota_default": "3M"}
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", json.dumps(extra), str(playbook)], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    render_role_templates({f"{name}.j2": out / name
+                           for name in ("dovecot.conf", "main.cf", "quota-warning.sh")},
+                          {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
+                           "operator": {"short_name": "Sở TTTT"},
+                           "mailserver_quota_default": "3M"})
     return out
 
 

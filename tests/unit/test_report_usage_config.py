@@ -5,53 +5,22 @@ under <state_dir>/usage/, and the debug log restricted to the openings of shared
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
+from helpers import render_role_templates
 
 pytestmark = [pytest.mark.playbook,
               pytest.mark.skipif(shutil.which("doveconf") is None, reason="no Dovecot")]
 
-PLAYBOOK = """
-- name: Render the role's Dovecot configuration
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render dovecot.conf
-      ansible.builtin.template:
-        src: {templates}/dovecot.conf.j2
-        dest: {out}/dovecot.conf
-        mode: "0644"
-"""
-
-
 @pytest.fixture(name="rendered", scope="module")
 def fixture_rendered(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("usage")
-    playbook = out.parent / "render-usage.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    extra = {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
-             "operator": {"short_name": "Sở TTTT"}}
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", json.dumps(extra), str(playbook)], cwd=ROOT, env=env,
-                            text=True, capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    render_role_templates({"dovecot.conf.j2": out / "dovecot.conf"},
+                          {"state_dir": f"{out}/state", "operator_mailbox": "sotttt",
+                           "operator": {"short_name": "Sở TTTT"}})
     return out
 
 

@@ -8,58 +8,27 @@ accepts (module_utils/backup/cli.py).
 from __future__ import annotations
 
 import configparser
-import json
-import os
 import pathlib
 import shlex
 import shutil
-import subprocess
-import sys
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.backup import cli
+from helpers import render_role_templates
 from test_units_verify import complaints, verify
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "roles" / "mailserver" / "templates" / "schedules"
 UNITS = ("hymail-backup.service", "hymail-backup.timer", "hymail-backup-verify.service",
          "hymail-backup-verify.timer")
 
 pytestmark = [pytest.mark.playbook]
 
-PLAYBOOK = """
-- name: Render the role's schedules
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render each unit and the command
-      ansible.builtin.template:
-        src: {templates}/{{{{ item }}}}.j2
-        dest: {out}/{{{{ item }}}}
-        mode: "0644"
-      loop: {items}
-"""
-
-
 def render(out: pathlib.Path, repository: str = "") -> pathlib.Path:
-    playbook = out.parent / f"{out.name}.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out,
-                                        items=[*UNITS, "hymail-backup"]))
     # Extra vars: above the role's defaults (which set the embedded mode).
-    extra = {"mailserver_service_manager": "systemd", "state_dir": "/var/lib/hymail",
-             "mail_domain": "hungyen.gov.vn", "mailserver_backup_offsite_repository": repository}
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", json.dumps(extra), str(playbook)], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    render_role_templates({f"schedules/{name}.j2": out / name
+                           for name in (*UNITS, "hymail-backup")},
+                          {"mailserver_service_manager": "systemd",
+                           "state_dir": "/var/lib/hymail", "mail_domain": "hungyen.gov.vn",
+                           "mailserver_backup_offsite_repository": repository})
     return out
 
 

@@ -10,12 +10,10 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
+from helpers import render_role_templates
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "roles" / "mailserver" / "templates"
 # The role's whole units (tasks/web.yml).
 UNITS = {"hymail-password.service": "web/hymail-password.service.j2",
          "hymail-web.service": "web/hymail-web.service.j2"}
@@ -31,42 +29,14 @@ pytestmark = [pytest.mark.playbook,
               pytest.mark.skipif(shutil.which("systemd-analyze") is None,
                                  reason="systemd-analyze is not installed")]
 
-PLAYBOOK = """
-- name: Render the role's units
-  hosts: localhost
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
-    mailserver_service_manager: systemd
-  vars_files:
-    - {root}/playbooks/group_vars/all.yml
-    - {root}/roles/mailserver/defaults/main.yml
-    - {root}/roles/mailserver/vars/main.yml
-  tasks:
-    - name: Render each unit and drop-in
-      ansible.builtin.template:
-        src: {templates}/{{{{ item.template }}}}
-        dest: {out}/{{{{ item.dest }}}}
-        mode: "0644"
-      loop: {items}
-"""
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("units")
-    items = [{"template": template, "dest": unit} for unit, template in UNITS.items()]
+    templates = {template: out / unit for unit, template in UNITS.items()}
     for unit, template in DROPINS.items():
         (out / f"{unit}.d").mkdir()
-        items.append({"template": template, "dest": f"{unit}.d/hymail.conf"})
-    playbook = out.parent / "render.yml"
-    playbook.write_text(PLAYBOOK.format(root=ROOT, templates=TEMPLATES, out=out, items=items))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{pathlib.Path(sys.executable).parent}:{env.get('PATH', '')}"
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             str(playbook)], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        templates[template] = out / f"{unit}.d" / "hymail.conf"
+    render_role_templates(templates, {"mailserver_service_manager": "systemd"})
     return out
 
 
