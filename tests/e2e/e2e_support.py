@@ -327,6 +327,18 @@ def assert_no_secret(server: Server, text: str) -> None:
     assert not found, describe(found)
 
 
+def wait_for(condition, timeout: float = 30, interval: float = 0.3):
+    """The first true value of ``condition()`` within ``timeout`` seconds, else its last value
+    (asked once more at the deadline)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return condition()
+
+
 def mailbox(address: str, agency: str, kind: str = "person", **fields) -> Mailbox:
     """A declared mailbox for the tests, with a request letter."""
     fields.setdefault("name", f"Cán bộ {address}")

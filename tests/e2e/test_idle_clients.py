@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import pytest
 from ansible_collections.hungyen.mail.plugins.module_utils.declared.model import Request
-from e2e_support import DOMAIN, PORTS, mailbox
+from e2e_support import DOMAIN, PORTS, mailbox, wait_for
 
 pytestmark = pytest.mark.server
 ACCOUNTS = 10
@@ -109,16 +109,6 @@ def dovecot_children(state_dir: pathlib.Path) -> dict[str, int]:
     return names
 
 
-def wait_for(condition, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    return condition()
-
-
 def test_idle_sessions_hibernate_and_get_new_mail(server, province):
     locals_ = [f"nhan.roi{i}" for i in range(ACCOUNTS)]
     province.declare(*(mailbox(local, "so-tttt") for local in locals_))
@@ -134,7 +124,7 @@ def test_idle_sessions_hibernate_and_get_new_mail(server, province):
             names = dovecot_children(server.state_dir)
             return names if (names.get("imap-hibernate")
                              and names.get("imap", 0) <= len(sessions) // 10) else None
-        names = wait_for(hibernated)
+        names = wait_for(hibernated, WAIT, 0.5)
         assert names, f"idle sessions not hibernated: {dovecot_children(server.state_dir)}"
 
         # New mail reaches every idling session of the account (each gets EXISTS).
@@ -164,7 +154,7 @@ def hibernated(server, sessions: int):
         names = dovecot_children(server.state_dir)
         return names if (names.get("imap-hibernate")
                          and names.get("imap", 0) <= sessions // 10) else None
-    return wait_for(check)
+    return wait_for(check, WAIT, 0.5)
 
 
 def test_a_lock_ends_the_hibernated_sessions_of_the_account(server, province):

@@ -14,13 +14,12 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 import yaml
-from e2e_support import PORTS, ROOT
+from e2e_support import PORTS, ROOT, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -113,15 +112,6 @@ def dovecot_pid(server) -> int | None:
     return pid
 
 
-def wait_until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
-
-
 def test_every_metrics_endpoint_answers(server):
     scraped = scrape_all()
     assert {job: up for job, (up, _body) in scraped.items()} == dict.fromkeys(JOBS, 1)
@@ -146,7 +136,7 @@ def test_stopping_dovecot_fires_the_down_rule(server, tmp_path):
     assert pid
     try:
         os.kill(pid, signal.SIGTERM)
-        assert wait_until(lambda: dovecot_pid(server) is None), "Dovecot did not stop"
+        assert wait_for(lambda: dovecot_pid(server) is None), "Dovecot did not stop"
         after = scrape_all()
     finally:
         # Output to a file: a daemon started keeps a pipe open, and run() would wait on it.

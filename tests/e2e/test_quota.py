@@ -25,7 +25,7 @@ import uuid
 
 import pytest
 import yaml
-from e2e_support import DOMAIN, PORTS, ROOT, mailbox
+from e2e_support import DOMAIN, PORTS, ROOT, mailbox, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -65,16 +65,6 @@ def messages(server, local: str) -> list[email.message.Message]:
 
 def subject_of(message: email.message.Message) -> str:
     return str(email.header.make_header(email.header.decode_header(message["Subject"] or "")))
-
-
-def wait_for(predicate, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    return predicate()
 
 
 def warnings(server, local: str) -> list[email.message.Message]:
