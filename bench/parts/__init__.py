@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -74,6 +75,22 @@ def addresses(desired_file: str) -> list[str]:
         desired = json.load(handle)
     return sorted(f"{mailbox['address']}@{desired['domain']}" for mailbox in desired["mailboxes"]
                   if mailbox.get("status", "active") == "active")
+
+
+def ports(state_dir: str) -> dict:
+    """The IMAP, IMAPS and submission ports (0: none) and the host name of the server whose
+    configuration is under ``state_dir`` (as the role wrote it)."""
+    with open(os.path.join(state_dir, "etc", "dovecot", "dovecot.conf"), encoding="utf-8") as h:
+        dovecot = h.read()
+    with open(os.path.join(state_dir, "etc", "postfix", "master.cf"), encoding="utf-8") as h:
+        master = h.read()
+    imap = re.search(r"inet_listener imap \{[^}]*?port = (\d+)", dovecot)
+    imaps = re.search(r"inet_listener imaps \{[^}]*?port = (\d+)", dovecot)
+    submission = re.search(r"^(?:\S+:)?(\d+)\s+inet\s[^\n]*\n\s+-o syslog_name=postfix/"
+                           r"submission\s", master, re.M)
+    return {"imap": int(imap.group(1)), "imaps": int(imaps.group(1)) if imaps else 0,
+            "submission": int(submission.group(1)) if submission else 0,
+            "hostname": "127.0.0.1"}  # the certificate's name, as the e2e tests reach it
 
 
 def load(name: str):

@@ -44,6 +44,8 @@ from ansible_collections.hungyen.mail.plugins.module_utils.password.change impor
     PasswordChanged,
 )
 
+from . import ports  # noqa: E402
+
 TITLE = "Login storms (issue 16, part 2)"
 ACCOUNTS = 128
 CLIENTS = 32
@@ -188,11 +190,7 @@ class Storm:
                     address = queue.pop()
                 took = login(address)
                 with lock:
-                    if isinstance(took, str):
-                        failed[0] += 1
-                        reasons[took] = reasons.get(took, 0) + 1
-                    else:
-                        times.append(took)
+                    tally(took, times, failed, reasons)
 
         threads = [threading.Thread(target=worker) for _ in range(clients)]
         for thread in threads:
@@ -212,11 +210,7 @@ class Storm:
             while time.monotonic() - start < DURATION:
                 took = one(rnd)
                 with lock:
-                    if isinstance(took, str):
-                        failed[0] += 1
-                        reasons[took] = reasons.get(took, 0) + 1
-                    else:
-                        times.append(took)
+                    tally(took, times, failed, reasons)
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
         for thread in threads:
@@ -288,6 +282,15 @@ def read_tagged(reader, tag: bytes) -> bytes:
             return line
 
 
+def tally(took: float | str, times: list[float], failed: list[int], reasons: dict) -> None:
+    """Count one login: its seconds, or its failure and reason (under the caller's lock)."""
+    if isinstance(took, str):
+        failed[0] += 1
+        reasons[took] = reasons.get(took, 0) + 1
+    else:
+        times.append(took)
+
+
 def figures(times: list[float], failed: int, wall: float) -> dict:
     ordered = sorted(times)
 
@@ -330,18 +333,3 @@ def sha512_crypt(password: str) -> str:
         import crypt  # pylint: disable=deprecated-module
 
         return "{SHA512-CRYPT}" + crypt.crypt(password, crypt.mksalt(crypt.METHOD_SHA512))
-
-
-def ports(state_dir: str) -> dict:
-    """The IMAP, IMAPS and submission ports and the host name of the running server."""
-    with open(os.path.join(state_dir, "etc", "dovecot", "dovecot.conf"), encoding="utf-8") as h:
-        dovecot = h.read()
-    with open(os.path.join(state_dir, "etc", "postfix", "master.cf"), encoding="utf-8") as h:
-        master = h.read()
-    imap = re.search(r"inet_listener imap \{[^}]*?port = (\d+)", dovecot)
-    imaps = re.search(r"inet_listener imaps \{[^}]*?port = (\d+)", dovecot)
-    submission = re.search(r"^(?:\S+:)?(\d+)\s+inet\s[^\n]*\n\s+-o syslog_name=postfix/"
-                           r"submission\s", master, re.M)
-    return {"imap": int(imap.group(1)), "imaps": int(imaps.group(1)) if imaps else 0,
-            "submission": int(submission.group(1)) if submission else 0,
-            "hostname": "127.0.0.1"}  # the certificate's name, as the e2e tests reach it

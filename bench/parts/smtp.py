@@ -58,6 +58,8 @@ from ansible_collections.hungyen.mail.plugins.module_utils.password.change impor
     PasswordChanged,
 )
 
+from . import ports  # noqa: E402
+
 TITLE = "SMTP acceptance: shipped configuration beside stock Postfix"
 PEOPLE = 2_000
 SESSIONS, MESSAGES, SIZE = 10, 2_000, 2_048
@@ -208,8 +210,8 @@ def pipelined_rcpts(port: int, addresses: list[str]) -> list[int]:
 
 def submission_rates(ctx, postfix, active: list[str], inbound: int, to: str) -> dict:
     """Submission (STARTTLS, AUTH, rate limit) beside the same client on the inbound port."""
-    port = postfix.submission_port()
-    if port is None:
+    port = ports(ctx.server.state_dir)["submission"]
+    if not port:
         return {"skipped": "no submission service in master.cf"}
     passwords = set_passwords(ctx, [a for a in active if a != to])
     logins = sorted(passwords)
@@ -326,12 +328,6 @@ class Postfix:
         for port in ports.values():
             self.postconf("-MX", f"127.0.0.1:{port}/inet")
         self.reload()
-
-    def submission_port(self) -> int | None:
-        for line in self.postconf("-M").splitlines():
-            if "syslog_name=postfix/submission " in line + " ":
-                return int(line.split()[0].rsplit(":", 1)[1])
-        return None
 
     def max_use(self) -> str:
         return self.postconf("-h", "max_use").strip()

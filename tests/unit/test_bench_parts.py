@@ -48,3 +48,26 @@ def test_a_module_without_the_contract_is_refused(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match=r"bench/parts/halfdone.py has no render"):
         fresh.load("halfdone")
+
+
+@pytest.mark.playbook
+@pytest.mark.parametrize(("ssl", "expected"), [
+    (True, {"imap": 11143, "imaps": 11993, "submission": 11587}),
+    (False, {"imap": 11143, "imaps": 0, "submission": 0}),
+])
+def test_the_parts_find_the_ports_the_role_wrote(tmp_path, ssl, expected):
+    """``parts.ports`` reads the listeners back from dovecot.conf and master.cf as the role
+    renders them (no submission and no IMAPS without TLS)."""
+    from helpers import render_role_templates
+
+    state_dir = tmp_path / "state"
+    for server in ("dovecot", "postfix"):
+        (state_dir / "etc" / server).mkdir(parents=True)
+    render_role_templates(
+        {"dovecot.conf.j2": state_dir / "etc" / "dovecot" / "dovecot.conf",
+         "master.cf.j2": state_dir / "etc" / "postfix" / "master.cf"},
+        {"state_dir": str(state_dir), "listen_address": "127.0.0.1", "imap_port": 11143,
+         "smtp_port": 11025, "mailserver_ssl": ssl, "mailserver_imaps_port": 11993,
+         "mailserver_submission_port": 11587, "operator_mailbox": "sotttt",
+         "operator": {"short_name": "Sở TTTT"}, "mail_domain": "hungyen.gov.vn"})
+    assert parts.ports(str(state_dir)) == {**expected, "hostname": "127.0.0.1"}
