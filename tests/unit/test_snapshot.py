@@ -123,3 +123,35 @@ def test_a_snapshot_with_anything_hash_shaped_is_never_written(tmp_path, shape):
     with pytest.raises(BackendError, match="^HYR018.*mã băm"):
         written(tmp_path, live)
     assert not (tmp_path / "build" / "snapshot.json").exists()
+
+
+@pytest.mark.parametrize("piece", [16, 37, 64, 101, 1 << 20])
+def test_a_hash_shaped_string_is_found_wherever_the_pieces_are_cut(tmp_path, monkeypatch, piece):
+    """The file is written a piece at a time: a hash across two pieces is still refused."""
+    monkeypatch.setattr(snapshot, "PIECE", piece)
+    live = accounts()
+    live["an"] = live["an"].evolve(name="An {SHA512-CRYPT}$6$abc$def")
+    with pytest.raises(BackendError, match="^HYR018.*mã băm"):
+        written(tmp_path, live)
+    assert not (tmp_path / "build" / "snapshot.json").exists()
+
+
+@pytest.mark.parametrize("piece", [16, 1 << 20])
+def test_changed_says_whether_the_content_changed_its_time_aside(tmp_path, monkeypatch, piece):
+    monkeypatch.setattr(snapshot, "PIECE", piece)
+    path = str(tmp_path / "build" / "snapshot.json")
+    live = accounts()
+
+    def write(live: dict, taken_at: str) -> bool:
+        data = document(DOMAIN, live, {"khoa": HOLD}, state_digest(live), "g-000001", taken_at)
+        changed = snapshot.write(path, data, DOMAIN)
+        with open(path, encoding="utf-8") as handle:  # the whole document, as written
+            assert handle.read() == json.dumps(data, ensure_ascii=False, indent=1,
+                                               sort_keys=True) + "\n"
+        return changed
+
+    assert write(live, "2026-12-06T00:00:00+00:00")  # no file before
+    assert not write(live, "2026-12-07T00:00:00+00:00")  # only the time
+    live["an"] = live["an"].evolve(name="An Nguyễn")
+    assert write(live, "2026-12-07T00:00:00+00:00")
+    assert not write(live, "2026-12-07T00:00:01+00:00")
