@@ -103,13 +103,8 @@ def test_warning_script_is_shell_and_sends_hym080(rendered, tmp_path):
     script = rendered / "quota-warning.sh"
     assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
     # Run it with a stand-in for dovecot-lda that records its arguments and input.
-    fake = tmp_path / "lda"
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\ncat > {tmp_path}/mail\n')
-    fake.chmod(0o755)
-    text = runnable_script(rendered, fake, tmp_path / "quota")
-    (tmp_path / "quota" / "warned").mkdir(parents=True)
-    runnable = tmp_path / "warn.sh"
-    runnable.write_text(text)
+    runnable = warning_script(rendered, tmp_path, f'printf "%s\\n" "$@" > {tmp_path}/args\n'
+                                                  f"cat > {tmp_path}/mail")
     result = subprocess.run(["sh", str(runnable), "90", "an.nv@hungyen.gov.vn"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
@@ -146,12 +141,8 @@ def warned_count(quota_dir: pathlib.Path) -> int:
 def test_the_count_goes_up_and_down_and_below_sends_nothing(rendered, tmp_path):
     """Two mailboxes past 90 %, one back under: 2 then 1; "below" delivers nothing. Postfix's
     map names exactly the marked mailboxes after each call."""
-    fake = tmp_path / "lda"
-    fake.write_text(f"#!/bin/sh\ncat > /dev/null\necho x >> {tmp_path}/deliveries\n")
-    fake.chmod(0o755)
-    runnable = tmp_path / "warn.sh"
-    runnable.write_text(runnable_script(rendered, fake, tmp_path / "quota"))
-    (tmp_path / "quota" / "warned").mkdir(parents=True)
+    runnable = warning_script(rendered, tmp_path,
+                              f"cat > /dev/null\necho x >> {tmp_path}/deliveries")
     counts, maps = [], []
     for level, address in (("90", "a@hungyen.gov.vn"), ("90", "b@hungyen.gov.vn"),
                            ("below", "a@hungyen.gov.vn"), ("below", "a@hungyen.gov.vn")):
@@ -171,12 +162,7 @@ def test_the_count_goes_up_and_down_and_below_sends_nothing(rendered, tmp_path):
 
 def test_rebuild_makes_the_map_from_the_marks_and_delivers_nothing(rendered, tmp_path):
     """What the role runs when the map is missing (an older server's marks, a fresh one)."""
-    fake = tmp_path / "lda"
-    fake.write_text(f"#!/bin/sh\necho x >> {tmp_path}/deliveries\n")
-    fake.chmod(0o755)
-    runnable = tmp_path / "warn.sh"
-    runnable.write_text(runnable_script(rendered, fake, tmp_path / "quota"))
-    (tmp_path / "quota" / "warned").mkdir(parents=True)
+    runnable = warning_script(rendered, tmp_path, f"echo x >> {tmp_path}/deliveries")
     for run, marks in enumerate(([], ["c@hungyen.gov.vn", "d@hungyen.gov.vn"])):
         for mark in marks:
             (tmp_path / "quota" / "warned" / mark).touch()
@@ -189,14 +175,22 @@ def test_rebuild_makes_the_map_from_the_marks_and_delivers_nothing(rendered, tmp
     assert not (tmp_path / "deliveries").exists()
 
 
-def runnable_script(rendered: pathlib.Path, lda: pathlib.Path, quota_dir: pathlib.Path) -> str:
-    """The rendered script with a stand-in for dovecot-lda, the quota directory moved to
-    ``quota_dir`` and postmap reading the rendered main.cf."""
+def warning_script(rendered: pathlib.Path, tmp_path: pathlib.Path, lda: str) -> pathlib.Path:
+    """The rendered script, runnable under ``tmp_path``: dovecot-lda replaced by a shell
+    script of the body ``lda``, the quota directory (with its warned/) moved to
+    ``tmp_path/quota`` and postmap reading the rendered main.cf."""
+    fake = tmp_path / "lda"
+    fake.write_text(f"#!/bin/sh\n{lda}\n")
+    fake.chmod(0o755)
     text = (rendered / "quota-warning.sh").read_text()
     assert f"postmap -c {rendered}/state/etc/postfix " in text
-    return (text.replace("/usr/lib/dovecot/dovecot-lda", str(lda))
-            .replace(str(rendered / "state" / "quota"), str(quota_dir))
-            .replace(f"postmap -c {rendered}/state/etc/postfix ", f"postmap -c {rendered} "))
+    runnable = tmp_path / "warn.sh"
+    runnable.write_text(
+        text.replace("/usr/lib/dovecot/dovecot-lda", str(fake))
+        .replace(str(rendered / "state" / "quota"), str(tmp_path / "quota"))
+        .replace(f"postmap -c {rendered}/state/etc/postfix ", f"postmap -c {rendered} "))
+    (tmp_path / "quota" / "warned").mkdir(parents=True)
+    return runnable
 
 
 def nearly_full(rendered: pathlib.Path, quota_dir: pathlib.Path, *addresses: str) -> set[str]:
