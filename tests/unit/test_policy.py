@@ -28,6 +28,7 @@ from ansible_collections.hungyen.mail.plugins.module_utils.change_request.policy
     CATALOG,
     render,
 )
+from ansible_collections.hungyen.mail.plugins.module_utils.common.parallel import fork_map
 from case_support import GIVEN_NAMES, edit, good_files, sides
 from helpers import ROOT, case_table
 
@@ -229,6 +230,42 @@ def test_stale_or_missing_codeowners_is_refused():
     files["mailboxes/vangiang.yml"] = files["mailboxes/vangiang.yml"].replace(
         b"owners: [vanthu-vangiang]", b"owners: [vanthu-vangiang, vanthu-moi]")
     assert "HP003 tệp CODEOWNERS không khớp" in codeowners_violation(files).message
+
+
+@pytest.mark.parametrize("stale", [False, True])
+@pytest.mark.parametrize("head_valid", [True, False])
+def test_decide_checks_codeowners_from_the_head_it_read(stale, head_valid):
+    base = good_files()
+    base[CODEOWNERS] = codeowners_text(base).encode()
+    head = dict(base)
+    head["mailboxes/vangiang.yml"] = head["mailboxes/vangiang.yml"].replace(
+        b"owners: [vanthu-vangiang]", b"owners: [vanthu-vangiang, vanthu-moi]")
+    if not stale:
+        head[CODEOWNERS] = codeowners_text(head).encode()
+    if not head_valid:
+        head["mailboxes/anvien.yml"] += b"  - name: 42\n"
+    codes = [v.code for v in decide(base, head, "pheduyet-sotttt",
+                                    check_codeowners=True).violations]
+    assert ("HP003" in codes) is stale, codes
+    assert ("HP002" in codes) is not head_valid, codes
+    assert (codeowners_violation(head) is not None) is stale
+    assert "HP003" not in [v.code for v in decide(base, head, "pheduyet-sotttt").violations]
+
+
+def test_a_large_side_is_read_by_every_cpu_with_the_same_decision(monkeypatch):
+    from ansible_collections.hungyen.mail.plugins.module_utils.change_request import policy
+
+    case = next(row.values[0] for row in case_table("policy_cases.yml")
+                if row.id == "transfer_into_a_third_agency_is_not_the_author_s")
+    alone = run(case)
+    forks = []
+    monkeypatch.setattr(policy, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(policy, "cpus", lambda: 2)
+    monkeypatch.setattr(policy, "fork_map", lambda *a: forks.append(a[2]) or fork_map(*a))
+    together = run(case)
+    assert forks and set(forks) == {2}
+    assert (together.violations, together.counts) == (alone.violations, alone.counts)
+    assert together.to_dict()["events"] == alone.to_dict()["events"]
 
 
 def test_codeowners_command_writes_then_checks(tmp_path, capsys):

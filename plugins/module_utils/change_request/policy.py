@@ -22,6 +22,7 @@ from functools import cached_property
 from ..common.glossary import GENERIC_OPERATOR, day, label, number, percent
 from ..common.lifecycle import ACTIVE, DELISTING, LOCKED, REVOKED, SAY, STATUSES, transition
 from ..common.messages import shown
+from ..common.parallel import cpus, fork_map
 from ..declared import messages as declared_messages
 from ..declared import naming
 from ..declared.desired import build_mailboxes
@@ -34,7 +35,7 @@ from ..declared.validate import (
     letter_number_findings,
     read_agency_file,
 )
-from ..declared.validation_run import schema_validator
+from ..declared.validation_run import PARALLEL_BYTES, schema_validator
 from ..declared.yamlsafe import load_text
 from .gitfiles import TreeChange, non_data
 from .policy_messages import render
@@ -180,6 +181,7 @@ class Side:
     mailboxes: dict[str, Mailbox]
     aliases: dict[str, str]  # previous address → the path declaring it
     approvals: dict[str, bytes]
+    built: dict[str, list[Mailbox]]  # each readable file's mailboxes, by path
 
     def owners(self, path: str) -> list[str]:
         agency = self.agencies.get(path)
@@ -263,7 +265,7 @@ def _names(users) -> str:
 def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: str,
            approvals: dict[str, bytes] | None = None, thresholds: Thresholds | None = None,
            schema_dir: str | None = None, facts: Facts | None = None,
-           operator: str | None = None) -> Decision:
+           operator: str | None = None, check_codeowners: bool = False) -> Decision:
     """Whether ``author``'s change from ``base_files`` to ``head_files`` may go ahead.
 
     ``approvals`` are the approval records of this change (default: the ``approvals/*.yml``
@@ -271,20 +273,22 @@ def decide(base_files: dict[str, bytes], head_files: dict[str, bytes], author: s
     ``facts``: who approved and who pushed, the raw diff (default: none, nothing looked at).
     ``operator``: the operator's short name as the messages name it (the inventory's
     ``operator.short_name``; default the regulation's generic name).
+    ``check_codeowners``: also refuse (HP003) a head whose CODEOWNERS is not current.
     """
     operator = operator or GENERIC_OPERATOR
     if not user(author or ""):
         return Decision(False, [Violation("HP001", "", "", render("HP001", operator=operator))])
     agency_schema, approval_schema = validators(schema_dir)
     head = read_side(head_files, agency_schema)
-    base = read_side(base_files, agency_schema, reuse=head)
+    stale = codeowners_violation(head_files, _read_owners(head)) if check_codeowners else None
     if head.problems:
-        return Decision(False, [_invalid_head(head.problems)])
+        return Decision(False, [_invalid_head(head.problems)] + ([stale] if stale else []))
+    base = read_side(base_files, agency_schema, reuse=head)
     if approvals is None:
         approvals = {p: raw for p, raw in head.approvals.items() if p not in base.approvals}
     change = Change(base, head, user(author), compare(base, head), thresholds or Thresholds(),
                     approvals, approval_schema, facts or Facts(), operator)
-    violations = []
+    violations = [stale] if stale else []
     for rule in RULES:
         violations += rule(change)
     return Decision(not violations, sorted(set(violations)), _counts(change),
@@ -319,22 +323,43 @@ def read_side(files: dict[str, bytes], validator, reuse: Side | None = None) -> 
     """Read every agency file of one commit; a file with the same bytes as in ``reuse`` is
     not read twice. Problems are those of the whole tree (as ``make validate`` reports)."""
     agencies, problems, unreadable = {}, [], set()
-    for path in sorted(files):
-        stem = _agency_stem(path)
-        if stem is None:
-            continue
-        if reuse is not None and reuse.raw.get(path) == files[path]:
-            agencies[path] = reuse.agencies.get(path)
+    paths = [path for path in sorted(files) if _agency_stem(path) is not None]
+    fresh = [path for path in paths if reuse is None or reuse.raw.get(path) != files[path]]
+    read = dict(zip(fresh, _read_files(fresh, files, validator), strict=True))
+    for path in paths:
+        if path in read:
+            agencies[path], found = read[path]
+            problems += found
         else:
-            agencies[path] = read_agency_file(stem, path, files[path], validator, problems)
+            agencies[path] = reuse.agencies.get(path)
         if agencies[path] is None:
-            unreadable.add(stem)
+            unreadable.add(_agency_stem(path))
     readable = [agency for agency in agencies.values() if agency is not None]
     if reuse is None:
         check_tree(readable, problems, unreadable)
     approvals = {p: raw for p, raw in files.items() if _is_direct(p, APPROVALS)}
-    return Side(dict(files), agencies, problems, _mailboxes(readable), _aliases(readable),
-                approvals)
+    built = {path: reuse.built[path] if reuse is not None and path in reuse.built
+             and reuse.agencies.get(path) is agency else _built(agency)
+             for path, agency in agencies.items() if agency is not None}
+    mailboxes = {mailbox.address: mailbox for path in sorted(built) for mailbox in built[path]}
+    return Side(dict(files), agencies, problems, mailboxes, _aliases(readable), approvals,
+                built)
+
+
+def _read_files(paths: list[str], files: dict[str, bytes], validator) -> list[tuple]:
+    """(agency or None, problems) of each path; a large set is read by every CPU."""
+    def read(path: str) -> tuple:
+        problems: list = []
+        return read_agency_file(_agency_stem(path), path, files[path], validator, problems), \
+            problems
+
+    large = sum(len(files[path]) for path in paths) >= PARALLEL_BYTES
+    return fork_map(read, paths, cpus() if large else 1)
+
+
+def _read_owners(side: Side) -> dict:
+    """The data of the side's files read without a load problem, for ``codeowners_text``."""
+    return {path: agency.data for path, agency in side.agencies.items() if agency is not None}
 
 
 def _agency_stem(path: str) -> str | None:
@@ -347,16 +372,12 @@ def _is_direct(path: str, directory: str) -> bool:
     return rest.endswith(".yml") and "/" not in rest and len(rest) > 4
 
 
-def _mailboxes(agencies: list[AgencyFile]) -> dict[str, Mailbox]:
-    """Mailboxes by address; a base file too broken to build from is left out."""
-    mailboxes = {}
-    for agency in agencies:
-        try:
-            built = build_mailboxes([agency])
-        except (KeyError, TypeError, AttributeError, ValueError):
-            continue
-        mailboxes.update((mailbox.address, mailbox) for mailbox in built)
-    return mailboxes
+def _built(agency: AgencyFile) -> list[Mailbox]:
+    """One file's mailboxes; none from a base file too broken to build from."""
+    try:
+        return build_mailboxes([agency])
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return []
 
 
 def _aliases(agencies: list[AgencyFile]) -> dict[str, str]:
@@ -867,10 +888,12 @@ CODEOWNERS_HEADER = (
 )
 
 
-def codeowners_text(files: dict[str, bytes]) -> str:
-    """GitLab CODEOWNERS for the agency files in ``files``: owners + Sở TTTT's reviewers."""
-    owners = {path: _declared_owners(raw) for path, raw in files.items()
-              if _agency_stem(path) is not None}
+def codeowners_text(files: dict[str, bytes], read: dict | None = None) -> str:
+    """GitLab CODEOWNERS for the agency files in ``files``: owners + Sở TTTT's reviewers.
+    ``read``: the files' data already loaded, by path (others are loaded here)."""
+    read = read or {}
+    owners = {path: _owners_in(read[path]) if path in read else _declared_owners(raw)
+              for path, raw in files.items() if _agency_stem(path) is not None}
     reviewers = owners.get(REVIEWERS_FILE, [])
     lines = [_rule("*", reviewers), _rule(f"/{APPROVALS}", reviewers)]
     for path in sorted(owners):
@@ -883,7 +906,11 @@ def _declared_owners(raw: bytes) -> list[str]:
     """The owners written in an agency file; anything that is not a user name is skipped,
     so a hostile file cannot write its own CODEOWNERS rules."""
     data, problems = load_text(raw)
-    agency = data.get("agency") if isinstance(data, dict) and not problems else None
+    return [] if problems else _owners_in(data)
+
+
+def _owners_in(data) -> list[str]:
+    agency = data.get("agency") if isinstance(data, dict) else None
     owners = agency.get("owners") if isinstance(agency, dict) else None
     if not isinstance(owners, list):
         return []
@@ -896,8 +923,8 @@ def _rule(pattern: str, users: list[str]) -> str:
     return " ".join([pattern] + [f"@{name}" for name in unique])
 
 
-def codeowners_violation(files: dict[str, bytes]) -> Violation | None:
+def codeowners_violation(files: dict[str, bytes], read: dict | None = None) -> Violation | None:
     """HP003 when ``files[CODEOWNERS]`` is not what ``codeowners_text`` makes of ``files``."""
-    if files.get(CODEOWNERS, b"").decode("utf-8", "replace") == codeowners_text(files):
+    if files.get(CODEOWNERS, b"").decode("utf-8", "replace") == codeowners_text(files, read):
         return None
     return Violation("HP003", CODEOWNERS, "", render("HP003"))
