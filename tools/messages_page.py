@@ -78,6 +78,7 @@ FIELDS = {
     "manifest": "/var/lib/hymail/etc/managed/mailserver.json", "role": "mailserver",
     "readers": "postfix, dovecot, systemd, firewall, apt",
     "problem": "tệp /etc/postfix/main.cf không có trên máy",
+    "reasons": "tệp /etc/postfix/main.cf bị sửa",
 }
 
 

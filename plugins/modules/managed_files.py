@@ -21,6 +21,8 @@ description:
     readers and digests only).
   - A file of O(files) that does not exist fails the module (HYD011), except in check mode,
     where the role's earlier tasks wrote nothing (it is then returned in RV(missing)).
+  - With O(inputs), the record also keeps that digest of the role's inputs;
+    M(hungyen.mail.managed_files_info) compares it at the role's next run.
 options:
   state_dir:
     description: The server state directory; the record is under C(etc/managed/) in it.
@@ -45,6 +47,11 @@ options:
         type: str
         required: true
         choices: [postfix, dovecot, systemd, firewall, apt, rspamd, nginx, web]
+  inputs:
+    description:
+      - The SHA-256 (64 hex digits) of what the role's run depends on, kept in the record;
+        omitted, the record keeps none (and the role's next run is never skipped).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -91,6 +98,7 @@ ARGUMENT_SPEC = {
         "path": {"type": "path", "required": True},
         "reader": {"type": "str", "required": True, "choices": list(managed_files.READERS)},
     }},
+    "inputs": {"type": "str"},
 }
 
 
@@ -99,7 +107,7 @@ def main() -> None:
     params = module.params
     try:
         result = managed_files.record(params["state_dir"], params["role"], params["files"],
-                                      module.check_mode)
+                                      module.check_mode, params["inputs"])
     except (ValueError, OSError) as error:
         module.fail_json(msg=failure_text(error))
     if not module._diff:

@@ -118,6 +118,30 @@ def test_the_next_setup_restores_the_embedded_main_cf_and_reloads_postfix_only(p
     assert handlers == ["Reload Postfix."]
     assert _master_pids(state_dir) == pids, "a server was restarted, not reloaded"
     assert not _config_edits(report(province))
+    assert "HYD013 vai trò mailserver chạy lại toàn bộ: tệp " in result.stdout
+
+
+POSTFIX_TASK = "Ensure the Postfix main.cf and master.cf are present."
+
+
+@pytest.mark.playbook
+def test_an_unchanged_setup_ends_the_role_after_its_checks(province):
+    """Nothing the role reads or writes changed and the servers run: the role ends after
+    the host's checks (HYD012), changing nothing; -e mailserver_force=true runs it whole."""
+    state_dir = province.server.state_dir
+    run_playbook("mailserver.yml", str(state_dir))  # whatever an earlier test left
+    pids = _master_pids(state_dir)
+    result = run_playbook("mailserver.yml", str(state_dir))
+    assert result.returncode == 0, f"mailserver.yml failed:\n{result.stdout[-4000:]}"
+    assert "HYD012 vai trò mailserver không chạy lại" in result.stdout, result.stdout[-4000:]
+    assert POSTFIX_TASK not in result.stdout
+    assert re.search(r"changed=0 ", result.stdout)
+    forced = run_playbook("mailserver.yml", str(state_dir), "-e", "mailserver_force=true")
+    assert forced.returncode == 0, f"mailserver.yml failed:\n{forced.stdout[-4000:]}"
+    assert ("HYD013 vai trò mailserver chạy lại toàn bộ: có -e mailserver_force=true"
+            in forced.stdout)
+    assert POSTFIX_TASK in forced.stdout and re.search(r"changed=0 ", forced.stdout)
+    assert _master_pids(state_dir) == pids
 
 
 def _master_pids(state_dir) -> tuple[str, str]:

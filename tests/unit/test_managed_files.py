@@ -267,3 +267,43 @@ def test_every_reader_the_module_accepts_has_words_in_the_report():
     assert set(managed_files.READERS) == {"postfix", "dovecot", "systemd", "firewall", "apt",
                                           "rspamd", "nginx", "web"}
     assert all(words and "`" not in words for words in managed_files.READERS.values())
+
+
+# ------------------------------------------------ the role's check at its start
+
+@pytest.mark.parametrize(("case", "expect"), [
+    ("same", (True, [])),
+    ("other inputs", (False, ["mã nguồn hoặc biến của vai trò đã đổi"])),
+    ("edited", (False, ["tệp {file} bị sửa"])),
+    ("removed", (False, ["tệp {file} không còn"])),
+    ("no record", (False, ["chưa có bản ghi của lần chạy trước"])),
+    ("record without inputs", (False, ["mã nguồn hoặc biến của vai trò đã đổi"])),
+    ("forced", (False, ["có -e mailserver_force=true"])),
+    ("services stopped", (False, [
+        "các dịch vụ không ở trạng thái vai trò để lại (có dịch vụ đã dừng)"])),
+])
+def test_the_last_run_holds_only_when_nothing_changed(tmp_path, case, expect):
+    config = tmp_path / "main.cf"
+    config.write_text("a = 1\n")
+    inputs, other = "a" * 64, "b" * 64
+    files = [{"path": str(config), "reader": "postfix"}]
+    if case != "no record":
+        managed_files.record(str(tmp_path), "mailserver", files,
+                             inputs=None if case == "record without inputs" else inputs)
+    if case == "edited":
+        config.write_text("a = 2\n")
+    if case == "removed":
+        config.unlink()
+    answer = managed_files.current(
+        str(tmp_path), "mailserver", other if case == "other inputs" else inputs,
+        force=case == "forced", services_ready=case != "services stopped")
+    assert (answer["current"], answer["why"]) == (
+        expect[0], [why.format(file=config) for why in expect[1]])
+    assert answer["msg"].startswith("HYD012 " if expect[0] else "HYD013 ")
+
+
+def test_a_record_keeps_only_a_digest_as_its_inputs(tmp_path):
+    with pytest.raises(managed_files.ManifestError, match="HYD011"):
+        managed_files.record(str(tmp_path), "mailserver", [], inputs="mat-khau")
+    with pytest.raises(managed_files.ManifestError, match="HYD011"):
+        managed_files.current(str(tmp_path), "mailserver", "A" * 64)

@@ -5,6 +5,11 @@ each, in ``<state_dir>/etc/managed/<role>.json`` (the ``hungyen.mail.managed_fil
 The drift report reads every record and lists each file whose content differs, or that is
 gone, as HYD005, naming the file and its reader: the next apply writes the file again and
 reloads only that reader. No secret is in a record: paths, readers and digests only.
+
+A record also keeps the digest of the role's inputs (its own files and the variables it
+reads, computed on the controller). At its next run the role asks ``current``: the same
+inputs, and every file as it wrote it, mean nothing it would do has changed, and it ends
+there (a no-op apply no longer pays its hundred tasks).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 
 from ..backends.digests import file_digest
 from ..common.files import replace_atomically
+from ..common.glossary import number
 from ..common.operation_messages import reason
 from .messages import render
 
@@ -41,11 +47,13 @@ def manifest_path(state_dir: str, role: str) -> str:
 
 # ---------------------------------------------------------------------------- recording
 
-def build(role: str, files: list[dict], allow_missing: bool = False) -> tuple[dict, list[str]]:
+def build(role: str, files: list[dict], allow_missing: bool = False,
+          inputs: str | None = None) -> tuple[dict, list[str]]:
     """The record of ``files`` (``[{path, reader}]``) as they are on disk now, and the paths
     that do not exist (an error unless ``allow_missing``: in check mode the role's earlier
-    tasks wrote nothing)."""
+    tasks wrote nothing). ``inputs``: the digest of the role's inputs, kept with them."""
     _check_role(role)
+    _check_inputs(role, inputs)
     entries, missing = {}, []
     for item in files:
         path, reader = _checked_entry(role, item, entries)
@@ -55,7 +63,13 @@ def build(role: str, files: list[dict], allow_missing: bool = False) -> tuple[di
                 raise _list_error(role, f"tệp {path} không có trên máy")
             missing.append(path)
         entries[path] = {"reader": reader, "sha256": digest}
-    return {"version": VERSION, "role": role, "files": dict(sorted(entries.items()))}, missing
+    manifest = {"version": VERSION, "role": role, "files": dict(sorted(entries.items()))}
+    return manifest | ({"inputs": inputs} if inputs else {}), missing
+
+
+def _check_inputs(role: str, inputs: str | None) -> None:
+    if inputs is not None and not _DIGEST.match(inputs):
+        raise _list_error(role, "mã băm đầu vào (inputs) phải là SHA-256 dạng 64 chữ số hex")
 
 
 def _check_role(role: str) -> None:
@@ -83,11 +97,12 @@ def text(manifest: dict) -> str:
     return json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def record(state_dir: str, role: str, files: list[dict], check_mode: bool = False) -> dict:
+def record(state_dir: str, role: str, files: list[dict], check_mode: bool = False,
+           inputs: str | None = None) -> dict:
     """Write ``role``'s record when it differs from the one on disk (never in check mode);
     the module's result: changed, path, the record, the missing files, and the diff."""
     path = manifest_path(state_dir, role)
-    manifest, missing = build(role, files, allow_missing=check_mode)
+    manifest, missing = build(role, files, allow_missing=check_mode, inputs=inputs)
     before, after = _current_text(path), text(manifest)
     changed = before != after
     if changed and not check_mode:
@@ -96,6 +111,40 @@ def record(state_dir: str, role: str, files: list[dict], check_mode: bool = Fals
     return {"changed": changed, "path": path, "manifest": manifest, "missing": missing,
             "diff": {"before": before, "after": after, "before_header": path,
                      "after_header": path}}
+
+
+def current(state_dir: str, role: str, inputs: str, force: bool = False,
+            services_ready: bool = True) -> dict:
+    """Whether ``role``'s last run still holds: its record names the same ``inputs``, every
+    file it recorded is on disk as it wrote it, its services are as it leaves them
+    (``services_ready``, the caller's answer) and no run is forced. The answer:
+    ``current``, the reasons it is not (``why``, none when it is), a message (HYD012 or
+    HYD013)."""
+    _check_role(role)
+    _check_inputs(role, inputs)
+    path, why = manifest_path(state_dir, role), []
+    if force:
+        why.append(f"có -e {role}_force=true")
+    if not services_ready:
+        why.append("các dịch vụ không ở trạng thái vai trò để lại (có dịch vụ đã dừng)")
+    manifest = None
+    if not os.path.exists(path):
+        why.append("chưa có bản ghi của lần chạy trước")
+    else:
+        try:
+            manifest = load(path)
+        except ManifestError as error:
+            why.append(str(error))
+    if manifest is not None:
+        if manifest.get("inputs") != inputs:
+            why.append("mã nguồn hoặc biến của vai trò đã đổi")
+        for file, entry in manifest["files"].items():
+            actual = file_digest(file)
+            if actual != entry["sha256"]:
+                why.append(f"tệp {file} " + ("không còn" if actual is None else "bị sửa"))
+    message = (render("HYD013", role=role, reasons="; ".join(why)) if why else
+               render("HYD012", role=role, count=number(len(manifest["files"]))))
+    return {"current": not why, "why": why, "path": path, "msg": message}
 
 
 def _current_text(path: str) -> str:

@@ -83,6 +83,12 @@ CATALOG: Catalog = {
     "HYD011": ("danh sách tệp cấu hình của vai trò {role} không dùng được: {problem}", SERVER,
                "sửa danh sách tệp của vai trò (mỗi tệp một đường dẫn tuyệt đối path và một "
                "dịch vụ đọc reader, là một trong: {readers}) rồi chạy lại make apply"),
+    # The role's own check at its start (managed_files.current): nothing to do, or why not
+    "HYD012": ("vai trò {role} không chạy lại: mã nguồn và biến của vai trò như lần chạy trước, "
+               "{count} tệp cấu hình đúng như lần đó ghi", SERVER,
+               "muốn chạy lại toàn bộ vai trò thì thêm -e {role}_force=true"),
+    "HYD013": ("vai trò {role} chạy lại toàn bộ: {reasons}", SERVER,
+               "không cần làm gì; lần chạy sau không đổi gì sẽ bỏ qua vai trò này"),
 }
 
 

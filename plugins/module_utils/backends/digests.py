@@ -30,6 +30,28 @@ def file_digest(path: str) -> str | None:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
+def tree_digest(roots: list[str]) -> str:
+    """One SHA-256 of every regular file under ``roots``: each root's name, each file's path
+    under it and its bytes, in a fixed order (compiled Python is left out: it is made from
+    the sources). A file added, removed, renamed or changed gives another digest."""
+    digest = hashlib.sha256()
+    for root in roots:
+        if not os.path.isdir(root):
+            raise FileNotFoundError(f"không có thư mục {root}")
+        digest.update(os.path.basename(os.path.normpath(root)).encode() + b"\0\0")
+        for directory, subdirectories, names in os.walk(root):
+            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+            for name in sorted(names):
+                path = os.path.join(directory, name)
+                if name.endswith(".pyc") or not os.path.isfile(path):
+                    continue
+                with open(path, "rb") as handle:
+                    content = handle.read()
+                relative = os.path.relpath(path, root).encode("utf-8", "surrogateescape")
+                digest.update(b"%s\0%d\0" % (relative, len(content)) + content)
+    return digest.hexdigest()
+
+
 def record(data_dir: str, contents: dict[str, str], at: str, base: dict | None = None) -> None:
     """Write the digest of every file just written (replaced atomically); ``base``: the
     digests of files kept as they were."""

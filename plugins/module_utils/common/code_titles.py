@@ -152,6 +152,8 @@ TITLES = {
     "HYD005": "Tệp cấu hình bị sửa thủ công",
     "HYD010": "Không đọc được danh sách tệp cấu hình",
     "HYD011": "Danh sách tệp cấu hình không dùng được",
+    "HYD012": "Cài đặt máy chủ thư không đổi, không chạy lại",
+    "HYD013": "Cài đặt máy chủ thư chạy lại toàn bộ",
     # Notices
     "HYN001": "Không gửi được thông báo",
     "HYN002": "Máy chủ từ chối thư",
