@@ -213,8 +213,9 @@ class Bench:
         """The merge-request checks of .gitlab-ci.yml for a one-file change (one phone
         number in one agency file, by its clerk): validate.yml, policy.yml on the base and
         head commits, plan.yml against the server, one after the other; their walls and
-        CPU summed, the largest peak. (``make policy`` first exports the base's tree with
-        git archive: left out.)"""
+        CPU summed, the largest peak; and ``pipeline``, the wall as .gitlab-ci.yml runs them
+        (policy beside validate, plan after validate: the longer of policy and validate +
+        plan). (``make policy`` first exports the base's tree with git archive: left out.)"""
         repo = os.path.join(self.work, str(people), "mr-repo")
         owner = _one_file_change(changed, repo)
         mailboxes = extra | {"mailboxes_dir": os.path.join(repo, "mailboxes")}
@@ -226,6 +227,7 @@ class Bench:
                 self.playbook("MR check: plan.yml", "playbooks/plan.yml", mailboxes)]
         return {"wall": sum(run.wall for run in runs), "cpu": sum(run.cpu for run in runs),
                 "peak_mb": max(run.peak_mb for run in runs),
+                "pipeline": max(runs[1].wall, runs[0].wall + runs[2].wall),
                 "steps": [dataclasses.asdict(run) for run in runs]}
 
     def part(self, name: str, module) -> None:

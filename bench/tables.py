@@ -95,8 +95,19 @@ def _size(size: dict, results: dict) -> list[str]:
     for key, label in STEPS.items():
         core, book = size["core"].get(key), size["playbook"].get(key)
         lines.append(f"| {label} | {_cells(core)} | {_cells(book)} |")
-    lines += ["", *_targets(size, results), ""]
+    lines += ["", *_mr_steps(size["playbook"].get("mr_check")), *_targets(size, results), ""]
     return lines
+
+
+def _mr_steps(check: dict | None) -> list[str]:
+    """The merge-request checks one by one, and as the pipeline runs them."""
+    if not check or "pipeline" not in check:
+        return []
+    walls = ", ".join(f"{step['label'].split(': ', 1)[-1]} {step['wall']:.2f} s"
+                      for step in check["steps"])
+    return [f"The merge-request checks one after the other: {walls}. As .gitlab-ci.yml runs "
+            f"them (policy beside validate, plan after validate): {check['pipeline']:.2f} s.",
+            ""]
 
 
 def _hashing(size: dict, results: dict) -> list[str]:
@@ -154,6 +165,10 @@ def target_rows(size: dict, results: dict) -> list[tuple[str, float, float]]:
         if key in book:
             rows.append((f"playbook {STEPS[key]}, wall s (issue 16; the empty playbook: "
                          f"{empty:.2f} s)", book[key]["wall"], limit))
+    if "pipeline" in book.get("mr_check", {}):
+        rows.append(("playbook merge-request checks as the pipeline runs them (policy beside "
+                     "validate, then plan), wall s", book["mr_check"]["pipeline"],
+                     PLAYBOOK_LIMITS["mr_check"]))
     for key, parts in PLAYBOOK_CORE.items():
         budget = sum(core[part]["wall"] for part in parts) + PLAYBOOK_MARGIN + empty
         rows.append((f"playbook {STEPS[key]}, wall s (core {' + '.join(parts)} "

@@ -71,3 +71,16 @@ def test_the_parts_find_the_ports_the_role_wrote(tmp_path, ssl, expected):
          "mailserver_submission_port": 11587, "operator_mailbox": "sotttt",
          "operator": {"short_name": "Sở TTTT"}, "mail_domain": "hungyen.gov.vn"})
     assert parts.ports(str(state_dir)) == {**expected, "hostname": "127.0.0.1"}
+
+
+def test_the_merge_request_checks_are_shown_one_by_one_and_as_the_pipeline_runs_them():
+    import tables
+
+    steps = [{"label": f"MR check: {name}", "wall": wall}
+             for name, wall in (("validate.yml", 8.0), ("policy.yml", 7.0), ("plan.yml", 11.0))]
+    check = {"wall": 26.0, "pipeline": 19.0, "steps": steps}
+    assert tables._mr_steps(check) == [
+        "The merge-request checks one after the other: validate.yml 8.00 s, policy.yml 7.00 s, "
+        "plan.yml 11.00 s. As .gitlab-ci.yml runs them (policy beside validate, plan after "
+        "validate): 19.00 s.", ""]
+    assert tables._mr_steps({"wall": 26.0, "steps": steps}) == []  # a run from before
