@@ -17,6 +17,8 @@ description:
     the server certificate's expiry, and what the last apply and drift check recorded.
   - O(event) records what a playbook alone knows in C(O(state_dir)/metrics/events.json)
     (an apply's end, duration and changes; a drift check's count), kept for later writes.
+    O(event=apply_start) only records the time (no figure shows it); the textfile is
+    written at the apply's end.
   - Only counts and times are written - no address, name or secret.
 options:
   state_dir:
@@ -116,6 +118,8 @@ def run(params: dict, now: float | None = None) -> dict:
                    "changes": params.get("changes") or 0}
     elif params.get("event") == "drift":
         fields["count"] = params.get("count") or 0
+    if params.get("event") == "apply_start":  # no figure: the apply's end writes them
+        return textfile.record_only(params["state_dir"], "apply_start", fields)
     statuses = None
     try:
         backend = backend_from_settings(params["state_dir"], params["domain"],

@@ -148,6 +148,23 @@ def test_module_records_an_apply_and_a_certificate(tmp_path):
     assert found["hymail_ssl_cert_expiry_timestamp_seconds"] == expected
 
 
+def test_an_apply_start_is_recorded_and_its_end_gives_the_duration(tmp_path, monkeypatch):
+    """The start only records its time (no figure shows it, so no mailbox is read); the
+    end, given no ``started``, measures the duration from it and writes every figure."""
+    state = state_dir_with_figures(tmp_path)
+    textfile_path = pathlib.Path(textfile.metrics_dir(str(state))) / textfile.TEXTFILE
+    params = {"state_dir": str(state), "domain": "hungyen.gov.vn"}
+    monkeypatch.setattr(metrics_write, "backend_from_settings",
+                        lambda *a, **k: pytest.fail("the start read the mailboxes"))
+    start = metrics_write.run(params | {"event": "apply_start"}, now=NOW - 30)
+    assert start["samples"] == [] and not textfile_path.exists()
+    monkeypatch.undo()
+    end = metrics_write.run(params | {"event": "apply", "changes": 0}, now=NOW)
+    found = values(textfile_path.read_text())
+    assert end["path"] == start["path"] == str(textfile_path)
+    assert found["hymail_last_apply_duration_seconds"] == 30
+
+
 # --- the alert rules ------------------------------------------------------------------------
 
 def test_promtool_accepts_the_rules_and_the_example_configuration():

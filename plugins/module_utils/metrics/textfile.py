@@ -190,13 +190,16 @@ def record_event(events: dict, kind: str, fields: dict) -> dict:
 
 # --- the one writer ---------------------------------------------------------------------
 
-def write(state_dir: str, now: float, event: str | None = None, fields: dict | None = None,
-          backup_dir: str | None = None, cert: str | None = None,
-          statuses: list[str] | None = None) -> dict:
-    """Record ``event`` (if any), read the state directory, write the textfile; returns
-    the path and the samples. ``statuses``: every mailbox's status (None: unknown)."""
-    from ..notices.outbox import outbox_dir, read_outbox
+def record_only(state_dir: str, event: str, fields: dict) -> dict:
+    """Record ``event`` and leave the textfile as it is: an apply's start, which no figure
+    shows (the apply's end records its duration from it and writes the file), so reading
+    every mailbox's status for it (3 s at 100,000) would be wasted."""
+    _recorded(state_dir, event, fields)
+    return {"path": os.path.join(metrics_dir(state_dir), TEXTFILE), "samples": []}
 
+
+def _recorded(state_dir: str, event: str | None, fields: dict | None) -> dict:
+    """The events with ``event`` (if any) recorded in events.json."""
     directory = metrics_dir(state_dir)
     os.makedirs(directory, exist_ok=True)
     os.chmod(directory, DIR_MODE)
@@ -205,11 +208,22 @@ def write(state_dir: str, now: float, event: str | None = None, fields: dict | N
         events = record_event(events, event, fields or {})
         replace_atomically(os.path.join(directory, EVENTS),
                            json.dumps(events, sort_keys=True) + "\n", FILE_MODE)
+    return events
+
+
+def write(state_dir: str, now: float, event: str | None = None, fields: dict | None = None,
+          backup_dir: str | None = None, cert: str | None = None,
+          statuses: list[str] | None = None) -> dict:
+    """Record ``event`` (if any), read the state directory, write the textfile; returns
+    the path and the samples. ``statuses``: every mailbox's status (None: unknown)."""
+    from ..notices.outbox import outbox_dir, read_outbox
+
+    events = _recorded(state_dir, event, fields)
     found = samples(
         now, events, pending_notices(read_outbox(outbox_dir(state_dir))),
         verified_backups(read_backup_infos(backup_dir or os.path.join(state_dir, "backups"))),
         None if statuses is None else mailboxes_by_status(statuses),
         read_cert_expiry(cert))
-    path = os.path.join(directory, TEXTFILE)
+    path = os.path.join(metrics_dir(state_dir), TEXTFILE)
     replace_atomically(path, render(found), FILE_MODE)
     return {"path": path, "samples": [list(sample) for sample in found]}
