@@ -126,10 +126,15 @@ LOG_DEADLINE = 90
 
 
 def assert_refused_by_the_server(host, before: int, refused: pytest.ExceptionInfo) -> None:
-    """The handshake failed on the network (not before it, on the controller), and Dovecot
-    says it refused the protocol (journalctl -u dovecot)."""
+    """The handshake failed on the network (not before it, on the controller), and the
+    server refused the protocol: its protocol_version alert reached the client, or, when
+    the client saw only the connection end, Dovecot says so (journalctl -u dovecot). Dovecot's
+    line alone is not enough: it was "SSL_accept() syscall failed: Invalid argument" once in
+    CI (07/12/2026), which does not say why."""
     assert refused.value.reason in ("TLSV1_ALERT_PROTOCOL_VERSION",
                                     "UNEXPECTED_EOF_WHILE_READING"), refused.value
+    if refused.value.reason == "TLSV1_ALERT_PROTOCOL_VERSION":
+        return  # an alert only the server sends: it refused
     deadline = time.monotonic() + LOG_DEADLINE
     while dovecot_logged(host, REFUSED_BY_DOVECOT) <= before:
         if time.monotonic() > deadline:
