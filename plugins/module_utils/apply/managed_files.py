@@ -138,10 +138,8 @@ def current(state_dir: str, role: str, inputs: str, force: bool = False,
     if manifest is not None:
         if manifest.get("inputs") != inputs:
             why.append("mã nguồn hoặc biến của vai trò đã đổi")
-        for file, entry in manifest["files"].items():
-            actual = file_digest(file)
-            if actual != entry["sha256"]:
-                why.append(f"tệp {file} " + ("không còn" if actual is None else "bị sửa"))
+        why += [f"tệp {edit['file']} " + ("không còn" if edit["state"] == "missing" else "bị sửa")
+                for edit in _record_edits(manifest)]
     message = (render("HYD013", role=role, reasons="; ".join(why)) if why else
                render("HYD012", role=role, count=number(len(manifest["files"]))))
     return {"current": not why, "why": why, "path": path, "msg": message}
@@ -194,13 +192,16 @@ def manifests(state_dir: str) -> list[dict]:
 def edits(state_dir: str) -> list[dict]:
     """The recorded files whose content differs (``edited``) or that are gone
     (``missing``): HYD005's findings, in the records' order."""
+    return [edit for manifest in manifests(state_dir) for edit in _record_edits(manifest)]
+
+
+def _record_edits(manifest: dict) -> list[dict]:
+    """One record's files whose content differs from it, or that are gone."""
     found = []
-    for manifest in manifests(state_dir):
-        for path, entry in manifest["files"].items():
-            actual = file_digest(path)
-            if actual != entry["sha256"]:
-                found.append({"file": path, "reader": entry["reader"],
-                              "role": manifest["role"], "expected": entry["sha256"],
-                              "actual": actual,
-                              "state": "missing" if actual is None else "edited"})
+    for path, entry in manifest["files"].items():
+        actual = file_digest(path)
+        if actual != entry["sha256"]:
+            found.append({"file": path, "reader": entry["reader"], "role": manifest["role"],
+                          "expected": entry["sha256"], "actual": actual,
+                          "state": "missing" if actual is None else "edited"})
     return found
